@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings array for every Swift target: strict, explicit imports.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tokend",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tokend", targets: ["tokend"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libfcgi from Debian's libfcgi-dev, through a module map and a shim header.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // The domain: users, tokens, scopes, expiry, rotation, permissions. No I/O.
+        .target(
+            name: "TokenCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // A small strict JSON parser and an ordered writer, shared by the store and the API.
+        .target(name: "JSON", swiftSettings: swiftSettings),
+        // The file-locked JSON store (snapshot + journal) behind TokenRepository.
+        .target(name: "TokenStore", dependencies: ["TokenCore", "JSON", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        // GitLab's REST surface: routes, parameters, entities, error bodies. No libfcgi.
+        .target(
+            name: "TokenAPI",
+            dependencies: ["TokenCore", "JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // FastCGI and CGI transport around TokenAPI.
+        .target(
+            name: "FastCGIServer",
+            dependencies: ["CFastCGI", "TokenAPI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "tokend",
+            dependencies: [
+                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TokenAPITests",
+            dependencies: ["TokenAPI", "TokenCore", "TokenStore", "JSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["JSON"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFastCGI
+import Logging
+import Synchronization
+import TokenAPI
+
+/// Serves FastCGI requests on one listening socket with N accept threads on libfcgi's
+/// thread-safe API, and stops gracefully on SIGTERM/SIGINT: in-flight requests finish, idle
+/// threads are woken, the process returns 0.
+public final class FastCGIServer: Sendable {
+    public typealias Responder = @Sendable (APIRequest) -> APIResponse
+
+    let listenFD: Int32
+    let threadCount: Int
+    let maximumBodySize: Int
+    let responder: Responder
+    let logger: Logger
+    private let workers: Mutex<[WorkerThread]> = Mutex([])
+
+    /// One accept thread: its pthread and whether it is waiting in accept (safe to interrupt).
+    final class WorkerThread: Sendable {
+        let idle = Atomic<Bool>(true)
+        let finished = Atomic<Bool>(false)
+        let handle = Mutex<pthread_t?>(nil)
+    }
+
+    public init(listenFD: Int32, threads: Int, maximumBodySize: Int, logger: Logger, responder: @escaping Responder) {
+        self.listenFD = listenFD
+        self.threadCount = max(1, threads)
+        self.maximumBodySize = maximumBodySize
+        self.logger = logger
+        self.responder = responder
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns once every accept thread has stopped.
+    public func run() {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGTERM)
+        sigaddset(&blocked, SIGINT)
+        sigaddset(&blocked, SIGHUP)
+        // Blocked here, inherited by every thread: only the sigwait below receives them.
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        FCGX_Init()
+        for _ in 0..<threadCount {
+            let worker = WorkerThread()
+            workers.withLock { $0.append(worker) }
+            let context = Unmanaged.passRetained(ThreadContext(server: self, worker: worker)).toOpaque()
+            var thread = pthread_t()
+            let rc = pthread_create(&thread, nil, { raw in
+                let context = Unmanaged<ThreadContext>.fromOpaque(raw!).takeRetainedValue()
+                context.server.acceptLoop(context.worker)
+                return nil
+            }, context)
+            if rc != 0 {
+                logger.critical("could not start an accept thread", metadata: ["errno": "\(rc)"])
+                worker.finished.store(true, ordering: .sequentiallyConsistent)
+                continue
+            }
+            worker.handle.withLock { $0 = thread }
+        }
+        logger.info("serving FastCGI", metadata: ["threads": "\(threadCount)", "pid": "\(getpid())"])
+        var signal: Int32 = 0
+        repeat {
+            sigwait(&blocked, &signal)
+        } while signal == SIGHUP
+        logger.info("stopping: finishing in-flight requests", metadata: ["signal": "\(signal)"])
+        shutdown()
+    }
+
+    private final class ThreadContext {
+        let server: FastCGIServer
+        let worker: WorkerThread
+        init(server: FastCGIServer, worker: WorkerThread) {
+            self.server = server
+            self.worker = worker
+        }
+    }
+
+    /// Sets libfcgi's shutdown flag and keeps waking idle accept threads (SIGUSR1, which
+    /// libfcgi installs without SA_RESTART) until all have returned, then joins them.
+    private func shutdown() {
+        FCGX_ShutdownPending()
+        let all = workers.withLock { $0 }
+        var rounds = 0
+        while !all.allSatisfy({ $0.finished.load(ordering: .sequentiallyConsistent) }) && rounds < 3000 {
+            for worker in all where worker.idle.load(ordering: .sequentiallyConsistent)
+                && !worker.finished.load(ordering: .sequentiallyConsistent)
+            {
+                if let thread = worker.handle.withLock({ $0 }) { pthread_kill(thread, SIGUSR1) }
+            }
+            usleep(10_000)
+            rounds += 1
+        }
+        for worker in all {
+            if worker.finished.load(ordering: .sequentiallyConsistent), let thread = worker.handle.withLock({ $0 }) {
+                pthread_join(thread, nil)
+            }
+        }
+    }
+
+    /// One thread's loop: accept, copy the request out of libfcgi, respond, finish.
+    func acceptLoop(_ worker: WorkerThread) {
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        request.initialize(to: FCGX_Request())
+        defer {
+            FCGX_Free(request, 1)
+            request.deallocate()
+            worker.finished.store(true, ordering: .sequentiallyConsistent)
+        }
+        FCGX_InitRequest(request, listenFD, 0)
+        while true {
+            worker.idle.store(true, ordering: .sequentiallyConsistent)
+            let rc = FCGX_Accept_r(request)
+            worker.idle.store(false, ordering: .sequentiallyConsistent)
+            if rc < 0 { break }
+            handle(request)
+            FCGX_Finish_r(request)
+        }
+    }
+
+    private func handle(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        var environment = CGIEnvironment()
+        if var entry = request.pointee.envp {
+            while let pointer = entry.pointee {
+                environment.add(entry: pointer)
+                entry += 1
+            }
+        }
+        let response: APIResponse
+        let length = environment.contentLength
+        if length > maximumBodySize {
+            response = tooLarge()
+        } else {
+            let body = readBody(request.pointee.`in`, length: length)
+            response = responder(environment.request(body: body))
+        }
+        write(response, to: request.pointee.out)
+    }
+
+    private func tooLarge() -> APIResponse {
+        APIResponse(
+            status: 413,
+            headers: [("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN")],
+            body: Array(#"{"message":"413 Request Entity Too Large"}"#.utf8))
+    }
+
+    private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, length: Int) -> [UInt8] {
+        guard length > 0, let stream else { return [] }
+        var body = [UInt8](repeating: 0, count: length)
+        let read = body.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) {
+                FCGX_GetStr($0, Int32(length), stream)
+            }
+        }
+        if read < length { body.removeLast(length - Int(max(0, read))) }
+        return body
+    }
+
+    /// Writes head and body; stops at the first failed write (the client went away).
+    private func write(_ response: APIResponse, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
+        guard let stream else { return }
+        for part in [response.cgiHead, response.body] where !part.isEmpty {
+            let written = part.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: part.count) {
+                    FCGX_PutStr($0, Int32(part.count), stream)
+                }
+            }
+            if written < 0 { return }
+        }
+    }
+}

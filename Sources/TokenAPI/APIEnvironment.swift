@@ -1,0 +1,38 @@
+import Logging
+import TokenCore
+
+/// Everything a request handler may use, passed in (no globals): the repository, the secret,
+/// time, randomness, settings and the logger.
+public struct APIEnvironment: Sendable {
+    public var repository: any TokenRepository
+    public var secret: TokenSecret
+    public var random: RandomSource
+    public var clock: Clock
+    public var settings: InstanceSettings
+    /// `https://gitlab.example.com` as clients see it, for pagination `Link` headers; when nil
+    /// the request's own origin is used.
+    public var externalURL: String?
+    /// Largest request body accepted, in bytes (larger → 413).
+    public var maximumBodySize: Int
+    public var logger: Logger
+
+    public init(
+        repository: any TokenRepository, secret: TokenSecret, random: RandomSource = .system,
+        clock: Clock, settings: InstanceSettings = .default, externalURL: String? = nil,
+        maximumBodySize: Int = 1 << 20, logger: Logger = Logger(label: "tokend")
+    ) {
+        self.repository = repository
+        self.secret = secret
+        self.random = random
+        self.clock = clock
+        self.settings = settings
+        self.externalURL = externalURL
+        self.maximumBodySize = maximumBodySize
+        self.logger = logger
+    }
+
+    /// The token service, configured from this environment.
+    public var issuer: TokenIssuer {
+        TokenIssuer(secret: secret, random: random, clock: clock, settings: settings)
+    }
+}

@@ -1,0 +1,141 @@
+import JSON
+import Logging
+import TokenCore
+
+/// The GitLab-compatible API: routes a request, authenticates it in GitLab's order, runs the
+/// handler, and turns every outcome, including every failure, into a GitLab-shaped response.
+public struct Application: Sendable {
+    public let environment: APIEnvironment
+    public let router: Router
+
+    public init(environment: APIEnvironment, router: Router = Application.defaultRouter) {
+        self.environment = environment
+        self.router = router
+    }
+
+    /// Every endpoint tokend serves.
+    public static let defaultRouter: Router = {
+        var router = Router()
+        router.add(contentsOf: MetadataEndpoints.routes)
+        router.add(contentsOf: UserEndpoints.routes)
+        router.add(contentsOf: PersonalAccessTokenEndpoints.routes)
+        return router
+    }()
+
+    /// Answers one request. Never throws: failures become GitLab error bodies, and anything
+    /// unexpected becomes a 500 that leaks nothing.
+    public func respond(to request: APIRequest) -> APIResponse {
+        var response: APIResponse
+        var template = "-"
+        do {
+            let (route, context) = try prepare(request, template: &template)
+            var handlerContext = context
+            response = try route.handler(&handlerContext)
+        } catch let error as HTTPError {
+            response = error.response
+        } catch let error as RepositoryError {
+            response = Self.response(for: error)
+            environment.logger.error("store failure", metadata: ["route": "\(template)", "error": "\(error.message)"])
+        } catch {
+            environment.logger.error("unhandled error", metadata: ["route": "\(template)", "error": "\(type(of: error))"])
+            response = HTTPError.message(500, "500 Internal Server Error").response
+        }
+        response.headers.append(("X-Content-Type-Options", "nosniff"))
+        response.headers.append(("X-Frame-Options", "SAMEORIGIN"))
+        if request.method == "HEAD" { response.body = [] }
+        return response
+    }
+
+    static func response(for error: RepositoryError) -> APIResponse {
+        switch error.kind {
+        case .busy:
+            return HTTPError.message(503, "503 Service Unavailable - the store is busy, retry shortly", headers: [("Retry-After", "1")]).response
+        case .readOnly:
+            return HTTPError.message(503, "503 Service Unavailable - the store is read-only; writes are refused").response
+        case .full:
+            return HTTPError.message(507, "507 Insufficient Storage - no space left for the store; nothing was written").response
+        case .failed:
+            return HTTPError.message(503, "503 Service Unavailable - the store refused the write; see the server log").response
+        }
+    }
+
+    /// Routing, body parsing, authentication, token validity, scope and user checks: everything
+    /// before the handler, in GitLab's order.
+    private func prepare(_ request: APIRequest, template: inout String) throws -> (Route, RequestContext) {
+        guard let segments = Self.apiSegments(of: request.rawPath) else { throw HTTPError.routeNotFound }
+        let route: Route
+        let pathParameters: [String: String]
+        switch router.match(method: request.method, segments: segments) {
+        case .notFound: throw HTTPError.routeNotFound
+        case .methodNotAllowed(let allow): throw HTTPError.methodNotAllowed(allow: allow)
+        case .found(let r, let p):
+            route = r
+            pathParameters = p
+        }
+        template = route.template
+        let parameters = try Self.parameters(of: request, limit: environment.maximumBodySize)
+        let now = environment.clock.now()
+        var credential: Credential?
+        var actor: User?
+        if route.requiresAuthentication {
+            let authenticator = Authenticator(environment: environment, now: now)
+            let authenticated = try authenticator.authenticate(request, parameters: parameters, segments: segments)
+            let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)
+            if sudo == nil, !Authentication.hasScope(authenticated.token, acceptedScopes: route.scopes.accepted(for: request.method)) {
+                throw HTTPError.insufficientScope(route.scopes.registered)
+            }
+            try authenticator.checkUser(authenticated)
+            credential = authenticated
+            actor = sudo ?? authenticated.user
+        }
+        let context = RequestContext(
+            request: request, pathParameters: pathParameters, parameters: parameters, credential: credential,
+            actor: actor, environment: environment, now: now, segments: segments)
+        return (route, context)
+    }
+
+    /// The decoded segments below `/api/v4/`, or nil when the path is not under it or does not decode.
+    static func apiSegments(of rawPath: Substring) -> [String]? {
+        var parts = rawPath.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "api", parts[2] == "v4" else { return nil }
+        parts.removeFirst(3)
+        if parts.last == "" { parts.removeLast() }
+        var segments: [String] = []
+        segments.reserveCapacity(parts.count)
+        for part in parts {
+            guard !part.isEmpty, let decoded = PercentEncoding.decode(part) else { return nil }
+            segments.append(decoded)
+        }
+        return segments
+    }
+
+    /// Query string plus a form or JSON body, merged.
+    static func parameters(of request: APIRequest, limit: Int) throws(HTTPError) -> Parameters {
+        var parameters = Parameters()
+        parameters.addForm(request.rawQuery)
+        guard !request.body.isEmpty else { return parameters }
+        guard request.body.count <= limit else { throw HTTPError.message(413, "413 Request Entity Too Large") }
+        let type = (request.contentType ?? "").lowercased()
+        if type.hasPrefix("application/json") || type.hasSuffix("+json") {
+            do {
+                let value = try JSONParser.parse(request.body)
+                guard case .object(let object) = value else {
+                    throw HTTPError.error(400, "The request body must be a JSON object")
+                }
+                parameters.addJSON(object)
+            } catch is JSONParseError {
+                throw HTTPError.error(400, "The request body contains invalid JSON")
+            } catch let error as HTTPError {
+                throw error
+            } catch {
+                throw HTTPError.error(400, "The request body contains invalid JSON")
+            }
+        } else if type.isEmpty || type.hasPrefix("application/x-www-form-urlencoded") {
+            guard let text = String(validating: request.body, as: UTF8.self) else {
+                throw HTTPError.error(400, "The request body is not valid UTF-8")
+            }
+            parameters.addForm(text[...])
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,216 @@
+import JSON
+import TokenCore
+
+/// One request parameter as it arrived: from the query string, a form body or a JSON body.
+public enum ParameterValue: Hashable, Sendable {
+    case string(String)
+    /// Repeated `key[]=` form fields, or a JSON array.
+    case list([String])
+    /// JSON `null`.
+    case null
+    /// A JSON object or an array that is not all scalars.
+    case structured(JSONValue)
+}
+
+/// The merged parameters of a request (query, then body; later sources win, as in Rails).
+public struct Parameters: Sendable {
+    public private(set) var values: [String: ParameterValue] = [:]
+
+    public init(_ values: [String: ParameterValue] = [:]) { self.values = values }
+
+    public subscript(name: String) -> ParameterValue? {
+        get { values[name] }
+        set { values[name] = newValue }
+    }
+
+    /// Adds `application/x-www-form-urlencoded` pairs; `key[]=` collects into a list.
+    /// Returns false when the text is not decodable.
+    @discardableResult
+    mutating func addForm(_ text: Substring) -> Bool {
+        var ok = true
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let rawKey = PercentEncoding.decode(parts[0], plusAsSpace: true),
+                let value = PercentEncoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
+            else {
+                ok = false
+                continue
+            }
+            if rawKey.hasSuffix("[]") {
+                let key = String(rawKey.dropLast(2))
+                if case .list(let existing) = values[key] {
+                    values[key] = .list(existing + [value])
+                } else {
+                    values[key] = .list([value])
+                }
+            } else if !rawKey.isEmpty {
+                values[rawKey] = .string(value)
+            }
+        }
+        return ok
+    }
+
+    /// Adds the top-level fields of a JSON object body.
+    mutating func addJSON(_ object: [String: JSONValue]) {
+        for (key, value) in object {
+            switch value {
+            case .null: values[key] = .null
+            case .string(let s): values[key] = .string(s)
+            case .bool(let b): values[key] = .string(b ? "true" : "false")
+            case .integer(let i): values[key] = .string(String(i))
+            case .number(let d): values[key] = .string(String(d))
+            case .array(let items):
+                let strings = items.compactMap { item -> String? in
+                    switch item {
+                    case .string(let s): return s
+                    case .integer(let i): return String(i)
+                    case .bool(let b): return b ? "true" : "false"
+                    default: return nil
+                    }
+                }
+                values[key] = strings.count == items.count ? .list(strings) : .structured(value)
+            case .object: values[key] = .structured(value)
+            }
+        }
+    }
+}
+
+/// Reads typed parameters the way Grape coerces and validates them, collecting every failure
+/// so they are reported together: `{"error":"name is missing, scopes is missing"}`.
+public struct ParameterReader {
+    public let parameters: Parameters
+    public private(set) var errors: [String] = []
+
+    public init(_ parameters: Parameters) { self.parameters = parameters }
+
+    public func has(_ name: String) -> Bool { parameters[name] != nil }
+
+    private mutating func fail(_ name: String, _ what: String) { errors.append("\(name) \(what)") }
+
+    /// A plain string; lists and objects are invalid.
+    public mutating func string(_ name: String, required: Bool = false) -> String? {
+        switch parameters[name] {
+        case nil:
+            if required { fail(name, "is missing") }
+            return nil
+        case .null:
+            if required { fail(name, "is empty") }
+            return nil
+        case .string(let s): return s
+        case .list, .structured:
+            fail(name, "is invalid")
+            return nil
+        }
+    }
+
+    public mutating func integer(_ name: String, required: Bool = false) -> Int? {
+        guard let text = string(name, required: required) else { return nil }
+        guard let value = Int(text.trimmingSpaces) else {
+            fail(name, "is invalid")
+            return nil
+        }
+        return value
+    }
+
+    /// Grape's Boolean: true/false, 1/0, t/f, yes/no (any case).
+    public mutating func boolean(_ name: String) -> Bool? {
+        guard let text = string(name) else { return nil }
+        switch text.lowercased() {
+        case "true", "1", "t", "yes", "y": return true
+        case "false", "0", "f", "no", "n": return false
+        default:
+            fail(name, "is invalid")
+            return nil
+        }
+    }
+
+    /// A `YYYY-MM-DD` date.
+    public mutating func date(_ name: String) -> CivilDate? {
+        guard let text = string(name) else { return nil }
+        guard let date = CivilDate(iso8601: text.trimmingSpaces) else {
+            fail(name, "is invalid")
+            return nil
+        }
+        return date
+    }
+
+    /// An ISO 8601 date or date-time.
+    public mutating func dateTime(_ name: String) -> Timestamp? {
+        guard let text = string(name) else { return nil }
+        guard let instant = Timestamp(iso8601: text.trimmingSpaces) else {
+            fail(name, "is invalid")
+            return nil
+        }
+        return instant
+    }
+
+    /// A string that must be one of `allowed`.
+    public mutating func oneOf(_ name: String, _ allowed: [String]) -> String? {
+        guard let text = string(name) else { return nil }
+        guard allowed.contains(text) else {
+            fail(name, "does not have a valid value")
+            return nil
+        }
+        return text
+    }
+
+    /// An integer that must be one of `allowed`.
+    public mutating func oneOf(_ name: String, _ allowed: [Int]) -> Int? {
+        guard has(name) else { return nil }
+        guard let value = integer(name) else { return nil }
+        guard allowed.contains(value) else {
+            fail(name, "does not have a valid value")
+            return nil
+        }
+        return value
+    }
+
+    /// An array of strings. `commaSeparated` also accepts `a,b` in one string; `allowed`
+    /// rejects any other element with "does not have a valid value".
+    public mutating func stringArray(
+        _ name: String, required: Bool = false, commaSeparated: Bool = false, allowed: Set<String>? = nil
+    ) -> [String]? {
+        let items: [String]
+        switch parameters[name] {
+        case nil:
+            if required { fail(name, "is missing") }
+            return nil
+        case .null:
+            if required { fail(name, "is empty") }
+            return nil
+        case .list(let list): items = commaSeparated ? list.flatMap(Self.splitCommas) : list
+        case .string(let s):
+            guard commaSeparated else {
+                fail(name, "is invalid")
+                return nil
+            }
+            items = Self.splitCommas(s)
+        case .structured:
+            fail(name, "is invalid")
+            return nil
+        }
+        if let allowed, !items.allSatisfy(allowed.contains) {
+            fail(name, "does not have a valid value")
+            return nil
+        }
+        return items
+    }
+
+    private static func splitCommas(_ s: String) -> [String] {
+        s.split(separator: ",").map { String($0).trimmingSpaces }
+    }
+
+    /// Throws 400 `{"error":"…"}` with every failure so far, joined by ", ".
+    public func check() throws(HTTPError) {
+        if !errors.isEmpty { throw HTTPError.error(400, errors.joined(separator: ", ")) }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,42 @@
+/// The current time, injected so the domain is tested without sleeping.
+public struct Clock: Sendable {
+    public var now: @Sendable () -> Timestamp
+
+    public init(now: @escaping @Sendable () -> Timestamp) { self.now = now }
+
+    /// A clock that always answers the same instant.
+    public static func constant(_ instant: Timestamp) -> Clock { Clock { instant } }
+}
+
+/// A source of cryptographically secure random bytes, injected for deterministic tests.
+public struct RandomSource: Sendable {
+    public var bytes: @Sendable (Int) -> [UInt8]
+
+    public init(bytes: @escaping @Sendable (Int) -> [UInt8]) { self.bytes = bytes }
+
+    /// The operating system's CSPRNG (`getrandom(2)` on Linux).
+    public static let system = RandomSource { count in
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    /// A deterministic counter-based source, for tests only.
+    public static func seeded(_ seed: UInt8) -> RandomSource {
+        let counter = Counter(seed)
+        return RandomSource { count in counter.next(count) }
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private var state: UInt64
+        private let lock = SpinLock()
+        init(_ seed: UInt8) { state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 }
+        func next(_ count: Int) -> [UInt8] {
+            lock.withLock {
+                (0..<count).map { _ in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return UInt8(truncatingIfNeeded: state >> 33)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Why a repository could not read or persist: the seam between storage failures and the
+/// status codes clients get. Messages never contain token material.
+public struct RepositoryError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        /// Another writer held the lock past the bound; retry shortly (503 + Retry-After).
+        case busy
+        /// The store is on a read-only filesystem: reads work, writes are refused.
+        case readOnly
+        /// No space or quota left; nothing was written.
+        case full
+        /// A durability failure (fsync) or a corrupt store: this process refuses writes.
+        case failed
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

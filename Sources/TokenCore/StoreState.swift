@@ -1,0 +1,168 @@
+/// Every user and token, with the indexes the request path needs, and the bookkeeping of one
+/// transaction: the changes it made (to persist) and how to undo them (to roll back).
+///
+/// A store backend keeps one `StoreState` current and hands it to domain operations: read-only
+/// for reads, `inout` inside a transaction. Domain code mutates it only through `put`/`delete`.
+public struct StoreState: Sendable {
+    public private(set) var users: [UserID: User] = [:]
+    public private(set) var tokens: [TokenID: AccessToken] = [:]
+    private var tokenIDByDigest: [String: TokenID] = [:]
+    private var tokenIDsByUser: [UserID: [TokenID]] = [:]
+    private var userIDByUsername: [String: UserID] = [:]
+    /// The next ids to hand out; never reused, even after a deletion.
+    public private(set) var nextUserID = 1
+    public private(set) var nextTokenID = 1
+
+    /// Changes made since ``beginTransaction()``, in order.
+    public private(set) var pendingChanges: [StoreChange] = []
+    private var undoLog: [Undo] = []
+
+    private enum Undo: Sendable {
+        case user(UserID, User?)
+        case token(TokenID, AccessToken?)
+        case nextIDs(user: Int, token: Int)
+    }
+
+    public init() {}
+
+    // MARK: Queries
+
+    public func user(_ id: UserID) -> User? { users[id] }
+
+    /// Case-insensitive, as GitLab's username lookup.
+    public func user(username: String) -> User? {
+        userIDByUsername[username.lowercased()].flatMap { users[$0] }
+    }
+
+    public func token(_ id: TokenID) -> AccessToken? { tokens[id] }
+
+    public func token(digest: String) -> AccessToken? {
+        tokenIDByDigest[digest].flatMap { tokens[$0] }
+    }
+
+    /// One user's tokens, by ascending id.
+    public func tokens(ownedBy user: UserID) -> [AccessToken] {
+        (tokenIDsByUser[user] ?? []).compactMap { tokens[$0] }
+    }
+
+    /// Every token, by ascending id.
+    public func allTokens() -> [AccessToken] {
+        tokens.values.sorted { $0.id < $1.id }
+    }
+
+    /// Every user, by ascending id.
+    public func allUsers() -> [User] {
+        users.values.sorted { $0.id < $1.id }
+    }
+
+    // MARK: Transactions
+
+    public mutating func beginTransaction() {
+        pendingChanges.removeAll(keepingCapacity: true)
+        undoLog.removeAll(keepingCapacity: true)
+        undoLog.append(.nextIDs(user: nextUserID, token: nextTokenID))
+    }
+
+    /// Ends the transaction, keeping its effects; returns what it changed.
+    @discardableResult
+    public mutating func commit() -> [StoreChange] {
+        let changes = pendingChanges
+        pendingChanges.removeAll()
+        undoLog.removeAll()
+        return changes
+    }
+
+    /// Ends the transaction, undoing everything it did.
+    public mutating func rollback() {
+        for entry in undoLog.reversed() {
+            switch entry {
+            case .user(let id, let old): setUser(id, old)
+            case .token(let id, let old): setToken(id, old)
+            case .nextIDs(let u, let t):
+                nextUserID = u
+                nextTokenID = t
+            }
+        }
+        pendingChanges.removeAll()
+        undoLog.removeAll()
+    }
+
+    public mutating func allocateUserID() -> UserID {
+        defer { nextUserID += 1 }
+        return UserID(nextUserID)
+    }
+
+    public mutating func allocateTokenID() -> TokenID {
+        defer { nextTokenID += 1 }
+        return TokenID(nextTokenID)
+    }
+
+    public mutating func put(_ user: User) {
+        undoLog.append(.user(user.id, users[user.id]))
+        setUser(user.id, user)
+        pendingChanges.append(.putUser(user))
+    }
+
+    public mutating func deleteUser(_ id: UserID) {
+        undoLog.append(.user(id, users[id]))
+        setUser(id, nil)
+        pendingChanges.append(.deleteUser(id))
+    }
+
+    public mutating func put(_ token: AccessToken) {
+        undoLog.append(.token(token.id, tokens[token.id]))
+        setToken(token.id, token)
+        pendingChanges.append(.putToken(token))
+    }
+
+    // MARK: Replay
+
+    /// Applies a persisted change without transaction bookkeeping (loading, catching up).
+    public mutating func apply(_ change: StoreChange) {
+        switch change {
+        case .putUser(let user): setUser(user.id, user)
+        case .deleteUser(let id): setUser(id, nil)
+        case .putToken(let token): setToken(token.id, token)
+        }
+    }
+
+    /// Raises the id counters to at least these values (from a snapshot header).
+    public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int) {
+        self.nextUserID = max(self.nextUserID, nextUserID)
+        self.nextTokenID = max(self.nextTokenID, nextTokenID)
+    }
+
+    // MARK: Index maintenance
+
+    private mutating func setUser(_ id: UserID, _ user: User?) {
+        if let old = users[id] { userIDByUsername[old.username.lowercased()] = nil }
+        users[id] = user
+        if let user {
+            userIDByUsername[user.username.lowercased()] = id
+            nextUserID = max(nextUserID, id.rawValue + 1)
+        }
+    }
+
+    private mutating func setToken(_ id: TokenID, _ token: AccessToken?) {
+        let old = tokens[id]
+        if let old {
+            tokenIDByDigest[old.digest] = nil
+            if old.userID != token?.userID {
+                tokenIDsByUser[old.userID]?.removeAll { $0 == id }
+            }
+        }
+        tokens[id] = token
+        guard let token else { return }
+        tokenIDByDigest[token.digest] = id
+        nextTokenID = max(nextTokenID, id.rawValue + 1)
+        if old?.userID != token.userID {
+            var ids = tokenIDsByUser[token.userID] ?? []
+            if let last = ids.last, last > id {
+                ids.insert(id, at: ids.firstIndex { $0 > id } ?? ids.endIndex)
+            } else {
+                ids.append(id)
+            }
+            tokenIDsByUser[token.userID] = ids
+        }
+    }
+}

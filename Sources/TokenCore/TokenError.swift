@@ -1,0 +1,40 @@
+/// A model validation failure on one attribute, as GitLab's ActiveRecord errors.
+public struct FieldError: Hashable, Sendable {
+    public var field: String
+    public var message: String
+
+    public init(_ field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    /// The full sentence GitLab renders: `Expiration date must be before 2027-08-25`.
+    public var sentence: String { Self.humanName(field) + " " + message }
+
+    static func humanName(_ field: String) -> String {
+        switch field {
+        case "expires_at": return "Expiration date"
+        default:
+            let spaced = field.replacingOccurrences(of: "_", with: " ")
+            return spaced.prefix(1).uppercased() + spaced.dropFirst()
+        }
+    }
+}
+
+/// Why a domain operation on tokens or users refused.
+public enum TokenError: Error, Hashable, Sendable {
+    /// The record would not be valid; GitLab renders these as 422 sentences or a 400 field map.
+    case invalid([FieldError])
+    /// Rotating a token that is already revoked.
+    case alreadyRevoked
+    /// The caller may not do this to this token (GitLab: "Not permitted to revoke").
+    case notPermitted(String)
+    case userNotFound
+    case tokenNotFound
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

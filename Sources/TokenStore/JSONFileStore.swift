@@ -1,0 +1,346 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JSON
+import Logging
+import Synchronization
+import TokenCore
+
+/// The embedded store: a JSON Lines snapshot plus an append-only journal in one directory,
+/// shared safely by any number of worker processes and threads.
+///
+/// - Writes hold an in-process mutex and `flock` on `tokens.lock`, catch up with other
+///   processes, run the domain transaction, append one line per change in one `write`, and
+///   `fdatasync` before returning: nothing is acknowledged before it is durable.
+/// - Reads take no file lock: they `stat` the snapshot and `fstat` the journal, and apply only
+///   the new complete lines, so their cost does not grow with the store.
+/// - When the journal outgrows the snapshot, a writer compacts both into a new generation.
+public final class JSONFileStore: TokenRepository, @unchecked Sendable {
+    public let layout: StoreLayout
+    let logger: Logger
+    private let lock: StoreLock
+    private let mutex = Mutex(())
+    /// How long a writer waits for another process's lock before answering 503.
+    public var lockTimeoutMilliseconds = 2000
+    /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot).
+    public var compactionThreshold = 4 << 20
+
+    // Everything below is guarded by `mutex`.
+    private var state = StoreState()
+    private var generation = 0
+    private var lastSeq = 0
+    private var snapshotIdentity: FileIdentity?
+    private var snapshotSize = 0
+    private var journalFD: Int32 = -1
+    private var journalOffset = 0
+    private var failure: RepositoryError?
+    private var warnedTornTail = false
+
+    /// Opens an initialised data directory and loads it; throws with path and offset on corruption.
+    public init(directory: String, logger: Logger = Logger(label: "tokend.store")) throws(StoreError) {
+        layout = StoreLayout(directory: directory)
+        self.logger = logger
+        guard FileIO.exists(layout.snapshot) else {
+            throw StoreError(
+                operation: "open", path: layout.snapshot, errno: ENOENT,
+                detail: "no store here; run `tokend init --data \(layout.directory)` first")
+        }
+        lock = try StoreLock(path: layout.lock)
+        try reload()
+    }
+
+    deinit {
+        if journalFD >= 0 { close(journalFD) }
+    }
+
+    // MARK: TokenRepository
+
+    public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
+        try mutex.withLock { _ in
+            do throws(StoreError) {
+                try refresh()
+            } catch {
+                throw error.repositoryError
+            }
+            return try body(state)
+        }
+    }
+
+    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+        try mutex.withLock { _ in
+            if let failure { throw failure }
+            do {
+                guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
+                    throw RepositoryError(.busy, "the store lock was held for more than \(lockTimeoutMilliseconds) ms")
+                }
+            } catch let error as StoreError {
+                throw error.repositoryError
+            }
+            defer { lock.release() }
+            do throws(StoreError) {
+                try refresh()
+                try verifyJournalPath()
+                try repairTornTail()
+            } catch {
+                throw error.repositoryError
+            }
+            state.beginTransaction()
+            let result: T
+            do {
+                result = try body(&state)
+            } catch {
+                state.rollback()
+                throw error
+            }
+            let changes = state.pendingChanges
+            guard !changes.isEmpty else {
+                state.commit()
+                return result
+            }
+            try append(changes)
+            state.commit()
+            compactIfDue()
+            return result
+        }
+    }
+
+    // MARK: Writing
+
+    /// Appends the changes as journal lines in one write, then fdatasync; on failure undoes the
+    /// partial append and the in-memory transaction.
+    private func append(_ changes: [StoreChange]) throws {
+        var bytes: [UInt8] = []
+        var seq = lastSeq
+        for change in changes {
+            seq += 1
+            bytes += RecordCoding.journalLine(change, seq: seq)
+        }
+        let path = layout.journal(generation: generation)
+        do throws(StoreError) {
+            try FileIO.writeAll(journalFD, bytes, path: path)
+        } catch {
+            ftruncate(journalFD, off_t(journalOffset))
+            state.rollback()
+            logger.error("journal append failed; nothing was written", metadata: ["error": "\(error)"])
+            throw error.repositoryError
+        }
+        do throws(StoreError) {
+            try FileIO.fdatasync(journalFD, path: path)
+        } catch {
+            // An fsync failure is final for this process (PostgreSQL's lesson): no retry, no pretending.
+            state.rollback()
+            let failed = RepositoryError(.failed, "\(error); this worker refuses writes until it is restarted")
+            failure = failed
+            logger.critical("store sync failed; refusing writes until restart", metadata: ["error": "\(error)"])
+            throw failed
+        }
+        journalOffset += bytes.count
+        lastSeq = seq
+    }
+
+    /// A torn last line (a writer died mid-append) is truncated before the next append.
+    private func repairTornTail() throws(StoreError) {
+        let path = layout.journal(generation: generation)
+        let size = try FileIO.fileSize(journalFD, path: path)
+        guard size > journalOffset else { return }
+        logger.warning("truncating a torn journal tail", metadata: ["path": "\(path)", "offset": "\(journalOffset)"])
+        if ftruncate(journalFD, off_t(journalOffset)) != 0 { throw .syscall("ftruncate", path) }
+        try FileIO.fdatasync(journalFD, path: path)
+    }
+
+    /// The journal path must still name our descriptor; otherwise we would append to an unlinked file.
+    private func verifyJournalPath() throws(StoreError) {
+        let path = layout.journal(generation: generation)
+        let onDisk = try FileIO.identity(ofPath: path)
+        let ours = try FileIO.identity(ofDescriptor: journalFD, path: path)
+        if onDisk != ours { try reload() }
+    }
+
+    // MARK: Reading
+
+    /// Brings the in-memory state up to date with the files: a new snapshot generation means a
+    /// full reload; new journal bytes are applied line by line.
+    private func refresh() throws(StoreError) {
+        let identity = try FileIO.identity(ofPath: layout.snapshot)
+        guard identity == snapshotIdentity else {
+            try reload()
+            return
+        }
+        let path = layout.journal(generation: generation)
+        let size = try FileIO.fileSize(journalFD, path: path)
+        if size < journalOffset {
+            try reload()
+            return
+        }
+        guard size > journalOffset else { return }
+        let bytes = try FileIO.pread(journalFD, offset: journalOffset, count: size - journalOffset, path: path)
+        let consumed = try applyJournal(bytes, path: path, baseOffset: journalOffset, strictSeq: false)
+        if consumed == nil {
+            try reload()
+            return
+        }
+        journalOffset += consumed!
+    }
+
+    /// Applies complete lines of journal bytes; returns the bytes consumed, or nil when the
+    /// sequence does not continue (the caller reloads).
+    private func applyJournal(_ bytes: [UInt8], path: String, baseOffset: Int, strictSeq: Bool) throws(StoreError) -> Int? {
+        var start = 0
+        var line = 0
+        while let newline = bytes[start...].firstIndex(of: 0x0A) {
+            line += 1
+            let slice = bytes[start..<newline]
+            let value: JSONValue
+            let entry: (seq: Int, change: StoreChange)
+            do {
+                value = try JSONParser.parse(slice)
+                entry = try RecordCoding.decodeJournalLine(value)
+            } catch {
+                throw .corrupt(path, line: line, offset: baseOffset + start, "\(error)")
+            }
+            if entry.seq > lastSeq {
+                guard entry.seq == lastSeq + 1 else {
+                    if strictSeq {
+                        throw .corrupt(path, line: line, offset: baseOffset + start, "sequence jumps from \(lastSeq) to \(entry.seq)")
+                    }
+                    return nil
+                }
+                state.apply(entry.change)
+                lastSeq = entry.seq
+            }
+            start = newline + 1
+        }
+        if start < bytes.count && !warnedTornTail {
+            warnedTornTail = true
+            logger.warning(
+                "ignoring a torn last journal line (a writer stopped mid-append); it is truncated at the next write",
+                metadata: ["path": "\(path)", "offset": "\(baseOffset + start)"])
+        }
+        return start
+    }
+
+    /// Loads the snapshot and its journal from scratch.
+    private func reload() throws(StoreError) {
+        let snapshotFD = try FileIO.open(layout.snapshot, O_RDONLY)
+        defer { close(snapshotFD) }
+        let identity = try FileIO.identity(ofDescriptor: snapshotFD, path: layout.snapshot)
+        let size = try FileIO.fileSize(snapshotFD, path: layout.snapshot)
+        let bytes = try FileIO.pread(snapshotFD, offset: 0, count: size, path: layout.snapshot)
+        var fresh = StoreState()
+        let header = try Self.parseSnapshot(bytes, path: layout.snapshot, into: &fresh)
+        let journalPath = layout.journal(generation: header.generation)
+        let fd = try FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
+        if journalFD >= 0 { close(journalFD) }
+        journalFD = fd
+        state = fresh
+        generation = header.generation
+        lastSeq = header.lastSeq
+        snapshotIdentity = identity
+        snapshotSize = size
+        journalOffset = 0
+        let journalSize = try FileIO.fileSize(fd, path: journalPath)
+        let journal = try FileIO.pread(fd, offset: 0, count: journalSize, path: journalPath)
+        journalOffset = try applyJournal(journal, path: journalPath, baseOffset: 0, strictSeq: true) ?? 0
+    }
+
+    static func parseSnapshot(_ bytes: [UInt8], path: String, into state: inout StoreState) throws(StoreError) -> RecordCoding.SnapshotHeader {
+        guard let firstNewline = bytes.firstIndex(of: 0x0A) else {
+            throw .corrupt(path, line: 1, offset: 0, bytes.isEmpty ? "the snapshot is empty" : "the header line is incomplete")
+        }
+        let header: RecordCoding.SnapshotHeader
+        do {
+            header = try RecordCoding.decodeHeader(try JSONParser.parse(bytes[0..<firstNewline]))
+        } catch {
+            throw .corrupt(path, line: 1, offset: 0, "\(error)")
+        }
+        var start = firstNewline + 1
+        var line = 1
+        while start < bytes.count {
+            line += 1
+            guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
+                throw .corrupt(path, line: line, offset: start, "the last record is incomplete")
+            }
+            do {
+                state.apply(try RecordCoding.decodeChange(try JSONParser.parse(bytes[start..<newline])))
+            } catch {
+                throw .corrupt(path, line: line, offset: start, "\(error)")
+            }
+            start = newline + 1
+        }
+        state.reserveIDs(nextUserID: header.nextUserID, nextTokenID: header.nextTokenID)
+        return header
+    }
+
+    // MARK: Compaction
+
+    private func compactIfDue() {
+        guard journalOffset > max(compactionThreshold, snapshotSize / 4) else { return }
+        do throws(StoreError) {
+            try compactLocked()
+        } catch {
+            logger.error("compaction failed; the journal keeps growing until it succeeds", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes a new snapshot generation from the current state (the lock must be held).
+    private func compactLocked() throws(StoreError) {
+        let next = generation + 1
+        var bytes = RecordCoding.headerLine(
+            .init(generation: next, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID))
+        for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
+        for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
+        let newJournal = layout.journal(generation: next)
+        let journalFDNew = try FileIO.open(newJournal, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, mode: 0o600)
+        do throws(StoreError) {
+            fchmod(journalFDNew, 0o600)
+            try FileIO.fsync(journalFDNew, path: newJournal)
+            try DurableFile.replace(at: layout.snapshot, with: bytes, directory: layout.directory)
+        } catch {
+            close(journalFDNew)
+            throw error
+        }
+        let oldJournal = layout.journal(generation: generation)
+        unlink(oldJournal)
+        try? FileIO.fsyncDirectory(layout.directory)
+        close(journalFD)
+        journalFD = journalFDNew
+        generation = next
+        journalOffset = 0
+        snapshotSize = bytes.count
+        snapshotIdentity = try FileIO.identity(ofPath: layout.snapshot)
+        logger.info("compacted the store", metadata: ["generation": "\(next)", "records": "\(state.users.count + state.tokens.count)"])
+    }
+
+    /// Compacts now (`tokend store compact`).
+    public func compact() throws {
+        try mutex.withLock { _ in
+            guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
+                throw RepositoryError(.busy, "the store lock is held by another process")
+            }
+            defer { lock.release() }
+            try refresh()
+            try verifyJournalPath()
+            try repairTornTail()
+            try compactLocked()
+        }
+    }
+
+    /// Generation, last sequence number and file sizes, for `tokend store check`.
+    public struct Status: Sendable {
+        public var generation: Int
+        public var lastSeq: Int
+        public var snapshotBytes: Int
+        public var journalBytes: Int
+        public var users: Int
+        public var tokens: Int
+    }
+
+    public func status() throws -> Status {
+        try mutex.withLock { _ in
+            try refresh()
+            return Status(
+                generation: generation, lastSeq: lastSeq, snapshotBytes: snapshotSize, journalBytes: journalOffset,
+                users: state.users.count, tokens: state.tokens.count)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import JSON
+import TokenCore
+
+/// The on-disk JSON of users and tokens, and of journal lines. Keys are written sorted, one
+/// record per line, so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`.
+enum RecordCoding {
+    struct DecodeError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    // MARK: Journal lines
+
+    /// `{"kind":"token","op":"put","record":{…},"seq":N}` plus a newline.
+    static func journalLine(_ change: StoreChange, seq: Int) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        switch change {
+        case .putUser(let user):
+            w.field("kind", "user")
+            w.field("op", "put")
+            w.key("record")
+            write(user, into: &w)
+        case .deleteUser(let id):
+            w.field("id", id.rawValue)
+            w.field("kind", "user")
+            w.field("op", "delete")
+        case .putToken(let token):
+            w.field("kind", "token")
+            w.field("op", "put")
+            w.key("record")
+            write(token, into: &w)
+        }
+        w.field("seq", seq)
+        w.endObject()
+        var bytes = w.bytes
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    static func decodeJournalLine(_ value: JSONValue) throws(DecodeError) -> (seq: Int, change: StoreChange) {
+        guard let seq = value["seq"]?.intValue else { throw DecodeError(description: "missing seq") }
+        return (seq, try decodeChange(value))
+    }
+
+    /// A snapshot line: `{"kind":"user","record":{…}}`.
+    static func snapshotLine(_ change: StoreChange) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        switch change {
+        case .putUser(let user):
+            w.field("kind", "user")
+            w.key("record")
+            write(user, into: &w)
+        case .putToken(let token):
+            w.field("kind", "token")
+            w.key("record")
+            write(token, into: &w)
+        case .deleteUser:
+            preconditionFailure("snapshots hold records, not deletions")
+        }
+        w.endObject()
+        var bytes = w.bytes
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
+        let kind = value["kind"]?.stringValue
+        let op = value["op"]?.stringValue ?? "put"
+        switch (kind, op) {
+        case ("user", "put"):
+            guard let record = value["record"] else { throw DecodeError(description: "missing record") }
+            return .putUser(try decodeUser(record))
+        case ("user", "delete"):
+            guard let id = value["id"]?.intValue else { throw DecodeError(description: "missing id") }
+            return .deleteUser(UserID(id))
+        case ("token", "put"):
+            guard let record = value["record"] else { throw DecodeError(description: "missing record") }
+            return .putToken(try decodeToken(record))
+        default:
+            throw DecodeError(description: "unknown record kind \(kind ?? "nil")/\(op)")
+        }
+    }
+
+    // MARK: Records
+
+    static func write(_ user: User, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("admin", user.isAdmin)
+        w.field("bot", user.isBot)
+        w.key("created_at")
+        w.int64(user.createdAt.millisecondsSinceEpoch)
+        w.field("email", user.email)
+        w.field("id", user.id.rawValue)
+        w.field("name", user.name)
+        w.field("state", user.state.rawValue)
+        w.field("username", user.username)
+        w.endObject()
+    }
+
+    static func decodeUser(_ v: JSONValue) throws(DecodeError) -> User {
+        guard let id = v["id"]?.intValue, let username = v["username"]?.stringValue,
+            let created = v["created_at"]?.int64Value
+        else { throw DecodeError(description: "user record lacks id, username or created_at") }
+        return User(
+            id: UserID(id), username: username, name: v["name"]?.stringValue ?? username,
+            email: v["email"]?.stringValue ?? "", isAdmin: v["admin"]?.boolValue ?? false,
+            isBot: v["bot"]?.boolValue ?? false,
+            state: v["state"]?.stringValue.flatMap(User.State.init(rawValue:)) ?? .active,
+            createdAt: Timestamp(millisecondsSinceEpoch: created))
+    }
+
+    static func write(_ token: AccessToken, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("created_at")
+        w.int64(token.createdAt.millisecondsSinceEpoch)
+        w.field("description", token.description)
+        w.field("digest", token.digest)
+        w.field("expires_at", token.expiresAt?.iso8601)
+        w.field("id", token.id.rawValue)
+        w.field("impersonation", token.impersonation)
+        w.key("last_used_at")
+        if let last = token.lastUsedAt { w.int64(last.millisecondsSinceEpoch) } else { w.null() }
+        w.field("last_used_ips", token.lastUsedIPs)
+        w.field("name", token.name)
+        w.field("previous_id", token.previousTokenID?.rawValue)
+        w.field("revoked", token.revoked)
+        w.field("scopes", token.scopes)
+        w.key("updated_at")
+        w.int64(token.updatedAt.millisecondsSinceEpoch)
+        w.field("user_id", token.userID.rawValue)
+        w.endObject()
+    }
+
+    static func decodeToken(_ v: JSONValue) throws(DecodeError) -> AccessToken {
+        guard let id = v["id"]?.intValue, let userID = v["user_id"]?.intValue,
+            let name = v["name"]?.stringValue, let digest = v["digest"]?.stringValue,
+            let created = v["created_at"]?.int64Value
+        else { throw DecodeError(description: "token record lacks id, user_id, name, digest or created_at") }
+        var expiresAt: CivilDate?
+        if let text = v["expires_at"]?.stringValue {
+            guard let date = CivilDate(iso8601: text) else { throw DecodeError(description: "bad expires_at") }
+            expiresAt = date
+        }
+        return AccessToken(
+            id: TokenID(id), userID: UserID(userID), name: name, description: v["description"]?.stringValue,
+            scopes: v["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            revoked: v["revoked"]?.boolValue ?? false, expiresAt: expiresAt,
+            createdAt: Timestamp(millisecondsSinceEpoch: created),
+            updatedAt: v["updated_at"]?.int64Value.map(Timestamp.init(millisecondsSinceEpoch:)),
+            lastUsedAt: v["last_used_at"]?.int64Value.map(Timestamp.init(millisecondsSinceEpoch:)),
+            lastUsedIPs: v["last_used_ips"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            impersonation: v["impersonation"]?.boolValue ?? false,
+            previousTokenID: v["previous_id"]?.intValue.map { TokenID($0) }, digest: digest)
+    }
+
+    // MARK: Snapshot header
+
+    struct SnapshotHeader: Equatable {
+        var generation: Int
+        var lastSeq: Int
+        var nextUserID: Int
+        var nextTokenID: Int
+    }
+
+    static func headerLine(_ h: SnapshotHeader) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("format", 1)
+        w.field("generation", h.generation)
+        w.field("last_seq", h.lastSeq)
+        w.key("next_ids")
+        w.beginObject()
+        w.field("token", h.nextTokenID)
+        w.field("user", h.nextUserID)
+        w.endObject()
+        w.endObject()
+        var bytes = w.bytes
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    static func decodeHeader(_ v: JSONValue) throws(DecodeError) -> SnapshotHeader {
+        guard v["format"]?.intValue == 1, let generation = v["generation"]?.intValue,
+            let lastSeq = v["last_seq"]?.intValue
+        else { throw DecodeError(description: "not a tokend snapshot header (format 1)") }
+        return SnapshotHeader(
+            generation: generation, lastSeq: lastSeq, nextUserID: v["next_ids"]?["user"]?.intValue ?? 1,
+            nextTokenID: v["next_ids"]?["token"]?.intValue ?? 1)
+    }
+}

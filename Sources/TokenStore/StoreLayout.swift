@@ -1,0 +1,20 @@
+/// The files of a data directory.
+///
+/// - `tokens.lock`: empty; the cross-process write lock. Never renamed or removed.
+/// - `tokens.snapshot.jsonl`: a header line, then one record per line (generation G).
+/// - `tokens.journal.<G>.jsonl`: the changes since that snapshot, one per line, append-only.
+/// - `secret.key`: the HMAC key under which token digests are computed (hex).
+public struct StoreLayout: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        var d = directory
+        while d.count > 1 && d.hasSuffix("/") { d.removeLast() }
+        self.directory = d
+    }
+
+    public var lock: String { directory + "/tokens.lock" }
+    public var snapshot: String { directory + "/tokens.snapshot.jsonl" }
+    public var secret: String { directory + "/secret.key" }
+    public func journal(generation: Int) -> String { directory + "/tokens.journal.\(generation).jsonl" }
+}

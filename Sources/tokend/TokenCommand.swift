@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import TokenCore
+import TokenStore
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Manage tokens offline, on the data directory.",
+        subcommands: [CreateToken.self]
+    )
+}
+
+struct CreateToken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a personal access token and print it (alone, on stdout).",
+        discussion: """
+            The token is shown once: only its keyed digest is stored.
+
+            Example:
+              TOKEN=$(tokend token create --data ./var --user root --name ci --scopes api,read_user)
+              curl -H "PRIVATE-TOKEN: $TOKEN" http://127.0.0.1:8080/api/v4/user
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var instance: InstanceOptions
+
+    @Option(help: ArgumentHelp("The owner: a username or a numeric id.", valueName: "name-or-id"))
+    var user: String
+
+    @Option(help: "The token's name.")
+    var name: String
+
+    @Option(help: ArgumentHelp("Comma-separated scopes, e.g. api,read_user.", valueName: "scopes"))
+    var scopes: String
+
+    @Option(help: ArgumentHelp("Expiry date, YYYY-MM-DD (default: the maximum lifetime, if expiry is required).", valueName: "date"))
+    var expiresAt: String?
+
+    @Option(help: "A description.")
+    var description: String?
+
+    func validate() throws {
+        if let expiresAt, CivilDate(iso8601: expiresAt) == nil {
+            throw ValidationError("--expires-at takes a date as YYYY-MM-DD")
+        }
+    }
+
+    func run() throws {
+        let directory = store.dataDirectory
+        let repository = try JSONFileStore(directory: directory, logger: store.logger("tokend"))
+        let issuer = TokenIssuer(
+            secret: try StoreSetup.loadSecret(directory: directory), random: .system, clock: Environment.systemClock,
+            settings: try instance.settings())
+        let request = TokenRequest(
+            name: name, description: description,
+            scopes: scopes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+            expiresAt: expiresAt.flatMap(CivilDate.init(iso8601:)) ?? issuer.defaultExpiry)
+        let owner = user
+        let issued = try repository.write { state throws -> IssuedToken in
+            let found = Int(owner).flatMap { state.user(UserID($0)) } ?? state.user(username: owner)
+            guard let found else { throw ValidationError("no user \(owner)") }
+            do {
+                return try issuer.create(request, for: found, in: &state)
+            } catch TokenError.invalid(let errors) {
+                throw ValidationError(errors.map(\.sentence).joined(separator: "; "))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        print(issued.plaintext)
+    }
+}
