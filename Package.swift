@@ -52,10 +52,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // An in-process client and fixtures for handler tests.
+        .target(
+            name: "TokendTesting",
+            dependencies: ["TokenAPI", "TokenCore", "JSON"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TokenAPITests",
-            dependencies: ["TokenAPI", "TokenCore", "TokenStore", "JSON"],
+            dependencies: ["TokenAPI", "TokenCore", "TokenStore", "JSON", "TokendTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

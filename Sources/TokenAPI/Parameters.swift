@@ -79,13 +79,15 @@ public struct Parameters: Sendable {
 /// so they are reported together: `{"error":"name is missing, scopes is missing"}`.
 public struct ParameterReader {
     public let parameters: Parameters
-    public private(set) var errors: [String] = []
+    var errorsStorage: [String] = []
+    /// Every failure so far, in the order found.
+    public var errors: [String] { errorsStorage }
 
     public init(_ parameters: Parameters) { self.parameters = parameters }
 
     public func has(_ name: String) -> Bool { parameters[name] != nil }
 
-    private mutating func fail(_ name: String, _ what: String) { errors.append("\(name) \(what)") }
+    private mutating func fail(_ name: String, _ what: String) { errorsStorage.append("\(name) \(what)") }
 
     /// A plain string; lists and objects are invalid.
     public mutating func string(_ name: String, required: Bool = false) -> String? {

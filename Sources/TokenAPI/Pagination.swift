@@ -1,0 +1,97 @@
+import JSON
+
+/// GitLab's offset pagination: `page`/`per_page` parameters and the `X-*` and `Link` headers.
+public struct Pagination: Sendable {
+    public var page: Int
+    public var perPage: Int
+
+    public static let defaultPerPage = 20
+    public static let maximumPerPage = 100
+    /// Above this many items GitLab omits `X-Total`, `X-Total-Pages` and the `last` link.
+    public static let countLimit = 10_000
+
+    /// Reads `page` and `per_page`; failures join the reader's other errors.
+    public init(_ reader: inout ParameterReader) {
+        page = max(1, reader.integer("page") ?? 1)
+        let requested = reader.integer("per_page") ?? Self.defaultPerPage
+        if requested <= 0 && reader.errors.allSatisfy({ !$0.hasPrefix("per_page") }) {
+            reader.appendError("per_page has a value not allowed")
+        }
+        perPage = min(max(1, requested), Self.maximumPerPage)
+    }
+
+    public init(page: Int, perPage: Int) {
+        self.page = page
+        self.perPage = perPage
+    }
+
+    /// The items of the current page.
+    public func slice<T>(_ items: [T]) -> ArraySlice<T> {
+        let start = min(items.count, (page - 1) * perPage)
+        let end = min(items.count, start + perPage)
+        return items[start..<end]
+    }
+
+    /// A 200 JSON array of this page of `items`, with GitLab's pagination headers.
+    public func response<T>(
+        _ items: [T], context: RequestContext, write: (T, inout JSONWriter) -> Void
+    ) -> APIResponse {
+        var w = JSONWriter(capacity: 256 * min(items.count, perPage) + 2)
+        w.beginArray()
+        for item in slice(items) { write(item, &w) }
+        w.endArray()
+        return .json(200, w, headers: headers(total: items.count, context: context))
+    }
+
+    /// `X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Prev-Page`, `X-Total`, `X-Total-Pages`, `Link`.
+    public func headers(total: Int, context: RequestContext) -> [(name: String, value: String)] {
+        let counted = total <= Self.countLimit
+        let totalPages = max(1, (total + perPage - 1) / perPage)
+        let hasNext = page * perPage < total
+        let hasPrev = page > 1
+        var headers: [(name: String, value: String)] = [
+            ("X-Page", String(page)),
+            ("X-Per-Page", String(perPage)),
+            ("X-Next-Page", hasNext ? String(page + 1) : ""),
+            ("X-Prev-Page", hasPrev ? String(page - 1) : ""),
+        ]
+        if counted {
+            headers.append(("X-Total", String(total)))
+            headers.append(("X-Total-Pages", String(totalPages)))
+        }
+        var links: [String] = []
+        if hasPrev { links.append("<\(link(page: page - 1, context: context))>; rel=\"prev\"") }
+        if hasNext { links.append("<\(link(page: page + 1, context: context))>; rel=\"next\"") }
+        links.append("<\(link(page: 1, context: context))>; rel=\"first\"")
+        if counted { links.append("<\(link(page: totalPages, context: context))>; rel=\"last\"") }
+        headers.append(("Link", links.joined(separator: ", ")))
+        return headers
+    }
+
+    /// The request URL on the external host, with the query's parameters plus `page` and
+    /// `per_page`, keys sorted (Rails `to_query`).
+    func link(page: Int, context: RequestContext) -> String {
+        var query = Parameters()
+        query.addForm(context.request.rawQuery)
+        var pairs: [(String, String)] = []
+        for (key, value) in query.values where key != "page" && key != "per_page" {
+            switch value {
+            case .string(let s): pairs.append((key, s))
+            case .list(let items): for item in items { pairs.append((key + "[]", item)) }
+            default: break
+            }
+        }
+        pairs.append(("page", String(page)))
+        pairs.append(("per_page", String(perPage)))
+        pairs.sort { $0.0 < $1.0 }
+        let encoded = pairs.map {
+            PercentEncoding.encodeQueryComponent($0.0) + "=" + PercentEncoding.encodeQueryComponent($0.1)
+        }
+        return context.webBase + String(context.request.rawPath) + "?" + encoded.joined(separator: "&")
+    }
+}
+
+extension ParameterReader {
+    /// Records a failure message verbatim (for rules Grape words differently).
+    public mutating func appendError(_ message: String) { errorsStorage.append(message) }
+}
