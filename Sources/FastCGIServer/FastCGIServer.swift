@@ -43,7 +43,13 @@ public final class FastCGIServer: Sendable {
         sigaddset(&blocked, SIGHUP)
         // Blocked here, inherited by every thread: only the sigwait below receives them.
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        // SIGUSR1 wakes idle accept threads at shutdown; a parent may have blocked or ignored it.
+        var wake = sigset_t()
+        sigemptyset(&wake)
+        sigaddset(&wake, SIGUSR1)
+        pthread_sigmask(SIG_UNBLOCK, &wake, nil)
         FCGX_Init()
+        Self.ensureInterruptingHandler(for: SIGUSR1)
         for _ in 0..<threadCount {
             let worker = WorkerThread()
             workers.withLock { $0.append(worker) }
@@ -68,6 +74,22 @@ public final class FastCGIServer: Sendable {
         } while signal == SIGHUP
         logger.info("stopping: finishing in-flight requests", metadata: ["signal": "\(signal)"])
         shutdown()
+    }
+
+    /// libfcgi installs its SIGUSR1 handler (no SA_RESTART, so a blocked accept returns EINTR)
+    /// only over a default disposition; make sure one is there whatever the parent left.
+    private static func ensureInterruptingHandler(for signal: Int32) {
+        var current = sigaction()
+        sigaction(signal, nil, &current)
+        let handler = current.__sigaction_handler.sa_handler
+        let isDefault = handler == nil || unsafeBitCast(handler, to: Int.self) == 0
+        let isIgnored = handler.map { unsafeBitCast($0, to: Int.self) == 1 } ?? false
+        guard isDefault || isIgnored else { return }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(signal, &action, nil)
     }
 
     private final class ThreadContext {

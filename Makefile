@@ -1,0 +1,17 @@
+# tokend: the two commands a newcomer needs, and the ones the team uses.
+.PHONY: run test build release clean
+
+run:            ## build, initialise ./var, serve on http://127.0.0.1:8080 (Ctrl-C stops)
+	scripts/run
+
+test:           ## install what is missing, then run unit and integration tests
+	scripts/test
+
+build:
+	swift build
+
+release:
+	swift build -c release --product tokend
+
+clean:
+	rm -rf .build
