@@ -64,6 +64,7 @@ let package = Package(
             dependencies: ["TokenAPI", "TokenCore", "TokenStore", "JSON", "TokendTesting"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["JSON"],

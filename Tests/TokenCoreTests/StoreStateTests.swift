@@ -1,0 +1,44 @@
+import Testing
+import TokenCore
+
+struct StoreStateTests {
+    let now = Timestamp(millisecondsSinceEpoch: 1_000)
+
+    @Test func rollbackRestoresRecordsIndexesAndCounters() {
+        var state = StoreState()
+        state.beginTransaction()
+        let alice = User(id: state.allocateUserID(), username: "Alice", name: "A", email: "a@x", createdAt: now)
+        state.put(alice)
+        state.commit()
+        state.beginTransaction()
+        state.put(AccessToken(id: state.allocateTokenID(), userID: alice.id, name: "t", scopes: ["api"], expiresAt: nil, createdAt: now, digest: "abc"))
+        var renamed = alice
+        renamed.username = "bob"
+        state.put(renamed)
+        #expect(state.pendingChanges.count == 2)
+        state.rollback()
+        #expect(state.token(digest: "abc") == nil)
+        #expect(state.tokens(ownedBy: alice.id).isEmpty)
+        #expect(state.user(username: "alice")?.id == alice.id)
+        #expect(state.user(username: "bob") == nil)
+        #expect(state.nextTokenID == 1)
+    }
+
+    @Test func replayingChangesIsIdempotentAndIDsNeverRepeat() {
+        var state = StoreState()
+        let user = User(id: UserID(5), username: "u", name: "U", email: "u@x", createdAt: now)
+        state.apply(.putUser(user))
+        state.apply(.putUser(user))
+        state.apply(.deleteUser(user.id))
+        #expect(state.users.isEmpty)
+        #expect(state.allocateUserID() == UserID(6))
+    }
+
+    @Test func tokensOfAUserStayOrderedById() {
+        var state = StoreState()
+        for id in [3, 1, 2] {
+            state.apply(.putToken(AccessToken(id: TokenID(id), userID: UserID(1), name: "t\(id)", scopes: [], expiresAt: nil, createdAt: now, digest: "d\(id)")))
+        }
+        #expect(state.tokens(ownedBy: UserID(1)).map(\.id.rawValue) == [1, 2, 3])
+    }
+}

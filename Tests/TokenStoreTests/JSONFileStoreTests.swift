@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TokenCore
+import TokenStore
+
+/// The file store on a real directory: durability across instances, tail reads, compaction,
+/// torn tails, corruption, permissions, and concurrent writers that must lose nothing.
+struct JSONFileStoreTests {
+    let directory: String
+    let now = Timestamp(millisecondsSinceEpoch: 1_750_000_000_000)
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "tokend-store-\(UUID().uuidString)"
+        try StoreSetup.initialize(directory: directory)
+    }
+
+    func addUser(_ store: JSONFileStore, _ name: String) throws -> User {
+        let now = self.now
+        return try store.write { state in
+            let user = User(id: state.allocateUserID(), username: name, name: name, email: "\(name)@x", createdAt: now)
+            state.put(user)
+            return user
+        }
+    }
+
+    func addToken(_ store: JSONFileStore, owner: UserID, digest: String) throws -> TokenID {
+        let now = self.now
+        return try store.write { state in
+            let token = AccessToken(id: state.allocateTokenID(), userID: owner, name: "t", scopes: ["api"], expiresAt: nil, createdAt: now, digest: digest)
+            state.put(token)
+            return token.id
+        }
+    }
+
+    var journal: String { directory + "/tokens.journal.1.jsonl" }
+
+    @Test func writesSurviveReopeningAndReachOtherInstances() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let a = try JSONFileStore(directory: directory)
+        let b = try JSONFileStore(directory: directory)
+        let alice = try addUser(a, "alice")
+        #expect(try b.read { $0.user(username: "alice")?.id } == alice.id)
+        let token = try addToken(b, owner: alice.id, digest: "d1")
+        #expect(try a.read { $0.token(digest: "d1")?.id } == token)
+        let reopened = try JSONFileStore(directory: directory)
+        #expect(try reopened.read { $0.tokens.count } == 1)
+        #expect(try reopened.status().lastSeq == 2)
+    }
+
+    @Test func aThrowingTransactionLeavesNothingBehind() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        struct Refused: Error {}
+        let store = try JSONFileStore(directory: directory)
+        let size = try FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int
+        #expect(throws: Refused.self) {
+            try store.write { state in
+                state.put(User(id: state.allocateUserID(), username: "x", name: "x", email: "x", createdAt: now))
+                throw Refused()
+            }
+        }
+        #expect(try store.read { $0.users.isEmpty })
+        #expect(try FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int == size)
+        #expect(try addUser(store, "y").id == UserID(1))
+    }
+
+    @Test func compactionStartsANewGenerationThatOtherInstancesFollow() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = try JSONFileStore(directory: directory)
+        writer.compactionThreshold = 2_000
+        let reader = try JSONFileStore(directory: directory)
+        let user = try addUser(writer, "alice")
+        for i in 0..<40 { _ = try addToken(writer, owner: user.id, digest: "digest-\(i)") }
+        let status = try writer.status()
+        #expect(status.generation > 1)
+        #expect(try reader.read { $0.tokens.count } == 40)
+        #expect(try reader.status().generation == status.generation)
+        #expect(!FileManager.default.fileExists(atPath: journal))
+        try writer.compact()
+        _ = try addToken(reader, owner: user.id, digest: "after")
+        #expect(try writer.read { $0.token(digest: "after") != nil })
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(!files.contains { $0.hasSuffix(".tmp") })
+    }
+
+    @Test func aTornTailIsIgnoredThenTruncatedAtTheNextWrite() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try JSONFileStore(directory: directory)
+        let user = try addUser(store, "alice")
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"kind":"token","op":"put","rec"#.utf8))
+        try handle.close()
+        let restarted = try JSONFileStore(directory: directory)
+        #expect(try restarted.read { $0.user(user.id) != nil })
+        _ = try addToken(restarted, owner: user.id, digest: "d")
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+    }
+
+    @Test func corruptionRefusesToStartAndTouchesNothing() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try JSONFileStore(directory: directory)
+        _ = try addUser(store, "alice")
+        _ = try addUser(store, "bob")
+        var text = try String(contentsOfFile: journal, encoding: .utf8)
+        text = "{garbage}\n" + text
+        try text.write(toFile: journal, atomically: false, encoding: .utf8)
+        let before = try Data(contentsOf: URL(fileURLWithPath: journal))
+        let message = Self.loadFailure(directory)
+        #expect(message?.contains("tokens.journal.1.jsonl") == true)
+        #expect(message?.contains("line 1, byte offset 0") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == before)
+        try Data().write(to: URL(fileURLWithPath: directory + "/tokens.snapshot.jsonl"))
+        #expect(throws: StoreError.self) { try JSONFileStore(directory: directory) }
+    }
+
+    @Test func filesAre0600AndTheDirectory0700WhateverTheUmask() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let other = directory + "-umask"
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let previous = umask(0)
+        defer { umask(previous) }
+        try StoreSetup.initialize(directory: other)
+        let store = try JSONFileStore(directory: other)
+        _ = try addUser(store, "alice")
+        try store.compact()
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+        }
+        #expect(try mode(other) == 0o700)
+        for file in try FileManager.default.contentsOfDirectory(atPath: other) {
+            #expect(try mode(other + "/" + file) == 0o600, "\(file)")
+        }
+    }
+
+    @Test func initialisingTwiceOverwritesNothing() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let secret = try Data(contentsOf: URL(fileURLWithPath: directory + "/secret.key"))
+        let store = try JSONFileStore(directory: directory)
+        _ = try addUser(store, "alice")
+        #expect(try StoreSetup.initialize(directory: directory) == false)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/secret.key")) == secret)
+        #expect(try JSONFileStore(directory: directory).read { $0.users.count } == 1)
+    }
+
+    /// The description of the error opening `directory` raises, or nil when it opens.
+    static func loadFailure(_ directory: String) -> String? {
+        let result = Result { try JSONFileStore(directory: directory) }
+        if case .failure(let error) = result { return String(describing: error) }
+        return nil
+    }
+
+    /// Separate instances stand for separate processes: each has its own lock descriptor.
+    @Test func concurrentWritersLoseNoUpdate() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let owner = try addUser(try JSONFileStore(directory: directory), "owner")
+        let stores = try (0..<4).map { _ in try JSONFileStore(directory: directory) }
+        for store in stores { store.compactionThreshold = 20_000 }
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            let store = stores[worker % stores.count]
+            for i in 0..<50 { _ = try? addToken(store, owner: owner.id, digest: "w\(worker)-\(i)") }
+        }
+        let fresh = try JSONFileStore(directory: directory)
+        let tokens = try fresh.read { $0.allTokens() }
+        #expect(tokens.count == 400)
+        #expect(Set(tokens.map(\.id)).count == 400)
+        #expect(Set(tokens.map(\.digest)).count == 400)
+    }
+}
