@@ -1,3 +1,4 @@
+import Logging
 import TokenCore
 
 /// GitLab's API guard: finds the token a request presents, validates it, records its use,
@@ -56,16 +57,23 @@ struct Authenticator {
     }
 
     /// Updates `last_used_at`/`last_used_ips` when GitLab's throttle allows; otherwise no write.
+    /// Best effort, as GitLab's LastUsedService: when the store refuses the write (full,
+    /// read-only, busy) the request goes on with the token as it was.
     private func recordUse(of credential: Credential, from address: String?) throws -> Credential {
         guard Authentication.usageUpdate(of: credential.token, from: address, now: now) != nil else { return credential }
         let now = self.now
-        let updated = try environment.repository.write { state -> AccessToken in
-            guard let current = state.token(credential.token.id) else { return credential.token }
-            guard let changed = Authentication.usageUpdate(of: current, from: address, now: now) else { return current }
-            state.put(changed)
-            return changed
+        do {
+            let updated = try environment.repository.write { state -> AccessToken in
+                guard let current = state.token(credential.token.id) else { return credential.token }
+                guard let changed = Authentication.usageUpdate(of: current, from: address, now: now) else { return current }
+                state.put(changed)
+                return changed
+            }
+            return Credential(token: updated, user: credential.user)
+        } catch let error as RepositoryError {
+            environment.logger.warning("could not record token use", metadata: ["error": "\(error.message)"])
+            return credential
         }
-        return Credential(token: updated, user: credential.user)
     }
 
     /// Reuse detection: a revoked token presented to a rotate endpoint revokes its active successors.

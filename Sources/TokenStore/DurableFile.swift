@@ -6,7 +6,9 @@ import Glibc
 /// temp file (0600, O_EXCL) in the same directory, write, fsync, rename, fsync the directory.
 enum DurableFile {
     /// Atomically replaces `path` with `bytes`, mode 0600 whatever the umask.
-    static func replace(at path: String, with bytes: [UInt8], directory: String) throws(StoreError) {
+    static func replace(
+        at path: String, with bytes: [UInt8], directory: String, failpoints: Failpoints = .fromEnvironment
+    ) throws(StoreError) {
         let temp = "\(directory)/.\(basename(path)).\(getpid()).tmp"
         unlink(temp)
         let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
@@ -20,11 +22,13 @@ enum DurableFile {
             unlink(temp)
             throw error
         }
+        failpoints.hit("snapshot.after-fsync-before-rename")
         if rename(temp, path) != 0 {
             let failure = StoreError.syscall("rename", path)
             unlink(temp)
             throw failure
         }
+        failpoints.hit("snapshot.after-rename-before-dirsync")
         try FileIO.fsyncDirectory(directory)
     }
 

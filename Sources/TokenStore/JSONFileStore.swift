@@ -35,9 +35,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private var journalOffset = 0
     private var failure: RepositoryError?
     private var warnedTornTail = false
+    /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
+    private var readOnly = false
+    private let failpoints = Failpoints.fromEnvironment
 
     /// Opens an initialised data directory and loads it; throws with path and offset on corruption.
-    public init(directory: String, logger: Logger = Logger(label: "tokend.store")) throws(StoreError) {
+    public init(
+        directory: String, allowNetworkFilesystem: Bool = false, logger: Logger = Logger(label: "tokend.store")
+    ) throws(StoreError) {
         layout = StoreLayout(directory: directory)
         self.logger = logger
         guard FileIO.exists(layout.snapshot) else {
@@ -45,8 +50,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
                 operation: "open", path: layout.snapshot, errno: ENOENT,
                 detail: "no store here; run `tokend init --data \(layout.directory)` first")
         }
+        if !allowNetworkFilesystem { try FilesystemCheck.verify(directory: layout.directory) }
         lock = try StoreLock(path: layout.lock)
+        readOnly = lock.readOnly
+        if readOnly {
+            logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
+        }
         try reload()
+        sweepLeftovers()
     }
 
     deinit {
@@ -77,6 +88,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
                 throw error.repositoryError
             }
             defer { lock.release() }
+            failpoints.hit("lock.after-acquire")
             do throws(StoreError) {
                 try refresh()
                 try verifyJournalPath()
@@ -117,7 +129,13 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
         let path = layout.journal(generation: generation)
         do throws(StoreError) {
+            try failpoints.check("journal.before-write", path: path)
+            if failpoints.hit("journal.half-line") != nil {
+                try FileIO.writeAll(journalFD, Array(bytes.prefix(bytes.count / 2)), path: path)
+                _exit(137)
+            }
             try FileIO.writeAll(journalFD, bytes, path: path)
+            failpoints.hit("journal.after-write-before-sync")
         } catch {
             ftruncate(journalFD, off_t(journalOffset))
             state.rollback()
@@ -125,6 +143,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             throw error.repositoryError
         }
         do throws(StoreError) {
+            try failpoints.check("journal.sync", path: path)
             try FileIO.fdatasync(journalFD, path: path)
         } catch {
             // An fsync failure is final for this process (PostgreSQL's lesson): no retry, no pretending.
@@ -136,6 +155,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
         journalOffset += bytes.count
         lastSeq = seq
+        failpoints.hit("journal.after-sync")
     }
 
     /// A torn last line (a writer died mid-append) is truncated before the next append.
@@ -229,7 +249,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         var fresh = StoreState()
         let header = try Self.parseSnapshot(bytes, path: layout.snapshot, into: &fresh)
         let journalPath = layout.journal(generation: header.generation)
-        let fd = try FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
+        let fd = try readOnly
+            ? FileIO.open(journalPath, O_RDONLY) : FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
         if journalFD >= 0 { close(journalFD) }
         journalFD = fd
         state = fresh
@@ -271,6 +292,29 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         return header
     }
 
+    // MARK: Start-up
+
+    /// Removes temp files and journals of other generations that a crash left behind, under the
+    /// lock so no compaction is in progress. Best effort: a failure only leaves litter.
+    private func sweepLeftovers() {
+        guard !readOnly, (try? lock.acquire(timeoutMilliseconds: 200)) == true else { return }
+        defer { lock.release() }
+        guard let directory = opendir(layout.directory) else { return }
+        defer { closedir(directory) }
+        let live = DurableFile.basename(layout.journal(generation: generation))
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            let stale = (name.hasPrefix(".tokens.snapshot") && name.hasSuffix(".tmp"))
+                || (name.hasPrefix("tokens.journal.") && name.hasSuffix(".jsonl") && name != live)
+            if stale {
+                unlink(layout.directory + "/" + name)
+                logger.info("removed a leftover file", metadata: ["file": "\(name)"])
+            }
+        }
+    }
+
     // MARK: Compaction
 
     private func compactIfDue() {
@@ -294,12 +338,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         do throws(StoreError) {
             fchmod(journalFDNew, 0o600)
             try FileIO.fsync(journalFDNew, path: newJournal)
-            try DurableFile.replace(at: layout.snapshot, with: bytes, directory: layout.directory)
+            try DurableFile.replace(at: layout.snapshot, with: bytes, directory: layout.directory, failpoints: failpoints)
         } catch {
             close(journalFDNew)
+            unlink(newJournal)
             throw error
         }
         let oldJournal = layout.journal(generation: generation)
+        failpoints.hit("compaction.before-unlink")
         unlink(oldJournal)
         try? FileIO.fsyncDirectory(layout.directory)
         close(journalFD)

@@ -10,11 +10,19 @@ import Glibc
 final class StoreLock: Sendable {
     let path: String
     let descriptor: Int32
+    /// True when the lock file could only be opened read-only (a read-only filesystem).
+    let readOnly: Bool
 
     init(path: String) throws(StoreError) {
         self.path = path
-        descriptor = try FileIO.open(path, O_RDWR | O_CREAT, mode: 0o600)
-        fchmod(descriptor, 0o600)
+        do {
+            descriptor = try FileIO.open(path, O_RDWR | O_CREAT, mode: 0o600)
+            readOnly = false
+            fchmod(descriptor, 0o600)
+        } catch where error.errno == EROFS {
+            descriptor = try FileIO.open(path, O_RDONLY)
+            readOnly = true
+        }
     }
 
     deinit { close(descriptor) }

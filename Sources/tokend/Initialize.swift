@@ -21,7 +21,7 @@ struct Initialize: ParsableCommand {
     func run() throws {
         let directory = store.dataDirectory
         let created = try StoreSetup.initialize(directory: directory)
-        let repository = try JSONFileStore(directory: directory, logger: store.logger("tokend"))
+        let repository = try store.openStore()
         let clock = Environment.systemClock
         let madeRoot = try repository.write { state -> Bool in
             guard state.users.isEmpty else { return false }

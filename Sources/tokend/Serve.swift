@@ -53,7 +53,7 @@ struct Serve: ParsableCommand {
         let listenSocket = try resolveSocket()
         let application: Application
         do {
-            let repository = try JSONFileStore(directory: store.dataDirectory, logger: logger)
+            let repository = try store.openStore()
             let secret = try StoreSetup.loadSecret(directory: store.dataDirectory)
             let environment = APIEnvironment(
                 repository: repository, secret: secret, clock: Environment.systemClock,

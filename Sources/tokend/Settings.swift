@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TokenCore
+import TokenStore
 
 /// Settings shared by every command that opens a data directory. Each flag falls back to its
 /// environment variable (TOKEND_ + flag name), then to the documented default.
@@ -12,7 +13,19 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (env TOKEND_LOG_LEVEL; default info).", valueName: "level"))
     var logLevel: String?
 
+    @Flag(help: "Accept a store on NFS, CIFS or FUSE, whose locks are unreliable (env TOKEND_ALLOW_NETWORK_FILESYSTEM).")
+    var allowNetworkFilesystem = false
+
     var dataDirectory: String { Environment.resolve(data, "TOKEND_DATA") ?? "./var" }
+
+    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed.
+    func openStore() throws -> JSONFileStore {
+        var allowed = allowNetworkFilesystem
+        if !allowed, let value = Environment.resolve(nil, "TOKEND_ALLOW_NETWORK_FILESYSTEM") {
+            allowed = try Environment.boolean(value, flag: "TOKEND_ALLOW_NETWORK_FILESYSTEM")
+        }
+        return try JSONFileStore(directory: dataDirectory, allowNetworkFilesystem: allowed, logger: logger("tokend"))
+    }
 
     func logger(_ label: String) -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }

@@ -19,7 +19,7 @@ struct CheckStore: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let repository = try JSONFileStore(directory: store.dataDirectory, logger: store.logger("tokend"))
+        let repository = try store.openStore()
         let status = try repository.status()
         print("generation \(status.generation)")
         print("last_seq \(status.lastSeq)")
@@ -40,7 +40,7 @@ struct CompactStore: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let repository = try JSONFileStore(directory: store.dataDirectory, logger: store.logger("tokend"))
+        let repository = try store.openStore()
         try repository.compact()
         let status = try repository.status()
         print("compacted: generation \(status.generation), last_seq \(status.lastSeq)")

@@ -50,7 +50,7 @@ struct CreateToken: ParsableCommand {
 
     func run() throws {
         let directory = store.dataDirectory
-        let repository = try JSONFileStore(directory: directory, logger: store.logger("tokend"))
+        let repository = try store.openStore()
         let issuer = TokenIssuer(
             secret: try StoreSetup.loadSecret(directory: directory), random: .system, clock: Environment.systemClock,
             settings: try instance.settings())

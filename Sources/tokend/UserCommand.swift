@@ -41,7 +41,7 @@ struct CreateUser: ParsableCommand {
     }
 
     func run() throws {
-        let repository = try JSONFileStore(directory: store.dataDirectory, logger: store.logger("tokend"))
+        let repository = try store.openStore()
         let clock = Environment.systemClock
         let (username, name, email, admin) = (self.username, self.name, self.email, self.admin)
         let id = try repository.write { state throws -> UserID in
