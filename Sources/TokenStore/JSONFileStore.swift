@@ -80,6 +80,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
         try mutex.withLock { _ in
             if let failure { throw failure }
+            if readOnly { throw RepositoryError(.readOnly, "the store is on a read-only filesystem: \(layout.directory)") }
             do {
                 guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
                     throw RepositoryError(.busy, "the store lock was held for more than \(lockTimeoutMilliseconds) ms")
@@ -299,7 +300,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private func sweepLeftovers() {
         guard !readOnly, (try? lock.acquire(timeoutMilliseconds: 200)) == true else { return }
         defer { lock.release() }
-        guard let directory = opendir(layout.directory) else { return }
+        // Another process may have compacted since we loaded: learn the live generation under
+        // the lock before deciding which journal is stale.
+        guard (try? refresh()) != nil, let directory = opendir(layout.directory) else { return }
         defer { closedir(directory) }
         let live = DurableFile.basename(layout.journal(generation: generation))
         while let entry = readdir(directory) {

@@ -40,7 +40,7 @@ final class LiveServer: @unchecked Sendable {
         if initialize { _ = try tokend(["init", "--data", data]) }
         try startNginx()
         for _ in 0..<count { try startWorker(threads: threads, environment: environment) }
-        try waitUntilServing()
+        try waitUntilServing(workerExpected: count > 0)
     }
 
     deinit { stop() }
@@ -109,9 +109,14 @@ final class LiveServer: @unchecked Sendable {
         nginx = process
     }
 
-    private func waitUntilServing() throws {
+    /// Waits for nginx (and, when expected, a worker behind it) to answer.
+    private func waitUntilServing(workerExpected: Bool) throws {
         for _ in 0..<200 {
-            if let response = try? request("GET", "/version"), response.status != 502, response.status != 503 { return }
+            if let response = try? request("GET", "/version"), response.status != 0,
+                !workerExpected || (response.status != 502 && response.status != 503)
+            {
+                return
+            }
             usleep(50_000)
         }
         throw HarnessError("nginx and tokend did not start serving within 10 s; see \(directory)")
@@ -251,6 +256,13 @@ final class LiveServer: @unchecked Sendable {
         return RunResult(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Unmounts every mount stacked on `path` (bind mounts can stack through propagation).
+    static func unmountAll(_ path: String) {
+        for _ in 0..<4 {
+            guard let result = try? run("/bin/umount", [path]), result.status == 0 else { return }
+        }
     }
 
     /// A short private directory (unix socket paths must stay under 108 bytes).

@@ -170,3 +170,26 @@ struct JSONFileStoreTests {
         #expect(Set(tokens.map(\.digest)).count == 400)
     }
 }
+
+struct FilesystemCheckTests {
+    static let mountinfo = """
+        22 1 253:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        40 22 0:35 / /mnt/share rw,relatime shared:20 - nfs4 server:/export rw,vers=4.2
+        41 22 0:36 / /mnt/my\\040files rw - fuse.sshfs host: rw
+        42 40 0:37 / /mnt/share/local rw - tmpfs tmpfs rw
+        """
+
+    @Test(arguments: [
+        ("/var/lib/tokend", "ext4", false),
+        ("/mnt/share/tokend", "nfs4", true),
+        ("/mnt/share", "nfs4", true),
+        ("/mnt/shared", "ext4", false),
+        ("/mnt/my files/x", "fuse.sshfs", true),
+        ("/mnt/share/local/x", "tmpfs", false),
+    ])
+    func findsTheMountAndRefusesNetworkFilesystems(path: String, type: String, refused: Bool) {
+        let found = FilesystemCheck.filesystemType(of: path, mountinfo: Self.mountinfo)
+        #expect(found == type)
+        #expect(FilesystemCheck.isRefused(type: type) == refused)
+    }
+}
