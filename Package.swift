@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "tokend",
             dependencies: [
-                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer",
+                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -151,15 +151,46 @@ public final class FastCGIServer: Sendable {
                 entry += 1
             }
         }
-        let response: APIResponse
+        let started = monotonicNanoseconds()
+        var response: APIResponse
         let length = environment.contentLength
+        let method = environment.variables["REQUEST_METHOD"] ?? "-"
         if length > maximumBodySize {
             response = tooLarge()
         } else {
             let body = readBody(request.pointee.`in`, length: length)
             response = responder(environment.request(body: body))
         }
+        let requestID = Self.newRequestID()
+        response.headers.append(("X-Request-Id", requestID))
         write(response, to: request.pointee.out)
+        logRequest(method: method, response: response, requestID: requestID, started: started)
+    }
+
+    /// One log line per request: method, route template, status, duration, user, request id.
+    /// Never the path's query or any header, so no token can reach the log.
+    func logRequest(method: String, response: APIResponse, requestID: String, started: UInt64) {
+        guard logger.logLevel <= .info else { return }
+        let micros = (monotonicNanoseconds() - started) / 1000
+        var metadata: Logger.Metadata = [
+            "method": "\(method)", "route": "\(response.route ?? "-")", "status": "\(response.status)",
+            "duration_ms": "\(Double(micros) / 1000)", "request_id": "\(requestID)",
+        ]
+        if let user = response.userID { metadata["user_id"] = "\(user)" }
+        logger.info("request", metadata: metadata)
+    }
+
+    static func newRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    private func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
     private func tooLarge() -> APIResponse {

@@ -14,6 +14,9 @@ public struct APIEnvironment: Sendable {
     public var externalURL: String?
     /// Largest request body accepted, in bytes (larger → 413).
     public var maximumBodySize: Int
+    /// Client addresses (exact, or prefixes ending in `.`/`:`) allowed to read `/-/` health
+    /// checks besides loopback.
+    public var monitoringAllowList: [String] = []
     public var logger: Logger
 
     public init(

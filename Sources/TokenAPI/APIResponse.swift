@@ -5,6 +5,10 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The route template that answered (`/personal_access_tokens/:id`), for logs; not sent.
+    public var route: String?
+    /// The id of the user the request acted as, for logs; not sent.
+    public var userID: Int?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

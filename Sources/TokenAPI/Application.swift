@@ -25,10 +25,18 @@ public struct Application: Sendable {
     /// Answers one request. Never throws: failures become GitLab error bodies, and anything
     /// unexpected becomes a 500 that leaks nothing.
     public func respond(to request: APIRequest) -> APIResponse {
+        if var health = HealthEndpoints.respond(to: request, environment: environment) {
+            health.headers.append(("X-Content-Type-Options", "nosniff"))
+            health.route = String(request.rawPath)
+            if request.method == "HEAD" { health.body = [] }
+            return health
+        }
         var response: APIResponse
         var template = "-"
+        var userID: Int?
         do {
             let (route, context) = try prepare(request, template: &template)
+            userID = context.actor?.id.rawValue
             var handlerContext = context
             response = try route.handler(&handlerContext)
         } catch let error as HTTPError {
@@ -43,6 +51,8 @@ public struct Application: Sendable {
         response.headers.append(("X-Content-Type-Options", "nosniff"))
         response.headers.append(("X-Frame-Options", "SAMEORIGIN"))
         if request.method == "HEAD" { response.body = [] }
+        response.route = template
+        response.userID = userID
         return response
     }
 

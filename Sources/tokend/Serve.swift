@@ -39,6 +39,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Accept threads (env TOKEND_THREADS; default twice the cores).", valueName: "n"))
     var threads: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Comma-separated client addresses (or prefixes ending in '.') allowed to read /-/ health checks besides loopback (env TOKEND_MONITORING_ALLOW).", valueName: "list"))
+    var monitoringAllow: String?
+
     @Option(name: .long, help: ArgumentHelp("Largest request body in bytes (env TOKEND_MAX_BODY_SIZE; default 1048576).", valueName: "bytes"))
     var maxBodySize: Int?
 
@@ -59,7 +62,10 @@ struct Serve: ParsableCommand {
                 repository: repository, secret: secret, clock: Environment.systemClock,
                 settings: try instance.settings(), externalURL: instance.resolvedExternalURL,
                 maximumBodySize: bodyLimit, logger: logger)
-            application = Application(environment: environment)
+            var configured = environment
+            configured.monitoringAllowList = (Environment.resolve(monitoringAllow, "TOKEND_MONITORING_ALLOW") ?? "")
+                .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            application = Application(environment: configured)
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)

@@ -28,7 +28,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: label) { JSONLogHandler(label: $0) }
         let level = Environment.resolve(logLevel, "TOKEND_LOG_LEVEL") ?? "info"
         logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
         return logger

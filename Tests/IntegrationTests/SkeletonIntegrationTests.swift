@@ -185,4 +185,26 @@ struct SkeletonIntegrationTests {
         #expect(result.stdout.hasPrefix("Status: 200 OK\r\n"))
         #expect(result.stdout.contains("\"name\":\"test\""))
     }
+
+    @Test func healthChecksAndRequestLogs() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        let health = try server.request("GET", "//-/health")
+        #expect(health.status == 200)
+        #expect(health.body == "GitLab OK")
+        #expect(try server.request("GET", "//-/liveness").json?["status"] == .string("ok"))
+        #expect(try server.request("GET", "//-/readiness").json?["status"] == .string("ok"))
+        #expect(try server.request("GET", "//-/nope").status == 404)
+
+        let token = try server.createToken()
+        let response = try server.request("GET", "/personal_access_tokens/self?private_token=\(token)")
+        #expect(response.status == 200)
+        #expect(response.header("X-Request-Id")?.count == 16)
+        let lines = server.workerLogs.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        let requestLine = lines.last { $0["message"] == .string("request") && $0["route"] == .string("/personal_access_tokens/self") }
+        #expect(requestLine?["status"] == .integer(200))
+        #expect(requestLine?["user_id"] == .integer(1))
+        #expect(requestLine?["request_id"]?.stringValue == response.header("X-Request-Id"))
+        #expect(!server.workerLogs.contains(token))
+    }
 }

@@ -1,0 +1,62 @@
+import JSON
+import TokenCore
+
+/// GitLab's health checks: `/-/health`, `/-/liveness`, `/-/readiness`, answered only to
+/// loopback clients and the configured monitoring allow-list (others get 404, as GitLab does).
+enum HealthEndpoints {
+    /// Answers a health path, or nil when the path is not one.
+    static func respond(to request: APIRequest, environment: APIEnvironment) -> APIResponse? {
+        let path = request.rawPath
+        guard path.hasPrefix("/-/") else { return nil }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return HTTPError.methodNotAllowed(allow: ["GET", "HEAD"]).response
+        }
+        guard isAllowed(request.remoteAddress, allowList: environment.monitoringAllowList) else {
+            return HTTPError.routeNotFound.response
+        }
+        switch path {
+        case "/-/health":
+            return APIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("GitLab OK".utf8))
+        case "/-/liveness":
+            return status(200, ok: true)
+        case "/-/readiness":
+            let ready = (try? environment.repository.read { _ in true }) ?? false
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("status", ready ? "ok" : "failed")
+            w.key("master_check")
+            w.beginArray()
+            w.beginObject()
+            w.field("status", ready ? "ok" : "failed")
+            w.endObject()
+            w.endArray()
+            w.key("store_check")
+            w.beginArray()
+            w.beginObject()
+            w.field("status", ready ? "ok" : "failed")
+            w.endObject()
+            w.endArray()
+            w.endObject()
+            return .json(ready ? 200 : 503, w)
+        default:
+            return HTTPError.routeNotFound.response
+        }
+    }
+
+    private static func status(_ code: Int, ok: Bool) -> APIResponse {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("status", ok ? "ok" : "failed")
+        w.endObject()
+        return .json(code, w)
+    }
+
+    /// Loopback always; otherwise an exact address or a prefix ending in `.` / `:` from the list.
+    static func isAllowed(_ address: String?, allowList: [String]) -> Bool {
+        guard let address else { return false }
+        if address.hasPrefix("127.") || address == "::1" { return true }
+        return allowList.contains { entry in
+            entry == address || ((entry.hasSuffix(".") || entry.hasSuffix(":")) && address.hasPrefix(entry))
+        }
+    }
+}
