@@ -19,6 +19,7 @@ public struct Application: Sendable {
         router.add(contentsOf: MetadataEndpoints.routes)
         router.add(contentsOf: UserEndpoints.routes)
         router.add(contentsOf: PersonalAccessTokenEndpoints.routes)
+        router.add(contentsOf: UserTokenEndpoints.routes)
         return router
     }()
 

@@ -1,0 +1,93 @@
+/// GitLab's PersonalAccessTokensFinder: filters, name search and sort orders, as pure rules.
+public struct TokenQuery: Sendable, Hashable {
+    public enum State: String, Sendable, CaseIterable {
+        case active, inactive
+    }
+
+    public var revoked: Bool?
+    public var state: State?
+    public var createdBefore: Timestamp?
+    public var createdAfter: Timestamp?
+    public var lastUsedBefore: Timestamp?
+    public var lastUsedAfter: Timestamp?
+    public var expiresBefore: CivilDate?
+    public var expiresAfter: CivilDate?
+    public var search: String?
+    /// One of ``TokenQuery/sortOrders``; anything else keeps id order.
+    public var sort: String?
+
+    public init() {}
+
+    /// The `sort` values GitLab accepts (unknown values are ignored, not rejected).
+    public static let sortOrders: Set<String> = [
+        "created_asc", "created_desc", "created_at_asc", "created_at_desc", "created_date", "id_asc", "id_desc",
+        "name_asc", "name_desc", "updated_asc", "updated_desc", "updated_at_asc", "updated_at_desc",
+        "expires_asc", "expires_desc", "last_used_asc", "last_used_desc",
+    ]
+
+    public func matches(_ token: AccessToken, now: Timestamp) -> Bool {
+        if let revoked, token.revoked != revoked { return false }
+        if let state {
+            let active = token.isActive(at: now)
+            if (state == .active) != active { return false }
+        }
+        if let createdBefore, token.createdAt > createdBefore { return false }
+        if let createdAfter, token.createdAt < createdAfter { return false }
+        if lastUsedBefore != nil || lastUsedAfter != nil {
+            guard let last = token.lastUsedAt else { return false }
+            if let lastUsedBefore, last > lastUsedBefore { return false }
+            if let lastUsedAfter, last < lastUsedAfter { return false }
+        }
+        if expiresBefore != nil || expiresAfter != nil {
+            guard let expires = token.expiresAt else { return false }
+            if let expiresBefore, expires >= expiresBefore { return false }
+            if let expiresAfter, expires < expiresAfter { return false }
+        }
+        if let search, !Self.nameMatches(token.name, search: search) { return false }
+        return true
+    }
+
+    /// GitLab's fuzzy name search (`Gitlab::SQL::Pattern`): an empty search matches all; one
+    /// shorter than 3 characters must equal the whole name (case-insensitively); otherwise every
+    /// word of 3+ characters must occur in the name, and when there is none the whole search
+    /// must equal the name.
+    public static func nameMatches(_ name: String, search: String) -> Bool {
+        guard !search.isEmpty else { return true }
+        let lowered = name.lowercased()
+        let query = search.lowercased()
+        guard query.count >= 3 else { return lowered == query }
+        let words = query.split(whereSeparator: \.isWhitespace).filter { $0.count >= 3 }
+        guard !words.isEmpty else { return lowered == query }
+        return words.allSatisfy { lowered.contains($0) }
+    }
+
+    /// Filters and orders tokens (already in id order), ties broken by id.
+    public func apply(to tokens: [AccessToken], now: Timestamp) -> [AccessToken] {
+        let filtered = tokens.filter { matches($0, now: now) }
+        guard let sort, Self.sortOrders.contains(sort) else { return filtered }
+        func ordered<T: Comparable>(_ key: (AccessToken) -> T, descending: Bool) -> [AccessToken] {
+            filtered.sorted { a, b in
+                let ka = key(a), kb = key(b)
+                if ka != kb { return descending ? ka > kb : ka < kb }
+                return descending ? a.id > b.id : a.id < b.id
+            }
+        }
+        // Nulls sort last ascending and first descending, as PostgreSQL does.
+        let farFuture = Int64.max
+        switch sort {
+        case "created_asc", "created_at_asc": return ordered({ $0.createdAt }, descending: false)
+        case "created_desc", "created_at_desc", "created_date": return ordered({ $0.createdAt }, descending: true)
+        case "id_asc": return ordered({ $0.id }, descending: false)
+        case "id_desc": return ordered({ $0.id }, descending: true)
+        case "name_asc": return ordered({ $0.name.lowercased() }, descending: false)
+        case "name_desc": return ordered({ $0.name.lowercased() }, descending: true)
+        case "updated_asc", "updated_at_asc": return ordered({ $0.updatedAt }, descending: false)
+        case "updated_desc", "updated_at_desc": return ordered({ $0.updatedAt }, descending: true)
+        case "expires_asc": return ordered({ Int64($0.expiresAt?.daysSinceEpoch ?? Int(farFuture / 2)) }, descending: false)
+        case "expires_desc": return ordered({ Int64($0.expiresAt?.daysSinceEpoch ?? Int(farFuture / 2)) }, descending: true)
+        case "last_used_asc": return ordered({ $0.lastUsedAt?.millisecondsSinceEpoch ?? farFuture }, descending: false)
+        case "last_used_desc": return ordered({ $0.lastUsedAt?.millisecondsSinceEpoch ?? farFuture }, descending: true)
+        default: return filtered
+        }
+    }
+}
