@@ -126,11 +126,30 @@ enum PersonalAccessTokenEndpoints {
     }
 
     /// Rotates in one transaction; service failures are 400 "400 Bad request - <reason>".
+    ///
+    /// The credential is checked again inside the transaction: a concurrent request may have
+    /// rotated it since it authenticated. Then this request is a reuse, answered exactly as if
+    /// it had come second: the family's live successors are revoked and the answer is 401.
     static func rotate(_ id: TokenID, expiresAt: CivilDate?, context: RequestContext) throws -> APIResponse {
         let issuer = context.issuer
+        let credential = context.token.id
+        let now = context.now
+        enum Outcome { case rotated(IssuedToken), reused }
         do {
-            let issued = try context.repository.write { state in try issuer.rotate(id, expiresAt: expiresAt, in: &state) }
-            return TokenEntity.response(200, issued.token, [], plaintext: issued.plaintext, now: context.now)
+            let outcome = try context.repository.write { state throws -> Outcome in
+                if let current = state.token(credential), current.revoked {
+                    for descendant in Authentication.reuseRevocations(for: current, in: state, now: now) {
+                        var revoked = descendant
+                        revoked.revoked = true
+                        revoked.updatedAt = now
+                        state.put(revoked)
+                    }
+                    return .reused
+                }
+                return .rotated(try issuer.rotate(id, expiresAt: expiresAt, in: &state))
+            }
+            guard case .rotated(let issued) = outcome else { throw HTTPError.tokenRevoked }
+            return TokenEntity.response(200, issued.token, [], plaintext: issued.plaintext, now: now)
         } catch let error as TokenError {
             throw HTTPError.badRequest(error.reason)
         }

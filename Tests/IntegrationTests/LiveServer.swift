@@ -78,10 +78,56 @@ final class LiveServer: @unchecked Sendable {
         return codes
     }
 
-    var workerPIDs: [Int32] { workers.map(\.processIdentifier) }
+    var workerPIDs: [Int32] { workers.map(\.processIdentifier) + spawnedPIDs }
+
+    /// PIDs of workers started by spawn-fcgi (it forks them and exits).
+    private(set) var spawnedPIDs: [Int32] = []
+
+    /// Starts `processes` workers with spawn-fcgi on the nginx socket, as deploy/spawn-fcgi does.
+    func spawnWorkers(processes: Int, threads: Int = 2, environment: [String: String] = [:]) throws {
+        let pidFile = directory + "/spawn.pid"
+        var env = environment
+        env["TOKEND_DATA"] = data
+        // The workers inherit spawn-fcgi's stdout/stderr: give them a file, not our pipe.
+        let log = logFile("worker-spawned-\(spawnedPIDs.count).log")
+        // spawn-fcgi's children are daemons: start it with posix_spawn, every other descriptor
+        // closed, so no pipe or Foundation bookkeeping socket of this process leaks into them.
+        var fullEnvironment = ProcessInfo.processInfo.environment
+        for (k, v) in env { fullEnvironment[k] = v }
+        let status = try Self.spawnAndWait(
+            "/usr/bin/spawn-fcgi",
+            ["-s", socket, "-M", "0666", "-F", String(processes), "-P", pidFile, "--", binary, "serve", "--threads", String(threads)],
+            environment: fullEnvironment, log: log)
+        guard status == 0 else { throw HarnessError("spawn-fcgi failed; see \(log)") }
+        let pids = try String(contentsOfFile: pidFile, encoding: .utf8).split(whereSeparator: \.isNewline).compactMap { Int32($0) }
+        spawnedPIDs += pids
+        try waitUntilServing(workerExpected: true)
+    }
+
+    /// Stops spawn-fcgi's workers by PID (SIGTERM, then SIGKILL after 10 s).
+    func stopSpawned() {
+        for pid in spawnedPIDs { kill(pid, SIGTERM) }
+        for pid in spawnedPIDs {
+            for _ in 0..<500 where kill(pid, 0) == 0 { usleep(20_000) }
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        }
+        spawnedPIDs.removeAll()
+    }
+
+    /// Runs `count` requests, `parallel` at a time, with curl through nginx; returns the status codes.
+    func load(
+        count: Int, parallel: Int, method: String, path: String, token: String, form: String? = nil
+    ) throws -> [Int] {
+        var command = "seq \(count) | xargs -P \(parallel) -I{} curl -s -o /dev/null --max-time 20 -w '%{http_code}\\n' -X \(method) -H 'PRIVATE-TOKEN: \(token)'"
+        if let form { command += " --data '\(form)'" }
+        command += " 'http://127.0.0.1:\(port)/api/v4\(path)'"
+        let result = try Self.run("/bin/sh", ["-c", command])
+        return result.stdout.split(separator: "\n").compactMap { Int($0) }
+    }
 
     func stop() {
         stopWorkers()
+        stopSpawned()
         if let nginx, nginx.isRunning {
             kill(nginx.processIdentifier, SIGQUIT)
             waitForExit(nginx, seconds: 5)
@@ -110,7 +156,7 @@ final class LiveServer: @unchecked Sendable {
     }
 
     /// Waits for nginx (and, when expected, a worker behind it) to answer.
-    private func waitUntilServing(workerExpected: Bool) throws {
+    func waitUntilServing(workerExpected: Bool) throws {
         for _ in 0..<200 {
             if let response = try? request("GET", "/version"), response.status != 0,
                 !workerExpected || (response.status != 502 && response.status != 503)
@@ -263,6 +309,31 @@ final class LiveServer: @unchecked Sendable {
         for _ in 0..<4 {
             guard let result = try? run("/bin/umount", [path]), result.status == 0 else { return }
         }
+    }
+
+    /// Runs a program with stdin from /dev/null, stdout and stderr appended to `log`, and every
+    /// other descriptor closed; waits for it and returns its exit status.
+    static func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap({ Int32($0) }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard rc == 0 else { throw HarnessError("posix_spawn \(path) failed: \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xFF
     }
 
     /// A short private directory (unix socket paths must stay under 108 bytes).
