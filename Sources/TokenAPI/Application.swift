@@ -20,6 +20,7 @@ public struct Application: Sendable {
         router.add(contentsOf: UserEndpoints.routes)
         router.add(contentsOf: PersonalAccessTokenEndpoints.routes)
         router.add(contentsOf: UserTokenEndpoints.routes)
+        router.add(contentsOf: ImpersonationTokenEndpoints.routes)
         return router
     }()
 

@@ -5,8 +5,8 @@ import TokenStore
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Manage users offline, on the data directory.",
-        subcommands: [CreateUser.self]
+        abstract: "Manage users offline, on the data directory (what the Users API does, for bootstrapping).",
+        subcommands: [CreateUser.self, ListUsers.self, BlockUser.self, UnblockUser.self, DeleteUser.self]
     )
 }
 
@@ -42,18 +42,104 @@ struct CreateUser: ParsableCommand {
 
     func run() throws {
         let repository = try store.openStore()
-        let clock = Environment.systemClock
-        let (username, name, email, admin) = (self.username, self.name, self.email, self.admin)
-        let id = try repository.write { state throws -> UserID in
-            guard state.user(username: username) == nil else {
-                throw ValidationError("a user named \(username) already exists")
+        let now = Environment.systemClock.now()
+        let new = UserDirectory.NewUser(
+            username: username, name: name ?? username, email: email ?? "\(username)@example.com", isAdmin: admin)
+        let user = try repository.write { state throws -> User in
+            do {
+                return try UserDirectory.create(new, at: now, in: &state)
+            } catch UserDirectory.Failure.taken(let what) {
+                throw ValidationError("\(what) has already been taken")
+            } catch UserDirectory.Failure.invalid(let error) {
+                throw ValidationError(error.sentence)
             }
-            let id = state.allocateUserID()
-            state.put(User(
-                id: id, username: username, name: name ?? username, email: email ?? "\(username)@example.com",
-                isAdmin: admin, createdAt: clock.now()))
-            return id
         }
-        print(id.rawValue)
+        print(user.id.rawValue)
+    }
+}
+
+struct ListUsers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Print every user: id, username, state, and whether an admin or a bot.",
+        discussion: "Example:\n  tokend user list --data ./var"
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let users = try store.openStore().read { $0.allUsers() }
+        for user in users {
+            var flags: [String] = []
+            if user.isAdmin { flags.append("admin") }
+            if user.isBot { flags.append("bot") }
+            print("\(user.id)\t\(user.username)\t\(user.state.rawValue)\t\(flags.joined(separator: ","))")
+        }
+    }
+}
+
+/// Shared by block, unblock and delete: the user given by name or id.
+struct UserReference: ParsableArguments {
+    @Argument(help: ArgumentHelp("A username or a numeric id.", valueName: "name-or-id"))
+    var user: String
+
+    func resolve(in state: borrowing StoreState) throws -> UserID {
+        guard let found = UserDirectory.find(user, in: state) else { throw ValidationError("no user \(user)") }
+        return found.id
+    }
+}
+
+struct BlockUser: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "block",
+        abstract: "Block a user: their tokens answer 403 until unblocked.",
+        discussion: "Example:\n  tokend user block --data ./var alice"
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var reference: UserReference
+
+    func run() throws {
+        let reference = self.reference
+        try store.openStore().write { state throws in
+            _ = try UserDirectory.setBlocked(true, try reference.resolve(in: state), in: &state)
+        }
+    }
+}
+
+struct UnblockUser: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unblock",
+        abstract: "Unblock a user.",
+        discussion: "Example:\n  tokend user unblock --data ./var alice"
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var reference: UserReference
+
+    func run() throws {
+        let reference = self.reference
+        try store.openStore().write { state throws in
+            _ = try UserDirectory.setBlocked(false, try reference.resolve(in: state), in: &state)
+        }
+    }
+}
+
+struct DeleteUser: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a user; their tokens are revoked and never work again.",
+        discussion: "Example:\n  tokend user delete --data ./var alice"
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var reference: UserReference
+
+    func run() throws {
+        let reference = self.reference
+        let now = Environment.systemClock.now()
+        try store.openStore().write { state throws in
+            try UserDirectory.delete(try reference.resolve(in: state), at: now, in: &state)
+        }
     }
 }

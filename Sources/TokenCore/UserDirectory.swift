@@ -1,0 +1,70 @@
+/// Creating, blocking and deleting users inside a store transaction, with GitLab's rules;
+/// shared by the Users API and the offline CLI.
+public enum UserDirectory {
+    public enum Failure: Error, Hashable, Sendable {
+        /// A model error on one attribute (rendered as `{"message":{"field":["msg"]}}`).
+        case invalid(FieldError)
+        /// Username or email taken (GitLab answers 409 "<Attribute> has already been taken").
+        case taken(String)
+        case notFound
+    }
+
+    public struct NewUser: Hashable, Sendable {
+        public var username: String
+        public var name: String
+        public var email: String
+        public var isAdmin: Bool
+
+        public init(username: String, name: String, email: String, isAdmin: Bool = false) {
+            self.username = username
+            self.name = name
+            self.email = email
+            self.isAdmin = isAdmin
+        }
+    }
+
+    public static func create(_ new: NewUser, at now: Timestamp, in state: inout StoreState) throws(Failure) -> User {
+        guard UserRules.isValidUsername(new.username) else {
+            throw .invalid(FieldError("username", "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or end in '.', '.git' or '.atom'."))
+        }
+        guard !new.name.allSatisfy(\.isWhitespace) else { throw .invalid(FieldError("name", "can't be blank")) }
+        guard new.email.contains("@") else { throw .invalid(FieldError("email", "is invalid")) }
+        if state.user(username: new.username) != nil { throw .taken("Username") }
+        let email = new.email.lowercased()
+        if state.users.values.contains(where: { $0.email.lowercased() == email }) { throw .taken("Email") }
+        let user = User(
+            id: state.allocateUserID(), username: new.username, name: new.name, email: new.email, isAdmin: new.isAdmin,
+            createdAt: now)
+        state.put(user)
+        return user
+    }
+
+    /// Blocks or unblocks; a blocked user's tokens answer 403 until unblocked.
+    public static func setBlocked(_ blocked: Bool, _ id: UserID, in state: inout StoreState) throws(Failure) -> User {
+        guard var user = state.user(id) else { throw .notFound }
+        let wanted: User.State = blocked ? .blocked : .active
+        if user.state != wanted {
+            user.state = wanted
+            state.put(user)
+        }
+        return user
+    }
+
+    /// Deletes a user; their tokens are revoked first so they can never authenticate again.
+    public static func delete(_ id: UserID, at now: Timestamp, in state: inout StoreState) throws(Failure) {
+        guard state.user(id) != nil else { throw .notFound }
+        for token in state.tokens(ownedBy: id) where !token.revoked {
+            var revoked = token
+            revoked.revoked = true
+            revoked.updatedAt = now
+            state.put(revoked)
+        }
+        state.deleteUser(id)
+    }
+
+    /// A user by numeric id or username.
+    public static func find(_ reference: String, in state: borrowing StoreState) -> User? {
+        if let id = Int(reference), let user = state.user(UserID(id)) { return user }
+        return state.user(username: reference)
+    }
+}
