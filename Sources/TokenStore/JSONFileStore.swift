@@ -22,14 +22,22 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private let mutex = Mutex(())
     /// How long a writer waits for another process's lock before answering 503.
     public var lockTimeoutMilliseconds = 2000
-    /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot).
-    public var compactionThreshold = 4 << 20
+    /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot);
+    /// `TOKEND_COMPACTION_BYTES` overrides the 4 MB default (tests force frequent compactions).
+    public var compactionThreshold = JSONFileStore.defaultCompactionThreshold
+
+    static var defaultCompactionThreshold: Int {
+        getenv("TOKEND_COMPACTION_BYTES").flatMap { Int(String(cString: $0)) } ?? 4 << 20
+    }
 
     // Everything below is guarded by `mutex`.
     private var state = StoreState()
     private var generation = 0
     private var lastSeq = 0
     private var snapshotIdentity: FileIdentity?
+    /// The loaded snapshot, kept open so its inode cannot be reused by a later snapshot while
+    /// we still compare against it (racy-git: identity must not repeat).
+    private var snapshotFD: Int32 = -1
     private var snapshotSize = 0
     private var journalFD: Int32 = -1
     private var journalOffset = 0
@@ -62,6 +70,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     deinit {
         if journalFD >= 0 { close(journalFD) }
+        if snapshotFD >= 0 { close(snapshotFD) }
     }
 
     // MARK: TokenRepository
@@ -242,11 +251,12 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     /// Loads the snapshot and its journal from scratch.
     private func reload() throws(StoreError) {
-        let snapshotFD = try FileIO.open(layout.snapshot, O_RDONLY)
-        defer { close(snapshotFD) }
-        let identity = try FileIO.identity(ofDescriptor: snapshotFD, path: layout.snapshot)
-        let size = try FileIO.fileSize(snapshotFD, path: layout.snapshot)
-        let bytes = try FileIO.pread(snapshotFD, offset: 0, count: size, path: layout.snapshot)
+        let newSnapshotFD = try FileIO.open(layout.snapshot, O_RDONLY)
+        var keep = false
+        defer { if !keep { close(newSnapshotFD) } }
+        let identity = try FileIO.identity(ofDescriptor: newSnapshotFD, path: layout.snapshot)
+        let size = try FileIO.fileSize(newSnapshotFD, path: layout.snapshot)
+        let bytes = try FileIO.pread(newSnapshotFD, offset: 0, count: size, path: layout.snapshot)
         var fresh = StoreState()
         let header = try Self.parseSnapshot(bytes, path: layout.snapshot, into: &fresh)
         let journalPath = layout.journal(generation: header.generation)
@@ -254,6 +264,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             ? FileIO.open(journalPath, O_RDONLY) : FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
         if journalFD >= 0 { close(journalFD) }
         journalFD = fd
+        if snapshotFD >= 0 { close(snapshotFD) }
+        snapshotFD = newSnapshotFD
+        keep = true
         state = fresh
         generation = header.generation
         lastSeq = header.lastSeq
@@ -321,7 +334,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     // MARK: Compaction
 
     private func compactIfDue() {
-        guard journalOffset > max(compactionThreshold, snapshotSize / 4) else { return }
+        let floor = compactionThreshold < 4 << 20 ? compactionThreshold : max(compactionThreshold, snapshotSize / 4)
+        guard journalOffset > floor else { return }
         do throws(StoreError) {
             try compactLocked()
         } catch {
@@ -356,7 +370,10 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         generation = next
         journalOffset = 0
         snapshotSize = bytes.count
-        snapshotIdentity = try FileIO.identity(ofPath: layout.snapshot)
+        let pinned = try FileIO.open(layout.snapshot, O_RDONLY)
+        if snapshotFD >= 0 { close(snapshotFD) }
+        snapshotFD = pinned
+        snapshotIdentity = try FileIO.identity(ofDescriptor: pinned, path: layout.snapshot)
         logger.info("compacted the store", metadata: ["generation": "\(next)", "records": "\(state.users.count + state.tokens.count)"])
     }
 

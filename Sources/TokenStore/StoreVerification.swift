@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `tokend store check` verifies beyond loading every record (which already checks that
+/// each line parses and that sequence numbers continue): modes, leftovers and the lock.
+public enum StoreVerification {
+    /// Problems found, as sentences naming the file; empty when all is well.
+    public static func problems(in directory: String) -> [String] {
+        let layout = StoreLayout(directory: directory)
+        var found: [String] = []
+        var st = stat()
+        if stat(layout.directory, &st) == 0, st.st_mode & 0o777 != 0o700 {
+            found.append("\(layout.directory) has mode \(String(st.st_mode & 0o777, radix: 8)); expected 700")
+        }
+        if let dir = opendir(layout.directory) {
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name != ".", name != ".." else { continue }
+                let path = layout.directory + "/" + name
+                if name.hasSuffix(".tmp") { found.append("\(path) is a leftover temporary file") }
+                if stat(path, &st) == 0, st.st_mode & 0o777 != 0o600 {
+                    found.append("\(path) has mode \(String(st.st_mode & 0o777, radix: 8)); expected 600")
+                }
+            }
+        }
+        do {
+            let lock = try StoreLock(path: layout.lock)
+            if try lock.acquire(timeoutMilliseconds: 1000) {
+                lock.release()
+            } else {
+                found.append("\(layout.lock) stayed locked for more than 1 s")
+            }
+        } catch {
+            found.append("\(error)")
+        }
+        return found
+    }
+}
