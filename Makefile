@@ -1,5 +1,5 @@
 # tokend: the two commands a newcomer needs, and the ones the team uses.
-.PHONY: run test build release clean
+.PHONY: run test build release clean bench
 
 run:            ## build, initialise ./var, serve on http://127.0.0.1:8080 (Ctrl-C stops)
 	scripts/run
@@ -15,3 +15,6 @@ release:
 
 clean:
 	rm -rf .build
+
+bench:          ## benchmark tokend against a C libfcgi hello and nginx itself; writes BENCHMARKS.md
+	Benchmarks/run

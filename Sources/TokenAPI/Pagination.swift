@@ -43,6 +43,17 @@ public struct Pagination: Sendable {
         return .json(200, w, headers: headers(total: items.count, context: context))
     }
 
+    /// A 200 JSON array of an already-cut page, with headers for `total` items in all.
+    public func response<T>(
+        page: [T], total: Int, context: RequestContext, write: (T, inout JSONWriter) -> Void
+    ) -> APIResponse {
+        var w = JSONWriter(capacity: 256 * page.count + 2)
+        w.beginArray()
+        for item in page { write(item, &w) }
+        w.endArray()
+        return .json(200, w, headers: headers(total: total, context: context))
+    }
+
     /// `X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Prev-Page`, `X-Total`, `X-Total-Pages`, `Link`.
     public func headers(total: Int, context: RequestContext) -> [(name: String, value: String)] {
         let counted = total <= Self.countLimit

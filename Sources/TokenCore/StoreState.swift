@@ -9,6 +9,8 @@ public struct StoreState: Sendable {
     private var tokenIDByDigest: [String: TokenID] = [:]
     private var tokenIDsByUser: [UserID: [TokenID]] = [:]
     private var userIDByUsername: [String: UserID] = [:]
+    /// Every token id, ascending: pages of the unfiltered list without sorting per request.
+    private var orderedTokenIDs: [TokenID] = []
     /// The next ids to hand out; never reused, even after a deletion.
     public private(set) var nextUserID = 1
     public private(set) var nextTokenID = 1
@@ -47,7 +49,13 @@ public struct StoreState: Sendable {
 
     /// Every token, by ascending id.
     public func allTokens() -> [AccessToken] {
-        tokens.values.sorted { $0.id < $1.id }
+        orderedTokenIDs.compactMap { tokens[$0] }
+    }
+
+    /// The tokens at positions `range` of the id order (clamped): one page of the full list.
+    public func tokens(atPositions range: Range<Int>) -> [AccessToken] {
+        let clamped = range.clamped(to: 0..<orderedTokenIDs.count)
+        return orderedTokenIDs[clamped].compactMap { tokens[$0] }
     }
 
     /// Every user, by ascending id.
@@ -134,6 +142,30 @@ public struct StoreState: Sendable {
 
     // MARK: Index maintenance
 
+    private mutating func insertOrdered(_ id: TokenID) {
+        if let last = orderedTokenIDs.last, last > id {
+            var low = 0
+            var high = orderedTokenIDs.count
+            while low < high {
+                let mid = (low + high) / 2
+                if orderedTokenIDs[mid] < id { low = mid + 1 } else { high = mid }
+            }
+            orderedTokenIDs.insert(id, at: low)
+        } else {
+            orderedTokenIDs.append(id)
+        }
+    }
+
+    private func orderedIndex(of id: TokenID) -> Int? {
+        var low = 0
+        var high = orderedTokenIDs.count
+        while low < high {
+            let mid = (low + high) / 2
+            if orderedTokenIDs[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        return low < orderedTokenIDs.count && orderedTokenIDs[low] == id ? low : nil
+    }
+
     private mutating func setUser(_ id: UserID, _ user: User?) {
         if let old = users[id] { userIDByUsername[old.username.lowercased()] = nil }
         users[id] = user
@@ -152,6 +184,8 @@ public struct StoreState: Sendable {
             }
         }
         tokens[id] = token
+        if old == nil, token != nil { insertOrdered(id) }
+        if old != nil, token == nil, let index = orderedIndex(of: id) { orderedTokenIDs.remove(at: index) }
         guard let token else { return }
         tokenIDByDigest[token.digest] = id
         nextTokenID = max(nextTokenID, id.rawValue + 1)

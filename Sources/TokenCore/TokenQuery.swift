@@ -18,6 +18,13 @@ public struct TokenQuery: Sendable, Hashable {
 
     public init() {}
 
+    /// True when no filter and no known sort order is set: the list is every token by id.
+    public var isUnfiltered: Bool {
+        revoked == nil && state == nil && createdBefore == nil && createdAfter == nil && lastUsedBefore == nil
+            && lastUsedAfter == nil && expiresBefore == nil && expiresAfter == nil && (search ?? "").isEmpty
+            && !(sort.map(Self.sortOrders.contains) ?? false)
+    }
+
     /// The `sort` values GitLab accepts (unknown values are ignored, not rejected).
     public static let sortOrders: Set<String> = [
         "created_asc", "created_desc", "created_at_asc", "created_at_desc", "created_date", "id_asc", "id_desc",

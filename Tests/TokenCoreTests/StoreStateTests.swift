@@ -22,6 +22,8 @@ struct StoreStateTests {
         #expect(state.user(username: "alice")?.id == alice.id)
         #expect(state.user(username: "bob") == nil)
         #expect(state.nextTokenID == 1)
+        #expect(state.allTokens().isEmpty)
+        #expect(state.tokens(atPositions: 0..<20).isEmpty)
     }
 
     @Test func replayingChangesIsIdempotentAndIDsNeverRepeat() {
@@ -40,5 +42,7 @@ struct StoreStateTests {
             state.apply(.putToken(AccessToken(id: TokenID(id), userID: UserID(1), name: "t\(id)", scopes: [], expiresAt: nil, createdAt: now, digest: "d\(id)")))
         }
         #expect(state.tokens(ownedBy: UserID(1)).map(\.id.rawValue) == [1, 2, 3])
+        #expect(state.allTokens().map(\.id.rawValue) == [1, 2, 3])
+        #expect(state.tokens(atPositions: 1..<10).map(\.id.rawValue) == [2, 3])
     }
 }
