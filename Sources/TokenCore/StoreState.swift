@@ -134,6 +134,14 @@ public struct StoreState: Sendable {
         }
     }
 
+    /// Makes room for about `count` tokens at once (loading a large snapshot), so the indexes
+    /// are not rehashed again and again while it loads.
+    public mutating func reserveCapacity(tokens count: Int) {
+        tokens.reserveCapacity(count)
+        tokenIDByDigest.reserveCapacity(count)
+        orderedTokenIDs.reserveCapacity(count)
+    }
+
     /// Raises the id counters to at least these values (from a snapshot header).
     public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int) {
         self.nextUserID = max(self.nextUserID, nextUserID)
@@ -190,13 +198,14 @@ public struct StoreState: Sendable {
         tokenIDByDigest[token.digest] = id
         nextTokenID = max(nextTokenID, id.rawValue + 1)
         if old?.userID != token.userID {
-            var ids = tokenIDsByUser[token.userID] ?? []
-            if let last = ids.last, last > id {
-                ids.insert(id, at: ids.firstIndex { $0 > id } ?? ids.endIndex)
+            // In place (the dictionary's modify accessor): copying the array per insert would
+            // make loading one user's N tokens quadratic.
+            if let last = tokenIDsByUser[token.userID]?.last, last > id {
+                let index = tokenIDsByUser[token.userID]!.firstIndex { $0 > id }!
+                tokenIDsByUser[token.userID]!.insert(id, at: index)
             } else {
-                ids.append(id)
+                tokenIDsByUser[token.userID, default: []].append(id)
             }
-            tokenIDsByUser[token.userID] = ids
         }
     }
 }

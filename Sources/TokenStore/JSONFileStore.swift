@@ -220,13 +220,15 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         while let newline = bytes[start...].firstIndex(of: 0x0A) {
             line += 1
             let slice = bytes[start..<newline]
-            let value: JSONValue
             let entry: (seq: Int, change: StoreChange)
-            do {
-                value = try JSONParser.parse(slice)
-                entry = try RecordCoding.decodeJournalLine(value)
-            } catch {
-                throw .corrupt(path, line: line, offset: baseOffset + start, "\(error)")
+            if let fast = FastRecordDecoder.journalToken(slice) {
+                entry = fast
+            } else {
+                do {
+                    entry = try RecordCoding.decodeJournalLine(try JSONParser.parse(slice))
+                } catch {
+                    throw .corrupt(path, line: line, offset: baseOffset + start, "\(error)")
+                }
             }
             if entry.seq > lastSeq {
                 guard entry.seq == lastSeq + 1 else {
@@ -290,13 +292,20 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
         var start = firstNewline + 1
         var line = 1
+        state.reserveCapacity(tokens: bytes.count / 340)
         while start < bytes.count {
             line += 1
             guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
                 throw .corrupt(path, line: line, offset: start, "the last record is incomplete")
             }
+            let slice = bytes[start..<newline]
+            if let fast = FastRecordDecoder.snapshotToken(slice) {
+                state.apply(fast)
+                start = newline + 1
+                continue
+            }
             do {
-                state.apply(try RecordCoding.decodeChange(try JSONParser.parse(bytes[start..<newline])))
+                state.apply(try RecordCoding.decodeChange(try JSONParser.parse(slice)))
             } catch {
                 throw .corrupt(path, line: line, offset: start, "\(error)")
             }

@@ -215,3 +215,45 @@ struct RacyRewriteTests {
         }
     }
 }
+
+/// The fast decoder must agree with the generic one on every token it accepts.
+struct FastRecordDecoderTests {
+    @Test func agreesWithTheGenericDecoder() throws {
+        let now = Timestamp(millisecondsSinceEpoch: 1_750_000_000_123)
+        var token = AccessToken(
+            id: TokenID(7), userID: UserID(3), name: "ci \"quoted\"", description: nil, scopes: ["api", "read_user"],
+            expiresAt: CivilDate(iso8601: "2027-01-31"), createdAt: now, digest: String(repeating: "ab", count: 32))
+        token.lastUsedIPs = ["127.0.0.1", "::1"]
+        token.lastUsedAt = now
+        token.previousTokenID = TokenID(5)
+        var plain = token
+        plain.name = "plain"
+        plain.description = "a description"
+        plain.expiresAt = nil
+        let store = NSTemporaryDirectory() + "tokend-fast-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        try StoreSetup.initialize(directory: store)
+        let repository = try JSONFileStore(directory: store)
+        try repository.write { state in
+            state.put(User(id: UserID(3), username: "u", name: "u", email: "e", createdAt: now))
+            state.put(token)
+            state.put(plain.withID(8))
+        }
+        let reloaded = try JSONFileStore(directory: store)
+        #expect(try reloaded.read { $0.token(TokenID(7)) } == token)
+        #expect(try reloaded.read { $0.token(TokenID(8)) } == plain.withID(8))
+        try reloaded.compact()
+        let fromSnapshot = try JSONFileStore(directory: store)
+        #expect(try fromSnapshot.read { $0.token(TokenID(7)) } == token)
+        #expect(try fromSnapshot.read { $0.token(TokenID(8)) } == plain.withID(8))
+    }
+}
+
+extension AccessToken {
+    func withID(_ id: Int) -> AccessToken {
+        var copy = self
+        copy.id = TokenID(id)
+        copy.digest = String(repeating: "cd", count: 32)
+        return copy
+    }
+}

@@ -1,0 +1,144 @@
+import TokenCore
+
+/// Decodes token lines exactly as ``RecordCoding`` writes them (sorted keys, no spaces) in one
+/// pass, without building a JSON tree: the load path for large stores and CGI mode. Anything
+/// it does not expect makes it answer nil, and the caller falls back to the strict generic
+/// parser, which is the reference.
+struct FastRecordDecoder {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index: Int
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        index = 0
+    }
+
+    /// `{"kind":"token","record":{…}}`
+    static func snapshotToken(_ line: ArraySlice<UInt8>) -> StoreChange? {
+        line.withUnsafeBufferPointer { buffer in
+            var d = FastRecordDecoder(buffer)
+            guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
+            return .putToken(token)
+        }
+    }
+
+    /// `{"kind":"token","op":"put","record":{…},"seq":N}`
+    static func journalToken(_ line: ArraySlice<UInt8>) -> (seq: Int, change: StoreChange)? {
+        line.withUnsafeBufferPointer { buffer in
+            var d = FastRecordDecoder(buffer)
+            guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
+                let seq = d.integer(), d.literal("}"), d.atEnd
+            else { return nil }
+            return (Int(seq), .putToken(token))
+        }
+    }
+
+    private var atEnd: Bool { index == bytes.count }
+
+    private mutating func token() -> AccessToken? {
+        guard literal(#"{"created_at":"#), let created = integer(),
+            literal(#","description":"#), let description = optionalString(),
+            literal(#","digest":"#), let digest = string(),
+            literal(#","expires_at":"#), let expiresText = optionalString(),
+            literal(#","id":"#), let id = integer(),
+            literal(#","impersonation":"#), let impersonation = boolean(),
+            literal(#","last_used_at":"#), let lastUsed = optionalInteger(),
+            literal(#","last_used_ips":"#), let ips = stringArray(),
+            literal(#","name":"#), let name = string(),
+            literal(#","previous_id":"#), let previous = optionalInteger(),
+            literal(#","revoked":"#), let revoked = boolean(),
+            literal(#","scopes":"#), let scopes = stringArray(),
+            literal(#","updated_at":"#), let updated = integer(),
+            literal(#","user_id":"#), let userID = integer(),
+            literal("}")
+        else { return nil }
+        var expiresAt: CivilDate?
+        if let text = expiresText {
+            guard let date = CivilDate(iso8601: text) else { return nil }
+            expiresAt = date
+        }
+        return AccessToken(
+            id: TokenID(Int(id)), userID: UserID(Int(userID)), name: name, description: description, scopes: scopes,
+            revoked: revoked, expiresAt: expiresAt, createdAt: Timestamp(millisecondsSinceEpoch: created),
+            updatedAt: Timestamp(millisecondsSinceEpoch: updated),
+            lastUsedAt: lastUsed.map { Timestamp(millisecondsSinceEpoch: $0) }, lastUsedIPs: ips,
+            impersonation: impersonation, previousTokenID: previous.map { TokenID(Int($0)) }, digest: digest)
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let start = text.utf8Start
+        for i in 0..<count where bytes[index + i] != start[i] { return false }
+        index += count
+        return true
+    }
+
+    private mutating func integer() -> Int64? {
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        let start = index
+        var value: Int64 = 0
+        while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(bytes[index] - 48))
+            guard !o1, !o2 else { return nil }
+            value = a
+            index += 1
+        }
+        guard index > start else { return nil }
+        return negative ? -value : value
+    }
+
+    /// `Int64??`: nil on a syntax mismatch, `.some(nil)` for JSON null.
+    private mutating func optionalInteger() -> Int64?? {
+        if literal("null") { return .some(nil) }
+        guard let value = integer() else { return nil }
+        return .some(value)
+    }
+
+    private mutating func boolean() -> Bool? {
+        if literal("true") { return true }
+        if literal("false") { return false }
+        return nil
+    }
+
+    /// Strings without escapes only; an escape sends the whole line to the generic parser.
+    private mutating func string() -> String? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        index += 1
+        let start = index
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    private mutating func optionalString() -> String?? {
+        if literal("null") { return .some(nil) }
+        guard let value = string() else { return nil }
+        return .some(value)
+    }
+
+    private mutating func stringArray() -> [String]? {
+        guard literal("[") else { return nil }
+        var items: [String] = []
+        if literal("]") { return items }
+        while true {
+            guard let item = string() else { return nil }
+            items.append(item)
+            if literal("]") { return items }
+            guard literal(",") else { return nil }
+        }
+    }
+}
