@@ -13,6 +13,14 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (env TOKEND_LOG_LEVEL; default info).", valueName: "level"))
     var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp("A settings file of `name = value` lines (env TOKEND_CONFIG); flags and environment win over it.", valueName: "file"))
+    var config: String?
+
+    mutating func validate() throws {
+        if let config { setenv("TOKEND_CONFIG", config, 1) }
+        if case .failure(let error) = ConfigFile.current { throw ValidationError(error.description) }
+    }
+
     @Flag(help: "Accept a store on NFS, CIFS or FUSE, whose locks are unreliable (env TOKEND_ALLOW_NETWORK_FILESYSTEM).")
     var allowNetworkFilesystem = false
 
@@ -75,10 +83,19 @@ struct InstanceOptions: ParsableArguments {
 }
 
 enum Environment {
-    /// The flag's value, else the environment variable's (empty counts as unset).
+    /// The flag's value, else the environment variable's (empty counts as unset), else the
+    /// config file's.
     static func resolve(_ flag: String?, _ variable: String) -> String? {
-        if let flag { return flag }
-        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
+        source(flag, variable)?.value
+    }
+
+    /// The value and where it came from: "flag", "environment", the config file's path.
+    static func source(_ flag: String?, _ variable: String) -> (value: String, origin: String)? {
+        if let flag { return (flag, "flag") }
+        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return (value, variable) }
+        if case .success(let file) = ConfigFile.current, let value = file.values[ConfigFile.name(forVariable: variable)] {
+            return (value, file.path ?? "config")
+        }
         return nil
     }
 

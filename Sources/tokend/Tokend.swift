@@ -19,7 +19,7 @@ struct Tokend: ParsableCommand {
               TOKEN=$(tokend token create --data ./var --user root --name cli --scopes api)
               tokend serve --data ./var --socket /tmp/tokend.sock
             """,
-        subcommands: [Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, StoreCommand.self],
+        subcommands: [Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, StoreCommand.self, ConfigCommand.self],
         defaultSubcommand: Serve.self
     )
 }
