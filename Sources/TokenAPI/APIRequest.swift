@@ -29,13 +29,13 @@ public struct APIRequest: Sendable {
 
     /// The path part of the target (before `?`), still encoded.
     public var rawPath: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
         return target[...]
     }
 
     /// The query part of the target (after `?`), still encoded.
     public var rawQuery: Substring {
-        if let q = target.firstIndex(of: "?") { return target[target.index(after: q)...] }
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[target.utf8.index(after: q)...] }
         return ""
     }
 

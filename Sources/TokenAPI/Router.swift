@@ -34,6 +34,8 @@ public typealias Handler = @Sendable (inout RequestContext) throws -> APIRespons
 public struct Route: Sendable {
     public var method: String
     public var pattern: [String]
+    /// `pattern` split once into literals and `:name` parameters, for matching.
+    let segments: [Segment]
     public var scopes: EndpointScopes
     public var requiresAuthentication: Bool
     public var handler: Handler
@@ -44,6 +46,7 @@ public struct Route: Sendable {
     ) {
         self.method = method
         self.pattern = path.split(separator: "/").map(String.init)
+        self.segments = pattern.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal($0) }
         self.scopes = scopes
         self.requiresAuthentication = authenticated
         self.handler = handler
@@ -52,22 +55,36 @@ public struct Route: Sendable {
     /// The route template, for logs and metrics (`/personal_access_tokens/:id`).
     public var template: String { "/" + pattern.joined(separator: "/") }
 
-    func match(_ segments: [String]) -> [String: String]? {
-        guard segments.count == pattern.count else { return nil }
-        var parameters: [String: String] = [:]
-        for (p, s) in zip(pattern, segments) {
-            if p.hasPrefix(":") {
-                guard !s.isEmpty else { return nil }
-                parameters[String(p.dropFirst())] = s
-            } else if p != s {
-                return nil
+    enum Segment: Sendable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    /// True when the path has this route's shape (no allocation).
+    func matches(_ path: [String]) -> Bool {
+        guard path.count == segments.count else { return false }
+        for (segment, part) in zip(segments, path) {
+            switch segment {
+            case .literal(let text): if text != part { return false }
+            case .parameter: if part.isEmpty { return false }
             }
+        }
+        return true
+    }
+
+    /// The `:name` values of a path this route matches.
+    func parameters(of path: [String]) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, path) {
+            if case .parameter(let name) = segment { parameters[name] = part }
         }
         return parameters
     }
 
     /// Literal segments beat parameters, leftmost first: `/self` wins over `/:id`.
-    var specificity: [Bool] { pattern.map { !$0.hasPrefix(":") } }
+    var specificity: [Bool] {
+        segments.map { if case .literal = $0 { return true } else { return false } }
+    }
 }
 
 /// Finds the route for a method and decoded path segments (below `/api/v4`).
@@ -98,20 +115,17 @@ public struct Router: Sendable {
     }
 
     public func match(method: String, segments: [String]) -> Match {
-        var best: (Route, [String: String])?
+        var best: Route?
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = route.match(segments) else { continue }
+        for route in routes where route.matches(segments) {
             guard route.method == method else {
                 if !allowed.contains(route.method) { allowed.append(route.method) }
                 continue
             }
-            if let current = best, !Self.isMoreSpecific(route.specificity, than: current.0.specificity) { continue }
-            best = (route, parameters)
+            if let current = best, !Self.isMoreSpecific(route.specificity, than: current.specificity) { continue }
+            best = route
         }
-        // A parameter route matched but a literal route exists for another method at that
-        // position: GitLab still routes by method first, so keep the method match.
-        if let best { return .found(best.0, best.1) }
+        if let best { return .found(best, best.parameters(of: segments)) }
         if !allowed.isEmpty { return .methodNotAllowed(allowed.sorted()) }
         return .notFound
     }

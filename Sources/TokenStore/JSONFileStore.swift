@@ -9,7 +9,7 @@ import TokenCore
 /// The embedded store: a JSON Lines snapshot plus an append-only journal in one directory,
 /// shared safely by any number of worker processes and threads.
 ///
-/// - Writes hold an in-process mutex and `flock` on `tokens.lock`, catch up with other
+/// - Writes hold the in-process lock exclusively and `flock` on `tokens.lock`, catch up with other
 ///   processes, run the domain transaction, append one line per change in one `write`, and
 ///   `fdatasync` before returning: nothing is acknowledged before it is durable.
 /// - Reads take no file lock: they `stat` the snapshot and `fstat` the journal, and apply only
@@ -19,7 +19,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     public let layout: StoreLayout
     let logger: Logger
     private let lock: StoreLock
-    private let mutex = Mutex(())
+    /// Guards everything below: shared for reads, exclusive for refreshes and writes.
+    private let rw = ReadWriteLock()
     /// How long a writer waits for another process's lock before answering 503.
     public var lockTimeoutMilliseconds = 2000
     /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot);
@@ -30,7 +31,6 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         getenv("TOKEND_COMPACTION_BYTES").flatMap { Int(String(cString: $0)) } ?? 4 << 20
     }
 
-    // Everything below is guarded by `mutex`.
     private var state = StoreState()
     private var generation = 0
     private var lastSeq = 0
@@ -41,6 +41,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private var snapshotSize = 0
     private var journalFD: Int32 = -1
     private var journalOffset = 0
+    /// The journal size at the last refresh (larger than the offset while a torn tail waits).
+    private var journalSeenSize = 0
     private var failure: RepositoryError?
     private var warnedTornTail = false
     /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
@@ -76,7 +78,17 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     // MARK: TokenRepository
 
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
-        try mutex.withLock { _ in
+        let current = try rw.withReadLock { () throws -> T? in
+            do throws(StoreError) {
+                guard try isCurrent() else { return nil }
+            } catch {
+                throw error.repositoryError
+            }
+            return try body(state)
+        }
+        if let current { return current }
+        // The files moved on: catch up exclusively, then answer from the fresh state.
+        return try rw.withWriteLock {
             do throws(StoreError) {
                 try refresh()
             } catch {
@@ -86,8 +98,15 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
     }
 
+    /// True when the snapshot is the one loaded and the journal holds no bytes not yet applied
+    /// (two syscalls, no mutation: safe under the shared lock).
+    private func isCurrent() throws(StoreError) -> Bool {
+        guard try FileIO.identity(ofPath: layout.snapshot) == snapshotIdentity else { return false }
+        return try FileIO.fileSize(journalFD, path: layout.journal(generation: generation)) == journalSeenSize
+    }
+
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        try mutex.withLock { _ in
+        try rw.withWriteLock {
             if let failure { throw failure }
             if readOnly { throw RepositoryError(.readOnly, "the store is on a read-only filesystem: \(layout.directory)") }
             do {
@@ -164,6 +183,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             throw failed
         }
         journalOffset += bytes.count
+        journalSeenSize = journalOffset
         lastSeq = seq
         failpoints.hit("journal.after-sync")
     }
@@ -176,6 +196,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         logger.warning("truncating a torn journal tail", metadata: ["path": "\(path)", "offset": "\(journalOffset)"])
         if ftruncate(journalFD, off_t(journalOffset)) != 0 { throw .syscall("ftruncate", path) }
         try FileIO.fdatasync(journalFD, path: path)
+        journalSeenSize = journalOffset
     }
 
     /// The journal path must still name our descriptor; otherwise we would append to an unlinked file.
@@ -202,6 +223,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             try reload()
             return
         }
+        journalSeenSize = size
         guard size > journalOffset else { return }
         let bytes = try FileIO.pread(journalFD, offset: journalOffset, count: size - journalOffset, path: path)
         let consumed = try applyJournal(bytes, path: path, baseOffset: journalOffset, strictSeq: false)
@@ -278,6 +300,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         let journalSize = try FileIO.fileSize(fd, path: journalPath)
         let journal = try FileIO.pread(fd, offset: 0, count: journalSize, path: journalPath)
         journalOffset = try applyJournal(journal, path: journalPath, baseOffset: 0, strictSeq: true) ?? 0
+        journalSeenSize = journalSize
     }
 
     static func parseSnapshot(_ bytes: [UInt8], path: String, into state: inout StoreState) throws(StoreError) -> RecordCoding.SnapshotHeader {
@@ -378,6 +401,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         journalFD = journalFDNew
         generation = next
         journalOffset = 0
+        journalSeenSize = 0
         snapshotSize = bytes.count
         let pinned = try FileIO.open(layout.snapshot, O_RDONLY)
         if snapshotFD >= 0 { close(snapshotFD) }
@@ -390,7 +414,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// journal lines: the bulk path for seeding large stores (`tokend store seed`). Same records,
     /// same guarantees (lock held, temp file, fsync, rename, directory fsync).
     public func bulkWrite(_ body: (inout StoreState) throws -> Void) throws {
-        try mutex.withLock { _ in
+        try rw.withWriteLock {
             guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
                 throw RepositoryError(.busy, "the store lock is held by another process")
             }
@@ -413,7 +437,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     /// Compacts now (`tokend store compact`).
     public func compact() throws {
-        try mutex.withLock { _ in
+        try rw.withWriteLock {
             guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
                 throw RepositoryError(.busy, "the store lock is held by another process")
             }
@@ -436,7 +460,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     }
 
     public func status() throws -> Status {
-        try mutex.withLock { _ in
+        try rw.withWriteLock {
             try refresh()
             return Status(
                 generation: generation, lastSeq: lastSeq, snapshotBytes: snapshotSize, journalBytes: journalOffset,
