@@ -1,0 +1,61 @@
+"""A live tokend behind a private nginx on loopback, for client compatibility tests.
+
+Starts one worker on a unix socket and nginx on a free 127.0.0.1 port from
+nginx/local.conf.template, and stops both by PID afterwards.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tokend():
+    binary = os.environ.get("TOKEND_BIN") or os.path.join(ROOT, ".build", "debug", "tokend")
+    work = tempfile.mkdtemp(prefix="tokend-py.", dir="/tmp")
+    data, sock, port = os.path.join(work, "data"), os.path.join(work, "fcgi.sock"), free_port()
+    subprocess.run([binary, "init", "--data", data], check=True, capture_output=True)
+    token = subprocess.run(
+        [binary, "token", "create", "--data", data, "--user", "root", "--name", "py", "--scopes", "api,sudo"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(ROOT, "nginx", "local.conf.template")) as f:
+        conf = (f.read().replace("@PREFIX@", work).replace("@PORT@", str(port)).replace("@SOCKET@", sock)
+                .replace("@USER_DIRECTIVE@", "user root root;" if os.geteuid() == 0 else ""))
+    with open(os.path.join(work, "nginx.conf"), "w") as f:
+        f.write(conf)
+    log = open(os.path.join(work, "worker.log"), "w")
+    worker = subprocess.Popen([binary, "serve", "--data", data, "--socket", sock], stderr=log)
+    nginx = subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "nginx.conf"), "-e",
+                              os.path.join(work, "error.log")])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/-/liveness", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    try:
+        yield {"url": url, "token": token, "binary": binary, "data": data}
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        nginx.send_signal(signal.SIGQUIT)
+        for process in (worker, nginx):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+        subprocess.run(["rm", "-rf", work])

@@ -1,0 +1,66 @@
+"""python-gitlab, unchanged, against tokend through nginx: the token calls it offers."""
+import datetime
+
+import gitlab
+import pytest
+
+
+@pytest.fixture
+def gl(tokend):
+    client = gitlab.Gitlab(tokend["url"], private_token=tokend["token"])
+    client.auth()
+    return client
+
+
+def future(days):
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+
+
+def test_auth_and_version(gl):
+    assert gl.user.username == "root"
+    version, revision = gl.version()
+    assert version.startswith("18.")
+
+
+def test_users_and_personal_access_tokens(gl):
+    user = gl.users.create({"username": "pyuser", "name": "Py User", "email": "py@example.com", "password": "x" * 12})
+    assert gl.users.get(user.id).username == "pyuser"
+    assert [u.username for u in gl.users.list(username="pyuser")] == ["pyuser"]
+    created = user.personal_access_tokens.create({"name": "py-pat", "scopes": ["api", "read_user"]})
+    assert created.token.startswith("glpat-")
+    listed = gl.personal_access_tokens.list(user_id=user.id, get_all=True)
+    assert [t.name for t in listed] == ["py-pat"]
+    token = gl.personal_access_tokens.get(created.id)
+    assert token.scopes == ["api", "read_user"] and token.active
+    token.rotate(expires_at=future(10))
+    assert token.token.startswith("glpat-") and token.expires_at == future(10)
+    gl.personal_access_tokens.delete(token.id)
+    assert gl.personal_access_tokens.get(token.id).revoked
+
+    as_user = gitlab.Gitlab(gl.url, private_token=created.token)
+    with pytest.raises(gitlab.exceptions.GitlabAuthenticationError):
+        as_user.auth()
+
+
+def test_self_token_and_impersonation(gl, tokend):
+    own = gl.personal_access_tokens.get("self")
+    assert own.name == "py"
+    user = gl.users.create({"username": "impuser", "name": "Imp", "email": "imp@example.com", "password": "x" * 12})
+    imp = user.impersonationtokens.create({"name": "support", "scopes": ["api"], "expires_at": future(5)})
+    assert imp.impersonation is True
+    assert [t.name for t in user.impersonationtokens.list(state="active")] == ["support"]
+    acting = gitlab.Gitlab(tokend["url"], private_token=imp.token)
+    acting.auth()
+    assert acting.user.username == "impuser"
+    user.impersonationtokens.delete(imp.id)
+    with pytest.raises(gitlab.exceptions.GitlabAuthenticationError):
+        acting.auth()
+
+
+def test_errors_surface_as_python_gitlab_exceptions(gl):
+    with pytest.raises(gitlab.exceptions.GitlabGetError) as error:
+        gl.users.get(99999)
+    assert error.value.response_code == 404
+    with pytest.raises(gitlab.exceptions.GitlabCreateError) as error:
+        gl.users.create({"username": "root", "name": "Again", "email": "admin@example.com", "password": "x" * 12})
+    assert error.value.response_code == 409
