@@ -314,6 +314,15 @@ final class LiveServer: @unchecked Sendable {
     /// Runs a program with stdin from /dev/null, stdout and stderr appended to `log`, and every
     /// other descriptor closed; waits for it and returns its exit status.
     static func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws -> Int32 {
+        let pid = try spawnDetached(path, arguments, environment: environment, log: log)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xFF
+    }
+
+    /// Starts a program with stdin from /dev/null, stdout and stderr appended to `log`, and every
+    /// other descriptor closed; returns its PID (the caller stops and reaps it).
+    static func spawnDetached(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -331,9 +340,20 @@ final class LiveServer: @unchecked Sendable {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
         guard rc == 0 else { throw HarnessError("posix_spawn \(path) failed: \(rc)") }
+        return pid
+    }
+
+    /// SIGTERM, then waits up to `seconds`; returns the exit status, or nil if it had to be killed.
+    static func terminate(_ pid: pid_t, seconds: Int = 10) -> Int32? {
+        kill(pid, SIGTERM)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status >> 8) & 0xFF
+        for _ in 0..<(seconds * 50) {
+            if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xFF }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return nil
     }
 
     /// A short private directory (unix socket paths must stay under 108 bytes).

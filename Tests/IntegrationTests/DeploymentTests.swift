@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The deployment files started for real: systemd units verified and socket activation run,
+/// and the production nginx server block accepted by nginx.
+@Suite(.timeLimit(.minutes(2)))
+struct DeploymentTests {
+    /// `systemd-analyze verify` on deploy/systemd with ExecStart pointed at the built binary.
+    @Test func systemdUnitsVerify() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else {
+            print("skipping: systemd-analyze is not installed")
+            return
+        }
+        let directory = try LiveServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let units = LiveServer.packageRoot + "/deploy/systemd/"
+        let service = try String(contentsOfFile: units + "tokend.service", encoding: .utf8)
+            .replacingOccurrences(of: "/usr/bin/tokend", with: LiveServer.binaryPath)
+        try service.write(toFile: directory + "/tokend.service", atomically: false, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: units + "tokend.socket", toPath: directory + "/tokend.socket")
+        let result = try LiveServer.run(
+            "/bin/sh", ["-c", "cd '\(directory)' && systemd-analyze verify ./tokend.socket ./tokend.service"])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// The worker takes the socket systemd passes (LISTEN_FDS, fd 3) and stops on SIGTERM.
+    @Test func socketActivation() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate") else {
+            print("skipping: systemd-socket-activate is not installed")
+            return
+        }
+        let server = try LiveServer(workers: 0)
+        defer { server.stop() }
+        let token = try server.createToken()
+        let socket = server.directory + "/activated.sock"
+        var environment = ProcessInfo.processInfo.environment
+        environment["TOKEND_DATA"] = server.data
+        let activator = try LiveServer.spawnDetached(
+            "/usr/bin/systemd-socket-activate", ["-l", socket, "-E", "TOKEND_DATA", server.binary, "serve"],
+            environment: environment, log: server.logFile("activated.log"))
+        var stopped = false
+        defer { if !stopped { _ = LiveServer.terminate(activator, seconds: 1) } }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        let response = try LiveServer.run(
+            "/usr/bin/cgi-fcgi", ["-bind", "-connect", socket],
+            environment: [
+                "REQUEST_METHOD": "GET", "REQUEST_URI": "/api/v4/user", "HTTP_PRIVATE_TOKEN": token,
+                "GATEWAY_INTERFACE": "CGI/1.1", "REMOTE_ADDR": "127.0.0.1",
+            ])
+        #expect(response.stdout.hasPrefix("Status: 200"))
+        #expect(response.stdout.contains("\"username\":\"root\""))
+        // systemd-socket-activate execs the worker in place: its PID is the worker's.
+        #expect(LiveServer.terminate(activator, seconds: 5) == 0)
+        stopped = true
+    }
+
+    /// nginx accepts nginx/tokend.conf as shipped, inside an http block.
+    @Test func productionNginxConfigIsValid() throws {
+        guard getuid() == 0 else {
+            print("skipping: nginx -t of the production block needs root (it opens /var/log/nginx)")
+            return
+        }
+        let directory = try LiveServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createSymbolicLink(atPath: directory + "/fastcgi_params", withDestinationPath: "/etc/nginx/fastcgi_params")
+        let wrapper = "pid \(directory)/nginx.pid;\nevents {}\nhttp {\n    include \(LiveServer.packageRoot)/nginx/tokend.conf;\n}\n"
+        try wrapper.write(toFile: directory + "/nginx.conf", atomically: false, encoding: .utf8)
+        let result = try LiveServer.run("/usr/sbin/nginx", ["-t", "-p", directory, "-c", directory + "/nginx.conf", "-e", directory + "/error.log"])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}
