@@ -18,9 +18,9 @@ import TokenCore
 public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     public let layout: StoreLayout
     let logger: Logger
-    private let lock: StoreLock
+    let lock: StoreLock
     /// Guards everything below: shared for reads, exclusive for refreshes and writes.
-    private let rw = ReadWriteLock()
+    let rw = ReadWriteLock()
     /// How long a writer waits for another process's lock before answering 503.
     public var lockTimeoutMilliseconds = 2000
     /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot);
@@ -31,23 +31,23 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         getenv("TOKEND_COMPACTION_BYTES").flatMap { Int(String(cString: $0)) } ?? 4 << 20
     }
 
-    private var state = StoreState()
-    private var generation = 0
-    private var lastSeq = 0
-    private var snapshotIdentity: FileIdentity?
+    var state = StoreState()
+    var generation = 0
+    var lastSeq = 0
+    var snapshotIdentity: FileIdentity?
     /// The loaded snapshot, kept open so its inode cannot be reused by a later snapshot while
     /// we still compare against it (racy-git: identity must not repeat).
-    private var snapshotFD: Int32 = -1
-    private var snapshotSize = 0
-    private var journalFD: Int32 = -1
-    private var journalOffset = 0
+    var snapshotFD: Int32 = -1
+    var snapshotSize = 0
+    var journalFD: Int32 = -1
+    var journalOffset = 0
     /// The journal size at the last refresh (larger than the offset while a torn tail waits).
-    private var journalSeenSize = 0
+    var journalSeenSize = 0
     private var failure: RepositoryError?
     private var warnedTornTail = false
     /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
-    private var readOnly = false
-    private let failpoints = Failpoints.fromEnvironment
+    var readOnly = false
+    let failpoints = Failpoints.fromEnvironment
 
     /// Opens an initialised data directory and loads it; throws with path and offset on corruption.
     public init(
@@ -189,7 +189,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     }
 
     /// A torn last line (a writer died mid-append) is truncated before the next append.
-    private func repairTornTail() throws(StoreError) {
+    func repairTornTail() throws(StoreError) {
         let path = layout.journal(generation: generation)
         let size = try FileIO.fileSize(journalFD, path: path)
         guard size > journalOffset else { return }
@@ -200,7 +200,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     }
 
     /// The journal path must still name our descriptor; otherwise we would append to an unlinked file.
-    private func verifyJournalPath() throws(StoreError) {
+    func verifyJournalPath() throws(StoreError) {
         let path = layout.journal(generation: generation)
         let onDisk = try FileIO.identity(ofPath: path)
         let ours = try FileIO.identity(ofDescriptor: journalFD, path: path)
@@ -211,7 +211,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     /// Brings the in-memory state up to date with the files: a new snapshot generation means a
     /// full reload; new journal bytes are applied line by line.
-    private func refresh() throws(StoreError) {
+    func refresh() throws(StoreError) {
         let identity = try FileIO.identity(ofPath: layout.snapshot)
         guard identity == snapshotIdentity else {
             try reload()
@@ -274,7 +274,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     }
 
     /// Loads the snapshot and its journal from scratch.
-    private func reload() throws(StoreError) {
+    func reload() throws(StoreError) {
         let newSnapshotFD = try FileIO.open(layout.snapshot, O_RDONLY)
         var keep = false
         defer { if !keep { close(newSnapshotFD) } }
@@ -338,133 +338,4 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         return header
     }
 
-    // MARK: Start-up
-
-    /// Removes temp files and journals of other generations that a crash left behind, under the
-    /// lock so no compaction is in progress. Best effort: a failure only leaves litter.
-    private func sweepLeftovers() {
-        guard !readOnly, (try? lock.acquire(timeoutMilliseconds: 200)) == true else { return }
-        defer { lock.release() }
-        // Another process may have compacted since we loaded: learn the live generation under
-        // the lock before deciding which journal is stale.
-        guard (try? refresh()) != nil, let directory = opendir(layout.directory) else { return }
-        defer { closedir(directory) }
-        let live = DurableFile.basename(layout.journal(generation: generation))
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            let stale = (name.hasPrefix(".tokens.snapshot") && name.hasSuffix(".tmp"))
-                || (name.hasPrefix("tokens.journal.") && name.hasSuffix(".jsonl") && name != live)
-            if stale {
-                unlink(layout.directory + "/" + name)
-                logger.info("removed a leftover file", metadata: ["file": "\(name)"])
-            }
-        }
-    }
-
-    // MARK: Compaction
-
-    private func compactIfDue() {
-        let floor = compactionThreshold < 4 << 20 ? compactionThreshold : max(compactionThreshold, snapshotSize / 4)
-        guard journalOffset > floor else { return }
-        do throws(StoreError) {
-            try compactLocked()
-        } catch {
-            logger.error("compaction failed; the journal keeps growing until it succeeds", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Writes a new snapshot generation from the current state (the lock must be held).
-    private func compactLocked() throws(StoreError) {
-        let next = generation + 1
-        var bytes = RecordCoding.headerLine(
-            .init(generation: next, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID))
-        for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
-        for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
-        let newJournal = layout.journal(generation: next)
-        let journalFDNew = try FileIO.open(newJournal, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, mode: 0o600)
-        do throws(StoreError) {
-            fchmod(journalFDNew, 0o600)
-            try FileIO.fsync(journalFDNew, path: newJournal)
-            try DurableFile.replace(at: layout.snapshot, with: bytes, directory: layout.directory, failpoints: failpoints)
-        } catch {
-            close(journalFDNew)
-            unlink(newJournal)
-            throw error
-        }
-        let oldJournal = layout.journal(generation: generation)
-        failpoints.hit("compaction.before-unlink")
-        unlink(oldJournal)
-        try? FileIO.fsyncDirectory(layout.directory)
-        close(journalFD)
-        journalFD = journalFDNew
-        generation = next
-        journalOffset = 0
-        journalSeenSize = 0
-        snapshotSize = bytes.count
-        let pinned = try FileIO.open(layout.snapshot, O_RDONLY)
-        if snapshotFD >= 0 { close(snapshotFD) }
-        snapshotFD = pinned
-        snapshotIdentity = try FileIO.identity(ofDescriptor: pinned, path: layout.snapshot)
-        logger.info("compacted the store", metadata: ["generation": "\(next)", "records": "\(state.users.count + state.tokens.count)"])
-    }
-
-    /// Runs `body` on the state and writes the result as a new snapshot generation instead of
-    /// journal lines: the bulk path for seeding large stores (`tokend store seed`). Same records,
-    /// same guarantees (lock held, temp file, fsync, rename, directory fsync).
-    public func bulkWrite(_ body: (inout StoreState) throws -> Void) throws {
-        try rw.withWriteLock {
-            guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
-                throw RepositoryError(.busy, "the store lock is held by another process")
-            }
-            defer { lock.release() }
-            try refresh()
-            try verifyJournalPath()
-            try repairTornTail()
-            state.beginTransaction()
-            do {
-                try body(&state)
-            } catch {
-                state.rollback()
-                throw error
-            }
-            lastSeq += state.pendingChanges.count
-            state.commit()
-            try compactLocked()
-        }
-    }
-
-    /// Compacts now (`tokend store compact`).
-    public func compact() throws {
-        try rw.withWriteLock {
-            guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
-                throw RepositoryError(.busy, "the store lock is held by another process")
-            }
-            defer { lock.release() }
-            try refresh()
-            try verifyJournalPath()
-            try repairTornTail()
-            try compactLocked()
-        }
-    }
-
-    /// Generation, last sequence number and file sizes, for `tokend store check`.
-    public struct Status: Sendable {
-        public var generation: Int
-        public var lastSeq: Int
-        public var snapshotBytes: Int
-        public var journalBytes: Int
-        public var users: Int
-        public var tokens: Int
-    }
-
-    public func status() throws -> Status {
-        try rw.withWriteLock {
-            try refresh()
-            return Status(
-                generation: generation, lastSeq: lastSeq, snapshotBytes: snapshotSize, journalBytes: journalOffset,
-                users: state.users.count, tokens: state.tokens.count)
-        }
-    }
 }

@@ -304,6 +304,18 @@ final class LiveServer: @unchecked Sendable {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// One request straight to a worker's socket with `cgi-fcgi`, bypassing nginx; returns the
+    /// raw CGI response (`Status: …` first).
+    static func fastCGI(socket: String, method: String, uri: String, token: String) throws -> String {
+        try run(
+            "/usr/bin/cgi-fcgi", ["-bind", "-connect", socket],
+            environment: [
+                "REQUEST_METHOD": method, "REQUEST_URI": uri, "HTTP_PRIVATE_TOKEN": token,
+                "GATEWAY_INTERFACE": "CGI/1.1", "REMOTE_ADDR": "127.0.0.1",
+            ]
+        ).stdout
+    }
+
     /// Unmounts every mount stacked on `path` (bind mounts can stack through propagation).
     static func unmountAll(_ path: String) {
         for _ in 0..<4 {
