@@ -28,7 +28,7 @@ public struct RandomSource: Sendable {
 
     private final class Counter: @unchecked Sendable {
         private var state: UInt64
-        private let lock = SpinLock()
+        private let lock = MutexLock()
         init(_ seed: UInt8) { state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 }
         func next(_ count: Int) -> [UInt8] {
             lock.withLock {

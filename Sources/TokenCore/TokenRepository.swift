@@ -13,7 +13,7 @@ public protocol TokenRepository: Sendable {
 /// A repository held in memory only: for domain and handler tests.
 public final class InMemoryRepository: TokenRepository, @unchecked Sendable {
     private var state: StoreState
-    private let lock = SpinLock()
+    private let lock = MutexLock()
 
     public init(_ state: StoreState = StoreState()) { self.state = state }
 

@@ -44,7 +44,7 @@ struct DeploymentTests {
             environment: environment, log: server.logFile("activated.log"))
         var stopped = false
         defer { if !stopped { _ = LiveServer.terminate(activator, seconds: 1) } }
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        try server.waitForSocket(socket)
         let response = try LiveServer.fastCGI(socket: socket, method: "GET", uri: "/api/v4/user", token: token)
         #expect(response.hasPrefix("Status: 200"))
         #expect(response.contains("\"username\":\"root\""))

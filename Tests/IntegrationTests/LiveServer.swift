@@ -56,11 +56,9 @@ final class LiveServer: @unchecked Sendable {
         process.environment = env
         process.standardError = FileHandle(forWritingAtPath: logFile("worker-\(workers.count).log"))
         process.standardOutput = FileHandle.nullDevice
-        // With several workers on one path, only the first creates the socket; the others share
-        // it the way spawn-fcgi children do, so start extra workers on their own sockets.
         try process.run()
         workers.append(process)
-        if socketPath == nil { try waitForSocket(socket) }
+        try waitForSocket(socketPath ?? socket)
     }
 
     /// SIGTERM to every worker, and wait for each to exit; returns their exit codes.
@@ -168,7 +166,8 @@ final class LiveServer: @unchecked Sendable {
         throw HarnessError("nginx and tokend did not start serving within 10 s; see \(directory)")
     }
 
-    private func waitForSocket(_ path: String) throws {
+    /// Waits up to 5 s for a worker to create its socket.
+    func waitForSocket(_ path: String) throws {
         for _ in 0..<200 {
             if FileManager.default.fileExists(atPath: path) { return }
             usleep(25_000)

@@ -228,7 +228,6 @@ struct StoreReliabilityTests {
         try server.startWorker(
             environment: ["TOKEND_TEST_HOOKS": "1", "TOKEND_FAILPOINT": "lock.after-acquire=sleep-30000"],
             socketPath: stalledSocket)
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: stalledSocket) { usleep(20_000) }
         let stalledPID = try #require(server.workerPIDs.last)
         // Send a write to the stalling worker in the background; it takes the lock and sleeps.
         let background = Process()

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A minimal lock for small critical sections in the domain's test helpers.
-final class SpinLock: Sendable {
+/// A mutex for small critical sections (the in-memory repository, the seeded random source).
+final class MutexLock: Sendable {
     private let mutex = Mutex(())
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         try mutex.withLock { _ in try body() }
