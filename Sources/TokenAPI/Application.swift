@@ -21,6 +21,10 @@ public struct Application: Sendable {
         router.add(contentsOf: PersonalAccessTokenEndpoints.routes)
         router.add(contentsOf: UserTokenEndpoints.routes)
         router.add(contentsOf: ImpersonationTokenEndpoints.routes)
+        router.add(contentsOf: GroupEndpoints.routes)
+        router.add(contentsOf: ProjectEndpoints.routes)
+        router.add(contentsOf: MemberEndpoints.routes)
+        router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
         return router
     }()
 

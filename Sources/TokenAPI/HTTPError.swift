@@ -1,4 +1,5 @@
 import JSON
+import TokenCore
 
 /// A failure answered with a GitLab-shaped JSON body. Every error a handler throws becomes one
 /// of these; anything else becomes a bare 500 with nothing leaked.
@@ -57,6 +58,19 @@ public struct HTTPError: Error, Sendable {
         w.endObject()
         w.endObject()
         return HTTPError(status: 400, body: w.bytes)
+    }
+
+    /// ``validation(_:)`` from model errors, grouping the messages of each field in order.
+    public static func validation(_ errors: [FieldError]) -> HTTPError {
+        var fields: [(String, [String])] = []
+        for error in errors {
+            if let index = fields.firstIndex(where: { $0.0 == error.field }) {
+                fields[index].1.append(error.message)
+            } else {
+                fields.append((error.field, [error.message]))
+            }
+        }
+        return validation(fields)
     }
 
     /// The three OAuth-style `invalid_token` answers, with their `WWW-Authenticate` header.

@@ -70,15 +70,7 @@ enum ImpersonationTokenEndpoints {
             let issued = try context.repository.write { state in try issuer.create(request, for: owner, in: &state) }
             return TokenEntity.response(201, issued.token, variant, plaintext: issued.plaintext, now: context.now)
         } catch TokenError.invalid(let errors) {
-            var fields: [(String, [String])] = []
-            for error in errors {
-                if let index = fields.firstIndex(where: { $0.0 == error.field }) {
-                    fields[index].1.append(error.message)
-                } else {
-                    fields.append((error.field, [error.message]))
-                }
-            }
-            throw HTTPError.validation(fields)
+            throw HTTPError.validation(errors)
         }
     }
 

@@ -9,7 +9,7 @@ enum PersonalAccessTokenEndpoints {
         Route("GET", "personal_access_tokens", list),
         Route("GET", "personal_access_tokens/self", scopes: .anyScope, showSelf),
         Route("DELETE", "personal_access_tokens/self", scopes: .anyScope, revokeSelf),
-        Route("GET", "personal_access_tokens/self/associations", scopes: .anyScope, associations),
+        Route("GET", "personal_access_tokens/self/associations", scopes: .anyScope, TokenAssociations.respond),
         Route("POST", "personal_access_tokens/self/rotate", scopes: selfRotationScopes, rotateSelf),
         Route("GET", "personal_access_tokens/:id", show),
         Route("POST", "personal_access_tokens/:id/rotate", rotate),
@@ -83,25 +83,6 @@ enum PersonalAccessTokenEndpoints {
         return try rotate(context.token.id, expiresAt: expiresAt, context: context)
     }
 
-    /// The groups and projects of the token's user. tokend has no memberships yet, so both
-    /// lists are empty; the parameters are validated as GitLab does.
-    @Sendable static func associations(_ context: inout RequestContext) throws -> APIResponse {
-        var reader = context.reader()
-        _ = reader.oneOf("min_access_level", [0, 5, 10, 15, 20, 30, 40, 50])
-        _ = Pagination(&reader)
-        try reader.check()
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("groups")
-        w.beginArray()
-        w.endArray()
-        w.key("projects")
-        w.beginArray()
-        w.endArray()
-        w.endObject()
-        return .json(200, w)
-    }
-
     // MARK: By id
 
     /// The `:id` path parameter as GitLab's Integer type, else 400 "id is invalid".
@@ -136,30 +117,11 @@ enum PersonalAccessTokenEndpoints {
     }
 
     /// Rotates in one transaction; service failures are 400 "400 Bad request - <reason>".
-    ///
-    /// The credential is checked again inside the transaction: a concurrent request may have
-    /// rotated it since it authenticated. Then this request is a reuse, answered exactly as if
-    /// it had come second: the family's live successors are revoked and the answer is 401.
     static func rotate(_ id: TokenID, expiresAt: CivilDate?, context: RequestContext) throws -> APIResponse {
         let issuer = context.issuer
-        let credential = context.token.id
-        let now = context.now
-        enum Outcome { case rotated(IssuedToken), reused }
         do {
-            let outcome = try context.repository.write { state throws -> Outcome in
-                if let current = state.token(credential), current.revoked {
-                    for descendant in Authentication.reuseRevocations(for: current, in: state, now: now) {
-                        var revoked = descendant
-                        revoked.revoked = true
-                        revoked.updatedAt = now
-                        state.put(revoked)
-                    }
-                    return .reused
-                }
-                return .rotated(try issuer.rotate(id, expiresAt: expiresAt, in: &state))
-            }
-            guard case .rotated(let issued) = outcome else { throw HTTPError.tokenRevoked }
-            return TokenEntity.response(200, issued.token, [], plaintext: issued.plaintext, now: now)
+            let issued = try context.rotateCheckingCredential { state in try issuer.rotate(id, expiresAt: expiresAt, in: &state) }
+            return TokenEntity.response(200, issued.token, [], plaintext: issued.plaintext, now: context.now)
         } catch let error as TokenError {
             throw HTTPError.badRequest(error.reason)
         }

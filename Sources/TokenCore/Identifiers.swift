@@ -15,3 +15,21 @@ public struct TokenID: RawRepresentable, Hashable, Comparable, Sendable, CustomS
     public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
     public var description: String { String(rawValue) }
 }
+
+/// A group's id (GitLab `namespaces.id` of a group).
+public struct GroupID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public init(_ value: Int) { self.rawValue = value }
+    public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
+    public var description: String { String(rawValue) }
+}
+
+/// A project's id (GitLab `projects.id`).
+public struct ProjectID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public init(_ value: Int) { self.rawValue = value }
+    public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
+    public var description: String { String(rawValue) }
+}

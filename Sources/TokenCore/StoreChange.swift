@@ -5,4 +5,8 @@ public enum StoreChange: Hashable, Sendable {
     case putUser(User)
     case deleteUser(UserID)
     case putToken(AccessToken)
+    case putGroup(Group)
+    case putProject(Project)
+    case putMembership(Membership)
+    case deleteMembership(Membership.Key)
 }

@@ -11,9 +11,13 @@ public struct StoreState: Sendable {
     private var userIDByUsername: [String: UserID] = [:]
     /// Every token id, ascending: pages of the unfiltered list without sorting per request.
     private var orderedTokenIDs: [TokenID] = []
+    /// Groups, projects and memberships.
+    public private(set) var resources = ResourceIndex()
     /// The next ids to hand out; never reused, even after a deletion.
     public private(set) var nextUserID = 1
     public private(set) var nextTokenID = 1
+    public private(set) var nextGroupID = 1
+    public private(set) var nextProjectID = 1
 
     /// Changes made since ``beginTransaction()``, in order.
     public private(set) var pendingChanges: [StoreChange] = []
@@ -22,7 +26,10 @@ public struct StoreState: Sendable {
     private enum Undo: Sendable {
         case user(UserID, User?)
         case token(TokenID, AccessToken?)
-        case nextIDs(user: Int, token: Int)
+        case group(GroupID, Group?)
+        case project(ProjectID, Project?)
+        case membership(Membership.Key, Membership?)
+        case nextIDs(user: Int, token: Int, group: Int, project: Int)
     }
 
     public init() {}
@@ -68,7 +75,7 @@ public struct StoreState: Sendable {
     public mutating func beginTransaction() {
         pendingChanges.removeAll(keepingCapacity: true)
         undoLog.removeAll(keepingCapacity: true)
-        undoLog.append(.nextIDs(user: nextUserID, token: nextTokenID))
+        undoLog.append(.nextIDs(user: nextUserID, token: nextTokenID, group: nextGroupID, project: nextProjectID))
     }
 
     /// Ends the transaction, keeping its effects; returns what it changed.
@@ -86,9 +93,14 @@ public struct StoreState: Sendable {
             switch entry {
             case .user(let id, let old): setUser(id, old)
             case .token(let id, let old): setToken(id, old)
-            case .nextIDs(let u, let t):
+            case .group(let id, let old): setGroup(id, old)
+            case .project(let id, let old): setProject(id, old)
+            case .membership(let key, let old): resources.setMembership(key, old)
+            case .nextIDs(let u, let t, let g, let p):
                 nextUserID = u
                 nextTokenID = t
+                nextGroupID = g
+                nextProjectID = p
             }
         }
         pendingChanges.removeAll()
@@ -103,6 +115,40 @@ public struct StoreState: Sendable {
     public mutating func allocateTokenID() -> TokenID {
         defer { nextTokenID += 1 }
         return TokenID(nextTokenID)
+    }
+
+    public mutating func allocateGroupID() -> GroupID {
+        defer { nextGroupID += 1 }
+        return GroupID(nextGroupID)
+    }
+
+    public mutating func allocateProjectID() -> ProjectID {
+        defer { nextProjectID += 1 }
+        return ProjectID(nextProjectID)
+    }
+
+    public mutating func put(_ group: Group) {
+        undoLog.append(.group(group.id, resources.group(group.id)))
+        setGroup(group.id, group)
+        pendingChanges.append(.putGroup(group))
+    }
+
+    public mutating func put(_ project: Project) {
+        undoLog.append(.project(project.id, resources.project(project.id)))
+        setProject(project.id, project)
+        pendingChanges.append(.putProject(project))
+    }
+
+    public mutating func put(_ membership: Membership) {
+        undoLog.append(.membership(membership.key, resources.memberships[membership.key]))
+        resources.setMembership(membership.key, membership)
+        pendingChanges.append(.putMembership(membership))
+    }
+
+    public mutating func deleteMembership(_ key: Membership.Key) {
+        undoLog.append(.membership(key, resources.memberships[key]))
+        resources.setMembership(key, nil)
+        pendingChanges.append(.deleteMembership(key))
     }
 
     public mutating func put(_ user: User) {
@@ -131,6 +177,10 @@ public struct StoreState: Sendable {
         case .putUser(let user): setUser(user.id, user)
         case .deleteUser(let id): setUser(id, nil)
         case .putToken(let token): setToken(token.id, token)
+        case .putGroup(let group): setGroup(group.id, group)
+        case .putProject(let project): setProject(project.id, project)
+        case .putMembership(let membership): resources.setMembership(membership.key, membership)
+        case .deleteMembership(let key): resources.setMembership(key, nil)
         }
     }
 
@@ -143,9 +193,11 @@ public struct StoreState: Sendable {
     }
 
     /// Raises the id counters to at least these values (from a snapshot header).
-    public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int) {
+    public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1) {
         self.nextUserID = max(self.nextUserID, nextUserID)
         self.nextTokenID = max(self.nextTokenID, nextTokenID)
+        self.nextGroupID = max(self.nextGroupID, nextGroupID)
+        self.nextProjectID = max(self.nextProjectID, nextProjectID)
     }
 
     // MARK: Index maintenance
@@ -172,6 +224,22 @@ public struct StoreState: Sendable {
             if orderedTokenIDs[mid] < id { low = mid + 1 } else { high = mid }
         }
         return low < orderedTokenIDs.count && orderedTokenIDs[low] == id ? low : nil
+    }
+
+    private mutating func setGroup(_ id: GroupID, _ group: Group?) {
+        resources.setGroup(id, group)
+        if group != nil { nextGroupID = max(nextGroupID, id.rawValue + 1) }
+    }
+
+    private mutating func setProject(_ id: ProjectID, _ project: Project?) {
+        var namespacePath: String?
+        switch project?.namespace {
+        case .group(let group): namespacePath = resources.groupPath(group)
+        case .user(let user): namespacePath = users[user]?.username
+        case nil: break
+        }
+        resources.setProject(id, project, namespacePath: namespacePath)
+        if project != nil { nextProjectID = max(nextProjectID, id.rawValue + 1) }
     }
 
     private mutating func setUser(_ id: UserID, _ user: User?) {

@@ -50,9 +50,11 @@ public enum UserDirectory {
         return user
     }
 
-    /// Deletes a user; their tokens are revoked first so they can never authenticate again.
+    /// Deletes a user; their tokens are revoked first so they can never authenticate again,
+    /// and their memberships go with them.
     public static func delete(_ id: UserID, at now: Timestamp, in state: inout StoreState) throws(Failure) {
         guard state.user(id) != nil else { throw .notFound }
+        for membership in state.resources.memberships(of: id) { state.deleteMembership(membership.key) }
         for token in state.tokens(ownedBy: id) where !token.revoked {
             var revoked = token
             revoked.revoked = true

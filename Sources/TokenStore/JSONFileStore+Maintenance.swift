@@ -48,8 +48,14 @@ extension JSONFileStore {
     private func compactLocked() throws(StoreError) {
         let next = generation + 1
         var bytes = RecordCoding.headerLine(
-            .init(generation: next, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID))
+            .init(
+                generation: next, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
+                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID))
+        // Owners before what they own: users, groups (parents first), projects, memberships, tokens.
         for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
+        for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
+        for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
+        for membership in state.resources.allMemberships() { bytes += RecordCoding.snapshotLine(.putMembership(membership)) }
         for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
         let newJournal = layout.journal(generation: next)
         let journalFDNew = try FileIO.open(newJournal, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, mode: 0o600)

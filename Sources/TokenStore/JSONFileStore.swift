@@ -334,7 +334,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             }
             start = newline + 1
         }
-        state.reserveIDs(nextUserID: header.nextUserID, nextTokenID: header.nextTokenID)
+        state.reserveIDs(
+            nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
+            nextProjectID: header.nextProjectID)
         return header
     }
 

@@ -14,22 +14,7 @@ enum RecordCoding {
     static func journalLine(_ change: StoreChange, seq: Int) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
-        switch change {
-        case .putUser(let user):
-            w.field("kind", "user")
-            w.field("op", "put")
-            w.key("record")
-            write(user, into: &w)
-        case .deleteUser(let id):
-            w.field("id", id.rawValue)
-            w.field("kind", "user")
-            w.field("op", "delete")
-        case .putToken(let token):
-            w.field("kind", "token")
-            w.field("op", "put")
-            w.key("record")
-            write(token, into: &w)
-        }
+        writeChange(change, journal: true, into: &w)
         w.field("seq", seq)
         w.endObject()
         var bytes = w.bytes
@@ -42,41 +27,67 @@ enum RecordCoding {
         return (seq, try decodeChange(value))
     }
 
-    /// A snapshot line: `{"kind":"user","record":{…}}`.
+    /// A snapshot line: `{"kind":"user","record":{…}}`. Snapshots hold records, not deletions.
     static func snapshotLine(_ change: StoreChange) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
-        switch change {
-        case .putUser(let user):
-            w.field("kind", "user")
-            w.key("record")
-            write(user, into: &w)
-        case .putToken(let token):
-            w.field("kind", "token")
-            w.key("record")
-            write(token, into: &w)
-        case .deleteUser:
-            preconditionFailure("snapshots hold records, not deletions")
-        }
+        writeChange(change, journal: false, into: &w)
         w.endObject()
         var bytes = w.bytes
         bytes.append(0x0A)
         return bytes
     }
 
+    /// The `id`/`kind`/`op`/`record` fields of a change, in sorted key order; `op` only in the journal.
+    private static func writeChange(_ change: StoreChange, journal: Bool, into w: inout JSONWriter) {
+        func header(_ kind: String, _ op: String) {
+            w.field("kind", kind)
+            if journal { w.field("op", op) }
+            w.key("record")
+        }
+        switch change {
+        case .putUser(let user):
+            header("user", "put")
+            write(user, into: &w)
+        case .deleteUser(let id):
+            precondition(journal, "snapshots hold records, not deletions")
+            w.field("id", id.rawValue)
+            w.field("kind", "user")
+            w.field("op", "delete")
+        case .putToken(let token):
+            header("token", "put")
+            write(token, into: &w)
+        case .putGroup(let group):
+            header("group", "put")
+            write(group, into: &w)
+        case .putProject(let project):
+            header("project", "put")
+            write(project, into: &w)
+        case .putMembership(let membership):
+            header("membership", "put")
+            write(membership, into: &w)
+        case .deleteMembership(let key):
+            precondition(journal, "snapshots hold records, not deletions")
+            header("membership", "delete")
+            write(key, into: &w)
+        }
+    }
+
     static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
         let kind = value["kind"]?.stringValue
         let op = value["op"]?.stringValue ?? "put"
-        switch (kind, op) {
-        case ("user", "put"):
-            guard let record = value["record"] else { throw DecodeError(description: "missing record") }
-            return .putUser(try decodeUser(record))
-        case ("user", "delete"):
+        if kind == "user", op == "delete" {
             guard let id = value["id"]?.intValue else { throw DecodeError(description: "missing id") }
             return .deleteUser(UserID(id))
-        case ("token", "put"):
-            guard let record = value["record"] else { throw DecodeError(description: "missing record") }
-            return .putToken(try decodeToken(record))
+        }
+        guard let record = value["record"] else { throw DecodeError(description: "missing record") }
+        switch (kind, op) {
+        case ("user", "put"): return .putUser(try decodeUser(record))
+        case ("token", "put"): return .putToken(try decodeToken(record))
+        case ("group", "put"): return .putGroup(try decodeGroup(record))
+        case ("project", "put"): return .putProject(try decodeProject(record))
+        case ("membership", "put"): return .putMembership(try decodeMembership(record))
+        case ("membership", "delete"): return .deleteMembership(try decodeMembershipKey(record))
         default:
             throw DecodeError(description: "unknown record kind \(kind ?? "nil")/\(op)")
         }
@@ -161,6 +172,8 @@ enum RecordCoding {
         var lastSeq: Int
         var nextUserID: Int
         var nextTokenID: Int
+        var nextGroupID = 1
+        var nextProjectID = 1
     }
 
     static func headerLine(_ h: SnapshotHeader) -> [UInt8] {
@@ -171,6 +184,8 @@ enum RecordCoding {
         w.field("last_seq", h.lastSeq)
         w.key("next_ids")
         w.beginObject()
+        w.field("group", h.nextGroupID)
+        w.field("project", h.nextProjectID)
         w.field("token", h.nextTokenID)
         w.field("user", h.nextUserID)
         w.endObject()
@@ -186,6 +201,7 @@ enum RecordCoding {
         else { throw DecodeError(description: "not a tokend snapshot header (format 1)") }
         return SnapshotHeader(
             generation: generation, lastSeq: lastSeq, nextUserID: v["next_ids"]?["user"]?.intValue ?? 1,
-            nextTokenID: v["next_ids"]?["token"]?.intValue ?? 1)
+            nextTokenID: v["next_ids"]?["token"]?.intValue ?? 1, nextGroupID: v["next_ids"]?["group"]?.intValue ?? 1,
+            nextProjectID: v["next_ids"]?["project"]?.intValue ?? 1)
     }
 }

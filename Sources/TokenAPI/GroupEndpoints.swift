@@ -1,0 +1,52 @@
+import JSON
+import TokenCore
+
+/// The part of GitLab's Groups API that resource access tokens need: create and read groups.
+enum GroupEndpoints {
+    static let routes: [Route] = [
+        Route("POST", "groups", create),
+        Route("GET", "groups/:id", show),
+    ]
+
+    /// `name` and `path` required; `parent_id` makes a subgroup (Maintainer of the parent).
+    /// GitLab answers a model failure with "Failed to save group {…}".
+    @Sendable static func create(_ context: inout RequestContext) throws -> APIResponse {
+        var reader = context.reader()
+        let name = reader.string("name", required: true)
+        let path = reader.string("path", required: true)
+        let parent = reader.integer("parent_id")
+        let visibility = reader.oneOf("visibility", RequestContext.visibilityNames).flatMap(Visibility.init(rawValue:))
+        let description = reader.string("description")
+        try reader.check()
+        let new = ResourceDirectory.NewGroup(
+            name: name ?? "", path: path ?? "", parentID: parent.map { GroupID($0) }, visibility: visibility ?? .private,
+            description: description ?? "")
+        let caller = context.caller
+        let now = context.now
+        let (group, state) = try context.repository.write { state throws -> (Group, StoreState) in
+            do throws(ResourceDirectory.Failure) {
+                return (try ResourceDirectory.createGroup(new, by: caller, at: now, in: &state), state)
+            } catch .invalid(let errors) {
+                let detail = errors.map { "\($0.field): [\"\($0.message)\"]" }.joined(separator: ", ")
+                throw HTTPError.message(400, "Failed to save group {\(detail)}")
+            } catch {
+                throw error.httpError
+            }
+        }
+        var w = JSONWriter()
+        ResourceEntity(state: state, webBase: context.webBase).write(group, into: &w)
+        return .json(201, w)
+    }
+
+    @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
+        let webBase = context.webBase
+        return try context.repository.read { state throws -> APIResponse in
+            guard case .group(let id) = try context.visibleResource(in: state), let group = state.resources.group(id) else {
+                throw HTTPError.notFound("Group")
+            }
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(group, into: &w)
+            return .json(200, w)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import JSON
+import TokenCore
+
+/// GitLab's Members API for projects and groups: direct members, added, changed and removed
+/// by the resource's administrators (project Maintainers, group Owners, instance admins).
+enum MemberEndpoints {
+    static let routes: [Route] = ["projects", "groups"].flatMap { kind in
+        [
+            Route("GET", "\(kind)/:id/members", list),
+            Route("GET", "\(kind)/:id/members/:user_id", show),
+            Route("POST", "\(kind)/:id/members", add),
+            Route("PUT", "\(kind)/:id/members/:user_id", update),
+            Route("DELETE", "\(kind)/:id/members/:user_id", remove),
+        ]
+    }
+
+    /// The `:user_id` segment as an integer, else 400 "user_id is invalid".
+    static func memberID(_ context: RequestContext) throws(HTTPError) -> UserID {
+        guard let id = Int(context.pathParameter("user_id")) else { throw HTTPError.error(400, "user_id is invalid") }
+        return UserID(id)
+    }
+
+    @Sendable static func list(_ context: inout RequestContext) throws -> APIResponse {
+        var reader = context.reader()
+        let query = reader.string("query")?.lowercased()
+        let pagination = Pagination(&reader)
+        try reader.check()
+        let (members, state) = try context.repository.read { state throws -> ([Membership], StoreState) in
+            let resource = try context.visibleResource(in: state)
+            let members = state.resources.members(of: resource).filter { member in
+                guard let query, !query.isEmpty, let user = state.user(member.userID) else { return true }
+                return user.username.lowercased().contains(query) || user.name.lowercased().contains(query)
+            }
+            return (members, state)
+        }
+        let entity = ResourceEntity(state: state, webBase: context.webBase)
+        return pagination.response(members, context: context) { member, w in entity.write(member, into: &w) }
+    }
+
+    @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
+        let userID = try memberID(context)
+        let webBase = context.webBase
+        return try context.repository.read { state throws -> APIResponse in
+            let resource = try context.visibleResource(in: state)
+            guard let member = state.resources.membership(resource, userID) else { throw HTTPError.message(404, "404 Not found") }
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
+            return .json(200, w)
+        }
+    }
+
+    @Sendable static func add(_ context: inout RequestContext) throws -> APIResponse {
+        var reader = context.reader()
+        let level = reader.integer("access_level", required: true)
+        let userID = reader.integer("user_id", required: true)
+        let expiresAt = reader.date("expires_at")
+        try reader.check()
+        let caller = context.caller
+        let now = context.now
+        let (member, state) = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> (Membership, StoreState) in
+            let resource: Resource
+            do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
+            let member = try ResourceDirectory.addMember(
+                UserID(userID ?? 0), to: resource, accessLevel: level ?? 0, expiresAt: expiresAt, by: caller, at: now, in: &state)
+            return (member, state)
+        }
+        var w = JSONWriter()
+        ResourceEntity(state: state, webBase: context.webBase).write(member, into: &w)
+        return .json(201, w)
+    }
+
+    @Sendable static func update(_ context: inout RequestContext) throws -> APIResponse {
+        let userID = try memberID(context)
+        var reader = context.reader()
+        let level = reader.integer("access_level", required: true)
+        let expiresAt: CivilDate?? = reader.has("expires_at") ? .some(reader.date("expires_at")) : .none
+        try reader.check()
+        let caller = context.caller
+        let now = context.now
+        let (member, state) = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> (Membership, StoreState) in
+            let resource: Resource
+            do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
+            let member = try ResourceDirectory.updateMember(
+                userID, of: resource, accessLevel: level ?? 0, expiresAt: expiresAt, by: caller, at: now, in: &state)
+            return (member, state)
+        }
+        var w = JSONWriter()
+        ResourceEntity(state: state, webBase: context.webBase).write(member, into: &w)
+        return .json(200, w)
+    }
+
+    @Sendable static func remove(_ context: inout RequestContext) throws -> APIResponse {
+        let userID = try memberID(context)
+        let caller = context.caller
+        let now = context.now
+        try context.directoryWrite { state throws(ResourceDirectory.Failure) in
+            let resource: Resource
+            do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
+            try ResourceDirectory.removeMember(userID, from: resource, by: caller, at: now, in: &state)
+        }
+        return .noContent()
+    }
+}

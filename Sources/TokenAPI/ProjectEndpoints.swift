@@ -1,0 +1,52 @@
+import JSON
+import TokenCore
+
+/// The part of GitLab's Projects API that resource access tokens need: create and read projects.
+enum ProjectEndpoints {
+    static let routes: [Route] = [
+        Route("POST", "projects", create),
+        Route("GET", "projects/:id", show),
+    ]
+
+    /// `name` or `path` (at least one); `namespace_id` is a group's id or full path, else the
+    /// caller's personal namespace.
+    @Sendable static func create(_ context: inout RequestContext) throws -> APIResponse {
+        var reader = context.reader()
+        let name = reader.string("name")
+        let path = reader.string("path")
+        let namespace = reader.string("namespace_id")
+        let visibility = reader.oneOf("visibility", RequestContext.visibilityNames).flatMap(Visibility.init(rawValue:))
+        let description = reader.string("description")
+        if name == nil && path == nil {
+            reader.appendError("name, path are missing, at least one parameter must be provided")
+        }
+        try reader.check()
+        let caller = context.caller
+        let now = context.now
+        let (project, state) = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> (Project, StoreState) in
+            var groupID: GroupID?
+            if let namespace, !namespace.isEmpty {
+                guard case .group(let id)? = ResourceKind.group.lookup(namespace, in: state) else { throw .notFound("Namespace") }
+                groupID = id
+            }
+            let new = ResourceDirectory.NewProject(
+                name: name, path: path, groupID: groupID, visibility: visibility ?? .private, description: description)
+            return (try ResourceDirectory.createProject(new, by: caller, at: now, in: &state), state)
+        }
+        var w = JSONWriter()
+        ResourceEntity(state: state, webBase: context.webBase).write(project, into: &w)
+        return .json(201, w)
+    }
+
+    @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
+        let webBase = context.webBase
+        return try context.repository.read { state throws -> APIResponse in
+            guard case .project(let id) = try context.visibleResource(in: state), let project = state.resources.project(id) else {
+                throw HTTPError.notFound("Project")
+            }
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(project, into: &w)
+            return .json(200, w)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+/// Who may see a project or group (GitLab's visibility levels).
+public enum Visibility: String, Hashable, Sendable, CaseIterable, Comparable {
+    case `private`
+    case `internal`
+    case `public`
+
+    private var rank: Int {
+        switch self {
+        case .private: return 0
+        case .internal: return 10
+        case .public: return 20
+        }
+    }
+
+    public static func < (l: Self, r: Self) -> Bool { l.rank < r.rank }
+}
+
+/// GitLab's membership roles, as the integers its API uses.
+public enum AccessLevel {
+    public static let noAccess = 0
+    public static let minimalAccess = 5
+    public static let guest = 10
+    public static let planner = 15
+    public static let reporter = 20
+    public static let developer = 30
+    public static let maintainer = 40
+    public static let owner = 50
+
+    /// The levels a member of a project or group may be given.
+    public static let memberLevels = [guest, planner, reporter, developer, maintainer, owner]
+    /// Every level a `min_access_level` filter accepts.
+    public static let filterLevels = [noAccess, minimalAccess, guest, planner, reporter, developer, maintainer, owner]
+
+    /// `Maintainer`, as GitLab names the role in messages.
+    public static func roleName(_ level: Int) -> String {
+        switch level {
+        case guest: return "Guest"
+        case planner: return "Planner"
+        case reporter: return "Reporter"
+        case developer: return "Developer"
+        case maintainer: return "Maintainer"
+        case owner: return "Owner"
+        case minimalAccess: return "Minimal Access"
+        default: return "No access"
+        }
+    }
+}
+
+/// A project or a group: what memberships and resource access tokens belong to.
+public enum Resource: Hashable, Sendable, Comparable {
+    case group(GroupID)
+    case project(ProjectID)
+
+    /// `"group"` or `"project"`, as GitLab's `resource_type` and its messages spell it.
+    public var kind: String {
+        switch self {
+        case .group: return "group"
+        case .project: return "project"
+        }
+    }
+
+    public var rawID: Int {
+        switch self {
+        case .group(let id): return id.rawValue
+        case .project(let id): return id.rawValue
+        }
+    }
+
+    public static func < (l: Self, r: Self) -> Bool {
+        switch (l, r) {
+        case (.group(let a), .group(let b)): return a < b
+        case (.project(let a), .project(let b)): return a < b
+        case (.group, .project): return true
+        case (.project, .group): return false
+        }
+    }
+}
+
+/// A group, possibly inside another (GitLab subgroups).
+public struct Group: Hashable, Sendable {
+    public var id: GroupID
+    public var name: String
+    /// One URL segment; the full path is the ancestors' paths joined by `/`.
+    public var path: String
+    public var description: String
+    public var parentID: GroupID?
+    public var visibility: Visibility
+    public var createdAt: Timestamp
+
+    public init(
+        id: GroupID, name: String, path: String, description: String = "", parentID: GroupID? = nil,
+        visibility: Visibility = .private, createdAt: Timestamp
+    ) {
+        self.id = id
+        self.name = name
+        self.path = path
+        self.description = description
+        self.parentID = parentID
+        self.visibility = visibility
+        self.createdAt = createdAt
+    }
+}
+
+/// Where a project lives: in a group, or in a user's personal namespace.
+public enum Namespace: Hashable, Sendable {
+    case group(GroupID)
+    case user(UserID)
+}
+
+/// A project in a namespace.
+public struct Project: Hashable, Sendable {
+    public var id: ProjectID
+    public var name: String
+    public var path: String
+    public var description: String?
+    public var namespace: Namespace
+    public var visibility: Visibility
+    public var createdAt: Timestamp
+
+    public init(
+        id: ProjectID, name: String, path: String, description: String? = nil, namespace: Namespace,
+        visibility: Visibility = .private, createdAt: Timestamp
+    ) {
+        self.id = id
+        self.name = name
+        self.path = path
+        self.description = description
+        self.namespace = namespace
+        self.visibility = visibility
+        self.createdAt = createdAt
+    }
+}
+
+/// A user's direct membership of a project or group, at one access level.
+public struct Membership: Hashable, Sendable {
+    public var resource: Resource
+    public var userID: UserID
+    public var accessLevel: Int
+    public var expiresAt: CivilDate?
+    public var createdAt: Timestamp
+    /// Who added the member (nil for offline bootstrapping).
+    public var createdBy: UserID?
+
+    public init(
+        resource: Resource, userID: UserID, accessLevel: Int, expiresAt: CivilDate? = nil, createdAt: Timestamp,
+        createdBy: UserID? = nil
+    ) {
+        self.resource = resource
+        self.userID = userID
+        self.accessLevel = accessLevel
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
+    public struct Key: Hashable, Sendable {
+        public var resource: Resource
+        public var userID: UserID
+        public init(_ resource: Resource, _ userID: UserID) {
+            self.resource = resource
+            self.userID = userID
+        }
+    }
+
+    public var key: Key { Key(resource, userID) }
+
+    /// Expired memberships grant nothing (GitLab removes them daily; tokend ignores them at once).
+    public func isActive(at now: Timestamp) -> Bool {
+        guard let expiresAt else { return true }
+        return expiresAt.startOfDay > now
+    }
+}

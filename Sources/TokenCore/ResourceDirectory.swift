@@ -1,0 +1,211 @@
+/// Creating groups and projects and managing their members inside a store transaction, with
+/// GitLab's rules; shared by the API and the offline CLI. A nil ``Caller`` is the operator at
+/// the console (the CLI), who may do anything.
+public enum ResourceDirectory {
+    public enum Failure: Error, Hashable, Sendable {
+        /// Model errors (GitLab renders them as `{"message":{"field":["msg"]}}`).
+        case invalid([FieldError])
+        case forbidden
+        /// The named thing (`Namespace`, `User`, `Group`) does not exist or cannot be seen.
+        case notFound(String)
+        case memberExists
+        case memberNotFound
+    }
+
+    public struct NewGroup: Hashable, Sendable {
+        public var name: String
+        public var path: String
+        public var parentID: GroupID?
+        public var visibility: Visibility
+        public var description: String
+
+        public init(name: String, path: String, parentID: GroupID? = nil, visibility: Visibility = .private, description: String = "") {
+            self.name = name
+            self.path = path
+            self.parentID = parentID
+            self.visibility = visibility
+            self.description = description
+        }
+    }
+
+    public struct NewProject: Hashable, Sendable {
+        public var name: String?
+        public var path: String?
+        /// nil: the creator's personal namespace.
+        public var groupID: GroupID?
+        public var visibility: Visibility
+        public var description: String?
+
+        public init(name: String?, path: String?, groupID: GroupID? = nil, visibility: Visibility = .private, description: String? = nil) {
+            self.name = name
+            self.path = path
+            self.groupID = groupID
+            self.visibility = visibility
+            self.description = description
+        }
+    }
+
+    static let pathMessage = "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-', end in '.git' or end in '.atom'"
+
+    /// A new group; its creator becomes its Owner. Subgroups need Maintainer in the parent.
+    public static func createGroup(_ new: NewGroup, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(Failure) -> Group {
+        var errors: [FieldError] = []
+        if new.name.allSatisfy(\.isWhitespace) { errors.append(FieldError("name", "can't be blank")) }
+        if !isValidPath(new.path) { errors.append(FieldError("path", pathMessage)) }
+        var fullPath = new.path
+        if let parent = new.parentID {
+            guard state.resources.group(parent) != nil,
+                caller.map({ AccessPolicy.canRead(.group(parent), by: $0, state: state, now: now) }) ?? true
+            else { throw .notFound("Group") }
+            if let caller, !AccessPolicy.canCreate(in: parent, by: caller, state: state, now: now) { throw .forbidden }
+            fullPath = (state.resources.fullPath(of: .group(parent)) ?? "") + "/" + new.path
+        } else if state.user(username: new.path) != nil {
+            errors.append(FieldError("path", "has already been taken"))
+        }
+        if errors.isEmpty, state.resources.resource(atPath: fullPath) != nil {
+            errors.append(FieldError("path", "has already been taken"))
+        }
+        guard errors.isEmpty else { throw .invalid(errors) }
+        let group = Group(
+            id: state.allocateGroupID(), name: new.name, path: new.path, description: new.description,
+            parentID: new.parentID, visibility: new.visibility, createdAt: now)
+        state.put(group)
+        if let caller {
+            state.put(Membership(resource: .group(group.id), userID: caller.user.id, accessLevel: AccessLevel.owner, createdAt: now, createdBy: caller.user.id))
+        }
+        return group
+    }
+
+    /// A new project in a group (Maintainer and up) or in the creator's personal namespace.
+    /// The CLI (no caller) must name a group.
+    public static func createProject(_ new: NewProject, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(Failure) -> Project {
+        let name = new.name ?? new.path ?? ""
+        let path = new.path ?? slug(name)
+        var errors: [FieldError] = []
+        if name.allSatisfy(\.isWhitespace) { errors.append(FieldError("name", "can't be blank")) }
+        if !isValidPath(path) { errors.append(FieldError("path", pathMessage)) }
+        let namespace: Namespace
+        let namespacePath: String
+        if let groupID = new.groupID {
+            guard state.resources.group(groupID) != nil,
+                caller.map({ AccessPolicy.canRead(.group(groupID), by: $0, state: state, now: now) }) ?? true
+            else { throw .notFound("Namespace") }
+            if let caller, !AccessPolicy.canCreate(in: groupID, by: caller, state: state, now: now) { throw .forbidden }
+            namespace = .group(groupID)
+            namespacePath = state.resources.fullPath(of: .group(groupID)) ?? ""
+        } else {
+            guard let caller else { throw .notFound("Namespace") }
+            namespace = .user(caller.user.id)
+            namespacePath = caller.user.username
+        }
+        if errors.isEmpty, state.resources.resource(atPath: namespacePath + "/" + path) != nil {
+            errors.append(FieldError("path", "has already been taken"))
+        }
+        if errors.isEmpty, state.resources.projects.values.contains(where: { $0.namespace == namespace && $0.name.lowercased() == name.lowercased() }) {
+            errors.append(FieldError("name", "has already been taken"))
+        }
+        guard errors.isEmpty else { throw .invalid(errors) }
+        let project = Project(
+            id: state.allocateProjectID(), name: name, path: path, description: new.description, namespace: namespace,
+            visibility: new.visibility, createdAt: now)
+        state.put(project)
+        if case .user(let owner) = namespace {
+            state.put(Membership(resource: .project(project.id), userID: owner, accessLevel: AccessLevel.owner, createdAt: now, createdBy: owner))
+        }
+        return project
+    }
+
+    /// Adds a direct member. Administrators of the resource may add members up to their own
+    /// level (only Owners grant Owner).
+    public static func addMember(
+        _ userID: UserID, to resource: Resource, accessLevel: Int, expiresAt: CivilDate?, by caller: Caller?,
+        at now: Timestamp, in state: inout StoreState
+    ) throws(Failure) -> Membership {
+        try requireAdministration(resource, by: caller, state: state, now: now)
+        if state.resources.membership(resource, userID) != nil { throw .memberExists }
+        guard state.user(userID) != nil else { throw .notFound("User") }
+        try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
+        let membership = Membership(
+            resource: resource, userID: userID, accessLevel: accessLevel, expiresAt: expiresAt, createdAt: now,
+            createdBy: caller?.user.id)
+        state.put(membership)
+        return membership
+    }
+
+    public static func updateMember(
+        _ userID: UserID, of resource: Resource, accessLevel: Int, expiresAt: CivilDate??, by caller: Caller?,
+        at now: Timestamp, in state: inout StoreState
+    ) throws(Failure) -> Membership {
+        try requireAdministration(resource, by: caller, state: state, now: now)
+        guard var membership = state.resources.membership(resource, userID) else { throw .memberNotFound }
+        try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
+        if let caller, !caller.isAdmin, membership.accessLevel == AccessLevel.owner,
+            (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) < AccessLevel.owner
+        {
+            throw .forbidden
+        }
+        try keepAnOwner(resource, changing: membership, to: accessLevel, state: state)
+        membership.accessLevel = accessLevel
+        if let expiresAt { membership.expiresAt = expiresAt }
+        state.put(membership)
+        return membership
+    }
+
+    /// Removes a direct member. Members may leave on their own; a group keeps its last Owner.
+    public static func removeMember(_ userID: UserID, from resource: Resource, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(Failure) {
+        guard let membership = state.resources.membership(resource, userID) else { throw .memberNotFound }
+        if let caller, caller.user.id != userID {
+            try requireAdministration(resource, by: caller, state: state, now: now)
+            if !caller.isAdmin, membership.accessLevel > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) {
+                throw .forbidden
+            }
+        }
+        try keepAnOwner(resource, changing: membership, to: nil, state: state)
+        state.deleteMembership(membership.key)
+    }
+
+    // MARK: Rules
+
+    private static func requireAdministration(_ resource: Resource, by caller: Caller?, state: borrowing StoreState, now: Timestamp) throws(Failure) {
+        guard let caller else { return }
+        if !AccessPolicy.canAdminister(resource, by: caller, state: state, now: now) { throw .forbidden }
+    }
+
+    private static func checkLevel(_ level: Int, resource: Resource, by caller: Caller?, state: borrowing StoreState, now: Timestamp) throws(Failure) {
+        guard AccessLevel.memberLevels.contains(level) else {
+            throw .invalid([FieldError("access_level", "is not included in the list")])
+        }
+        guard let caller, !caller.isAdmin else { return }
+        if level > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) { throw .forbidden }
+    }
+
+    /// A group must keep at least one human Owner.
+    private static func keepAnOwner(_ resource: Resource, changing membership: Membership, to level: Int?, state: borrowing StoreState) throws(Failure) {
+        guard case .group = resource, membership.accessLevel == AccessLevel.owner, level != AccessLevel.owner else { return }
+        let owners = state.resources.members(of: resource).filter { member in
+            member.accessLevel == AccessLevel.owner && state.user(member.userID)?.isBot == false
+        }
+        if owners.count <= 1, owners.first?.userID == membership.userID { throw .forbidden }
+    }
+
+    /// GitLab's path rule for groups and projects.
+    public static func isValidPath(_ path: String) -> Bool {
+        guard UserRules.isValidUsername(path), !path.hasSuffix(".git"), !path.hasSuffix(".atom"), !path.hasSuffix(".") else { return false }
+        return true
+    }
+
+    /// `My Project` → `my-project`, as GitLab derives a path from a name.
+    public static func slug(_ name: String) -> String {
+        var result = ""
+        for character in name.lowercased() {
+            if character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == ".") {
+                result.append(character)
+            } else if !result.hasSuffix("-") {
+                result.append("-")
+            }
+        }
+        while result.hasPrefix("-") || result.hasPrefix(".") { result.removeFirst() }
+        while result.hasSuffix("-") || result.hasSuffix(".") { result.removeLast() }
+        return result
+    }
+}
