@@ -130,6 +130,9 @@ extension JSONFileStore {
         public var journalBytes: Int
         public var users: Int
         public var tokens: Int
+        public var groups = 0
+        public var projects = 0
+        public var memberships = 0
     }
 
     public func status() throws -> Status {
@@ -137,7 +140,8 @@ extension JSONFileStore {
             try refresh()
             return Status(
                 generation: generation, lastSeq: lastSeq, snapshotBytes: snapshotSize, journalBytes: journalOffset,
-                users: state.users.count, tokens: state.tokens.count)
+                users: state.users.count, tokens: state.tokens.count, groups: state.resources.groups.count,
+                projects: state.resources.projects.count, memberships: state.resources.memberships.count)
         }
     }
 }

@@ -35,6 +35,9 @@ struct CheckStore: ParsableCommand {
         print("journal_bytes \(status.journalBytes)")
         print("users \(status.users)")
         print("tokens \(status.tokens)")
+        print("groups \(status.groups)")
+        print("projects \(status.projects)")
+        print("memberships \(status.memberships)")
         let problems = StoreVerification.problems(in: store.dataDirectory)
         for problem in problems { print("problem: \(problem)") }
         if !problems.isEmpty { throw ExitCode(1) }

@@ -19,7 +19,10 @@ struct Tokend: ParsableCommand {
               TOKEN=$(tokend token create --data ./var --user root --name cli --scopes api)
               tokend serve --data ./var --socket /tmp/tokend.sock
             """,
-        subcommands: [Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, StoreCommand.self, ConfigCommand.self],
+        subcommands: [
+            Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, GroupCommand.self, ProjectCommand.self,
+            MemberCommand.self, StoreCommand.self, ConfigCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
