@@ -64,3 +64,36 @@ def test_errors_surface_as_python_gitlab_exceptions(gl):
     with pytest.raises(gitlab.exceptions.GitlabCreateError) as error:
         gl.users.create({"username": "root", "name": "Again", "email": "admin@example.com", "password": "x" * 12})
     assert error.value.response_code == 409
+
+
+def test_groups_projects_members_and_resource_access_tokens(gl):
+    group = gl.groups.create({"name": "Py Group", "path": "pygroup"})
+    project = gl.projects.create({"name": "Py App", "namespace_id": group.id})
+    assert project.path_with_namespace == "pygroup/py-app"
+    dev = gl.users.create({"username": "pydev", "name": "Py Dev", "email": "pydev@example.com", "password": "x" * 12})
+    project.members.create({"user_id": dev.id, "access_level": gitlab.const.AccessLevel.DEVELOPER})
+    assert [m.username for m in project.members.list(get_all=True)] == ["pydev"]
+    # python-gitlab sends the full path URL-encoded (pygroup%2Fpy-app).
+    same = gl.projects.get("pygroup/py-app")
+    assert same.id == project.id
+
+    created = same.access_tokens.create(
+        {"name": "ci", "scopes": ["api"], "access_level": 30, "expires_at": future(30)})
+    assert created.token.startswith("glpat-") and created.access_level == 30
+    bot = gl.users.get(created.user_id)
+    assert bot.bot and bot.username.startswith(f"project_{project.id}_bot_")
+    assert [t.name for t in project.access_tokens.list(get_all=True)] == ["ci"]
+    fetched = project.access_tokens.get(created.id)
+    fetched.rotate(expires_at=future(5))
+    assert fetched.token.startswith("glpat-") and fetched.expires_at == future(5)
+    project.access_tokens.delete(fetched.id)
+    assert project.access_tokens.get(fetched.id).revoked
+
+    group_token = group.access_tokens.create({"name": "g", "scopes": ["read_api"], "access_level": 10})
+    assert group_token.resource_type == "group"
+    as_bot = gitlab.Gitlab(gl.url, private_token=group_token.token)
+    assert as_bot.projects.get("pygroup/py-app").id == project.id
+
+    with pytest.raises(gitlab.exceptions.GitlabGetError) as missing:
+        gl.projects.get("pygroup/nope")
+    assert missing.value.response_code == 404
