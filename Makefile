@@ -1,5 +1,5 @@
 # tokend: the two commands a newcomer needs, and the ones the team uses.
-.PHONY: run test build release clean bench
+.PHONY: run test build release dist clean bench
 
 run:            ## build, initialise ./var, serve on http://127.0.0.1:8080 (Ctrl-C stops)
 	scripts/run
@@ -13,8 +13,11 @@ build:
 release:
 	swift build -c release --product tokend
 
+dist:           ## release bundle: dist/tokend-<version>-linux-<arch>.tar.gz (static Swift runtime)
+	scripts/dist
+
 clean:
-	rm -rf .build
+	rm -rf .build dist
 
 bench:          ## benchmark tokend against a C libfcgi hello and nginx itself; writes BENCHMARKS.md
 	Benchmarks/run

@@ -1,0 +1,140 @@
+import Foundation
+import JSON
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Apache 2.4 deployments started for real from the files in deploy/apache, paths filled in:
+/// mod_proxy_fcgi to a running worker, and mod_fcgid spawning the worker itself (server config
+/// and the shared-hosting .htaccess). Each sends GitLab clients' requests through a private
+/// Apache on loopback and checks what reaches tokend.
+@Suite(.timeLimit(.minutes(2)))
+struct ApacheDeploymentTests {
+    /// A shipped file from deploy/apache.
+    static func shipped(_ name: String) throws -> String {
+        try String(contentsOfFile: LiveServer.packageRoot + "/deploy/apache/" + name, encoding: .utf8)
+    }
+
+    /// Prints why the test is skipped and returns false when Apache or a module is missing.
+    static func apacheRuns(_ modules: [String]) -> Bool {
+        if let reason = ApacheServer.unavailable(modules: modules) {
+            print("skipping: \(reason)")
+            return false
+        }
+        return true
+    }
+
+    /// Gives the data directory to the user Apache's children run as (root only), as an
+    /// administrator does for mod_fcgid: the spawned worker runs as that user.
+    static func handOver(_ path: String) throws {
+        guard let user = ApacheServer.childUser else { return }
+        let result = try LiveServer.run("/bin/chown", ["-R", "\(user.uid):\(user.gid)", path])
+        guard result.status == 0 else { throw HarnessError("chown failed: \(result.stderr)") }
+    }
+
+    /// The checks every mode must pass: both header styles authenticate, a bad token gets
+    /// GitLab's 401, and an encoded slash reaches the router undecoded.
+    static func checkClients(_ apache: ApacheServer, token: String) throws {
+        let user = try apache.request("GET", "/user", token: token)
+        #expect(user.status == 200, "\(user.body)\n\(apache.log)")
+        #expect(user.json?["username"]?.stringValue == "root")
+
+        let bearer = try apache.request("GET", "/user", headers: ["Authorization": "Bearer \(token)"])
+        #expect(bearer.status == 200, "Authorization did not reach the worker: \(bearer.body)")
+        #expect(bearer.json?["username"]?.stringValue == "root")
+
+        let bad = try apache.request("GET", "/user", token: "glpat-not-a-token")
+        #expect(bad.status == 401)
+        #expect(bad.body == #"{"message":"401 Unauthorized"}"#)
+
+        let badBearer = try apache.request("GET", "/user", headers: ["Authorization": "Bearer glpat-not-a-token"])
+        #expect(badBearer.status == 401)
+
+        // `1%2Fx` is one segment: /personal_access_tokens/:id with a non-integer id, 400.
+        // Decoded by Apache it would be /personal_access_tokens/1/x, no route: 404 {"error":…}.
+        let encoded = try apache.request("GET", "/personal_access_tokens/1%2Fx", token: token)
+        #expect(encoded.status == 400, "\(encoded.body)")
+        #expect(encoded.body == #"{"error":"id is invalid"}"#)
+        let users = try apache.request("GET", "/users/1%2Fx", token: token)
+        #expect(users.status == 404)
+        #expect(users.body == #"{"message":"404 User Not Found"}"#)
+    }
+
+    /// deploy/apache/tokend-proxy-fcgi.conf: Apache → unix socket → a running worker.
+    @Test func proxyFCGI() throws {
+        guard Self.apacheRuns(["proxy", "proxy_fcgi"]) else { return }
+        let server = try LiveServer(workers: 0)
+        defer { server.stop() }
+        let token = try server.createToken()
+        try server.startWorker()
+        // As deployed: the socket is 0660 and its group is the web server's.
+        if let user = ApacheServer.childUser { chown(server.socket, getuid(), user.gid) }
+        let site = try Self.shipped("tokend-proxy-fcgi.conf")
+            .replacingOccurrences(of: "/run/tokend/fcgi.sock", with: server.socket)
+        let apache = try ApacheServer(directory: server.directory, site: site, modules: ["proxy", "proxy_fcgi"])
+        defer { apache.stop() }
+        try Self.checkClients(apache, token: token)
+        // Outside /api/v4/ the worker is not reachable: Apache denies it (the harness, like
+        // Debian's apache2.conf, denies <Directory />).
+        #expect(try apache.request("GET", "//api/v3/user", token: token).status == 403)
+        #expect(server.workerLogs.contains("\"route\":\"/user\""), "\(server.workerLogs)")
+    }
+
+    /// deploy/apache/tokend-fcgid.conf: Apache spawns `tokend` itself with the listening
+    /// socket on fd 0 and TOKEND_DATA from FcgidInitialEnv; stopping Apache stops the worker.
+    @Test func fcgidSpawnsTheWorker() throws {
+        guard Self.apacheRuns(["fcgid"]) else { return }
+        let server = try LiveServer(workers: 0)
+        defer { server.stop() }
+        let token = try server.createToken()
+        try Self.handOver(server.data)
+        let site = try Self.shipped("tokend-fcgid.conf")
+            .replacingOccurrences(of: "/var/lib/tokend", with: server.data)
+            .replacingOccurrences(of: "/usr/bin/tokend", with: server.binary)
+        let apache = try ApacheServer(directory: server.directory, site: site, modules: ["fcgid"])
+        defer { apache.stop() }
+        try Self.checkClients(apache, token: token)
+        let workers = apache.running(server.binary)
+        #expect(!workers.isEmpty, "no tokend process below Apache")
+        #expect(apache.log.contains("\"route\":\"/user\""), "the worker's log lines go to Apache's error log")
+        #expect(apache.stop().isEmpty, "Apache left workers running")
+        #expect(workers.allSatisfy { !ApacheServer.isAlive($0) })
+    }
+
+    /// deploy/apache/htaccess.example and tokend.fcgi: shared hosting, where the customer has
+    /// only a web directory and the host allows overrides, ExecCGI and encoded slashes. With
+    /// mod_fcgid the worker serves FastCGI on fd 0; with only mod_cgi(d) it answers each request
+    /// as CGI.
+    @Test(arguments: ["fcgid", "cgid"])
+    func htaccessOnSharedHosting(module: String) throws {
+        guard Self.apacheRuns([module, "rewrite"]) else { return }
+        let server = try LiveServer(workers: 0)
+        defer { server.stop() }
+        let token = try server.createToken()
+        try Self.handOver(server.data)
+        let site = server.directory + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try Self.shipped("htaccess.example").write(toFile: site + "/.htaccess", atomically: false, encoding: .utf8)
+        let wrapper = try Self.shipped("tokend.fcgi")
+            .replacingOccurrences(of: "/home/USER/tokend-data", with: server.data)
+            .replacingOccurrences(of: "/home/USER/bin/tokend", with: server.binary)
+        try wrapper.write(toFile: site + "/tokend.fcgi", atomically: false, encoding: .utf8)
+        chmod(site + "/tokend.fcgi", 0o755)
+        // What a shared host's own configuration provides.
+        let host = """
+            AllowEncodedSlashes NoDecode
+            DocumentRoot \(site)
+            <Directory \(site)>
+                AllowOverride FileInfo Options AuthConfig
+                Require all granted
+            </Directory>
+            """
+        let apache = try ApacheServer(directory: server.directory, site: host, modules: [module, "rewrite"])
+        defer { apache.stop() }
+        try Self.checkClients(apache, token: token)
+        #expect((apache.running(server.binary).isEmpty) == (module == "cgid"), "FastCGI workers stay, CGI ones exit")
+        #expect(apache.stop().isEmpty, "Apache left workers running")
+    }
+}
