@@ -17,6 +17,8 @@ public struct APIEnvironment: Sendable {
     /// Client addresses (exact, or prefixes ending in `.`/`:`) allowed to read `/-/` health
     /// checks besides loopback.
     public var monitoringAllowList: [String] = []
+    /// This process's request counters, served at `/-/metrics`.
+    public var metrics = RequestMetrics()
     public var logger: Logger
 
     public init(

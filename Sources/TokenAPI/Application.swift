@@ -31,9 +31,19 @@ public struct Application: Sendable {
     /// Answers one request. Never throws: failures become GitLab error bodies, and anything
     /// unexpected becomes a 500 that leaks nothing.
     public func respond(to request: APIRequest) -> APIResponse {
+        let started = ContinuousClock.now
+        let response = answer(request)
+        let elapsed = started.duration(to: .now).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        environment.metrics.record(method: request.method, route: response.route ?? "-", status: response.status, seconds: seconds)
+        return response
+    }
+
+    private func answer(_ request: APIRequest) -> APIResponse {
         if var health = HealthEndpoints.respond(to: request, environment: environment) {
             health.headers.append(("X-Content-Type-Options", "nosniff"))
-            health.route = String(request.rawPath)
+            // Known paths only: anyone may send /-/anything, and labels must stay bounded.
+            health.route = HealthEndpoints.paths.contains(String(request.rawPath)) ? String(request.rawPath) : "/-/*"
             if request.method == "HEAD" { health.body = [] }
             return health
         }
@@ -49,6 +59,7 @@ public struct Application: Sendable {
             response = error.response
         } catch let error as RepositoryError {
             response = Self.response(for: error)
+            environment.metrics.recordWriteFailure()
             environment.logger.error("store failure", metadata: ["route": "\(template)", "error": "\(error.message)"])
         } catch {
             environment.logger.error("unhandled error", metadata: ["route": "\(template)", "error": "\(type(of: error))"])

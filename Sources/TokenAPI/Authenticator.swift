@@ -71,6 +71,7 @@ struct Authenticator {
             }
             return Credential(token: updated, user: credential.user)
         } catch let error as RepositoryError {
+            environment.metrics.recordWriteFailure()
             environment.logger.warning("could not record token use", metadata: ["error": "\(error.message)"])
             return credential
         }

@@ -1,9 +1,12 @@
 import JSON
 import TokenCore
 
-/// GitLab's health checks: `/-/health`, `/-/liveness`, `/-/readiness`, answered only to
-/// loopback clients and the configured monitoring allow-list (others get 404, as GitLab does).
+/// GitLab's health checks: `/-/health`, `/-/liveness`, `/-/readiness`, and Prometheus metrics
+/// at `/-/metrics`, answered only to loopback clients and the configured monitoring allow-list
+/// (others get 404, as GitLab does).
 enum HealthEndpoints {
+    static let paths: Set<String> = ["/-/health", "/-/liveness", "/-/readiness", "/-/metrics"]
+
     /// Answers a health path, or nil when the path is not one.
     static func respond(to request: APIRequest, environment: APIEnvironment) -> APIResponse? {
         let path = request.rawPath
@@ -19,6 +22,10 @@ enum HealthEndpoints {
             return APIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("GitLab OK".utf8))
         case "/-/liveness":
             return status(200, ok: true)
+        case "/-/metrics":
+            let gauges = (try? (environment.repository as? StoreMonitoring)?.gauges()) ?? []
+            let text = environment.metrics.render(store: gauges)
+            return APIResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(text.utf8))
         case "/-/readiness":
             let ready = (try? environment.repository.read { _ in true }) ?? false
             var w = JSONWriter()

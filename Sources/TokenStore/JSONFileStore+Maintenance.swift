@@ -145,3 +145,18 @@ extension JSONFileStore {
         }
     }
 }
+
+extension JSONFileStore: StoreMonitoring {
+    /// Generation, file sizes and record counts, for `/-/metrics`.
+    public func gauges() throws -> [(name: String, help: String, value: Int)] {
+        let s = try status()
+        return [
+            ("tokend_store_generation", "Snapshot generation of the store (rises at each compaction).", s.generation),
+            ("tokend_store_last_sequence", "Sequence number of the last committed change.", s.lastSeq),
+            ("tokend_store_journal_bytes", "Size of the live journal.", s.journalBytes),
+            ("tokend_store_snapshot_bytes", "Size of the snapshot.", s.snapshotBytes),
+            ("tokend_store_tokens", "Tokens stored, revoked ones included.", s.tokens),
+            ("tokend_store_users", "Users stored, bots included.", s.users),
+        ]
+    }
+}

@@ -189,6 +189,11 @@ struct SkeletonIntegrationTests {
         #expect(try server.request("GET", "//-/liveness").json?["status"] == .string("ok"))
         #expect(try server.request("GET", "//-/readiness").json?["status"] == .string("ok"))
         #expect(try server.request("GET", "//-/nope").status == 404)
+        let metrics = try server.request("GET", "//-/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains(#"tokend_http_requests_total{method="GET",route="/-/health",status="200"} 1"#))
+        #expect(metrics.body.contains("tokend_store_generation 1\n"))
+        #expect(metrics.body.contains("tokend_store_users 1\n"))
 
         let token = try server.createToken()
         let response = try server.request("GET", "/personal_access_tokens/self?private_token=\(token)")

@@ -1,0 +1,63 @@
+@testable import TokenAPI
+import Testing
+import TokenCore
+import TokendTesting
+
+/// `/-/metrics`: Prometheus text of this process's requests, for loopback and the allow-list only.
+struct MetricsTests {
+    func metrics(_ client: TestClient, from address: String = "127.0.0.1") -> APIResponse {
+        client.application.respond(to: APIRequest(
+            method: "GET", target: "/-/metrics", headers: [:], body: [], remoteAddress: address, origin: nil))
+    }
+
+    @Test func countsRequestsByRouteTemplateAndStatus() throws {
+        let client = TestClient()
+        let root = try client.repository.read { $0.user(UserID(1))! }
+        let token = try client.createToken(for: root)
+        for _ in 0..<3 { _ = client.request("GET", "/personal_access_tokens/self", token: token) }
+        _ = client.request("GET", "/personal_access_tokens/77", token: token)
+        _ = client.request("GET", "/personal_access_tokens/self")
+        _ = client.request("GET", "/no/such/route")
+        let response = metrics(client)
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type") == "text/plain; version=0.0.4")
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(text.contains(#"tokend_http_requests_total{method="GET",route="/personal_access_tokens/self",status="200"} 3"#))
+        #expect(text.contains(#"tokend_http_requests_total{method="GET",route="/personal_access_tokens/self",status="401"} 1"#))
+        #expect(text.contains(#"tokend_http_requests_total{method="GET",route="/personal_access_tokens/:id",status="404"} 1"#))
+        #expect(text.contains(#"tokend_http_requests_total{method="GET",route="-",status="404"} 1"#))
+        #expect(text.contains(#"tokend_http_request_duration_seconds_count{method="GET",route="/personal_access_tokens/self"} 4"#))
+        #expect(text.contains(#"tokend_http_request_duration_seconds_bucket{method="GET",route="/personal_access_tokens/self",le="+Inf"} 4"#))
+        #expect(text.contains("tokend_store_write_failures_total 0"))
+        // No token, no query string, no raw path ever becomes a label.
+        #expect(!text.contains("glpat-"))
+        #expect(!text.contains("/77"))
+    }
+
+    @Test func answersOnlyLoopbackAndTheAllowList() {
+        let client = TestClient()
+        #expect(metrics(client, from: "10.0.0.5").status == 404)
+        var environment = client.application.environment
+        environment.monitoringAllowList = ["10.0.0."]
+        let allowed = Application(environment: environment)
+        let response = allowed.respond(to: APIRequest(method: "GET", target: "/-/metrics", headers: [:], body: [], remoteAddress: "10.0.0.5", origin: nil))
+        #expect(response.status == 200)
+        // Unknown /-/ paths are counted under one label, not one per path.
+        _ = allowed.respond(to: APIRequest(method: "GET", target: "/-/x1", headers: [:], body: [], remoteAddress: "127.0.0.1", origin: nil))
+        let text = String(decoding: metrics(client).body, as: UTF8.self)
+        #expect(text.contains(#"route="/-/*""#))
+        #expect(!text.contains("x1"))
+    }
+
+    @Test func bucketsAreCumulative() {
+        let metrics = RequestMetrics()
+        metrics.record(method: "GET", route: "/r", status: 200, seconds: 0.003)
+        metrics.record(method: "GET", route: "/r", status: 200, seconds: 0.2)
+        let text = metrics.render(store: [("tokend_store_generation", "g", 4)])
+        #expect(text.contains(#"tokend_http_request_duration_seconds_bucket{method="GET",route="/r",le="0.005"} 1"#))
+        #expect(text.contains(#"tokend_http_request_duration_seconds_bucket{method="GET",route="/r",le="0.25"} 2"#))
+        #expect(text.contains(#"tokend_http_request_duration_seconds_bucket{method="GET",route="/r",le="0.1"} 1"#))
+        #expect(text.contains("tokend_store_generation 4\n"))
+        #expect(RequestMetrics.escape("a\"b\\") == #"a\"b\\"#)
+    }
+}
