@@ -23,9 +23,13 @@ enum GroupEndpoints {
             description: description ?? "")
         let caller = context.caller
         let now = context.now
-        let (group, state) = try context.repository.write { state throws -> (Group, StoreState) in
+        let webBase = context.webBase
+        let body = try context.repository.write { state throws -> JSONWriter in
             do throws(ResourceDirectory.Failure) {
-                return (try ResourceDirectory.createGroup(new, by: caller, at: now, in: &state), state)
+                let group = try ResourceDirectory.createGroup(new, by: caller, at: now, in: &state)
+                var w = JSONWriter()
+                ResourceEntity(state: state, webBase: webBase).write(group, into: &w)
+                return w
             } catch .invalid(let errors) {
                 let detail = errors.map { "\($0.field): [\"\($0.message)\"]" }.joined(separator: ", ")
                 throw HTTPError.message(400, "Failed to save group {\(detail)}")
@@ -33,9 +37,7 @@ enum GroupEndpoints {
                 throw error.httpError
             }
         }
-        var w = JSONWriter()
-        ResourceEntity(state: state, webBase: context.webBase).write(group, into: &w)
-        return .json(201, w)
+        return .json(201, body)
     }
 
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {

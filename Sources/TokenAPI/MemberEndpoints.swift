@@ -25,16 +25,16 @@ enum MemberEndpoints {
         let query = reader.string("query")?.lowercased()
         let pagination = Pagination(&reader)
         try reader.check()
-        let (members, state) = try context.repository.read { state throws -> ([Membership], StoreState) in
+        let webBase = context.webBase
+        return try context.repository.read { state throws -> APIResponse in
             let resource = try context.visibleResource(in: state)
             let members = state.resources.members(of: resource).filter { member in
                 guard let query, !query.isEmpty, let user = state.user(member.userID) else { return true }
                 return user.username.lowercased().contains(query) || user.name.lowercased().contains(query)
             }
-            return (members, state)
+            let entity = ResourceEntity(state: state, webBase: webBase)
+            return pagination.response(members, context: context) { member, w in entity.write(member, into: &w) }
         }
-        let entity = ResourceEntity(state: state, webBase: context.webBase)
-        return pagination.response(members, context: context) { member, w in entity.write(member, into: &w) }
     }
 
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
@@ -57,16 +57,17 @@ enum MemberEndpoints {
         try reader.check()
         let caller = context.caller
         let now = context.now
-        let (member, state) = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> (Membership, StoreState) in
+        let webBase = context.webBase
+        let body = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter in
             let resource: Resource
             do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
             let member = try ResourceDirectory.addMember(
                 UserID(userID ?? 0), to: resource, accessLevel: level ?? 0, expiresAt: expiresAt, by: caller, at: now, in: &state)
-            return (member, state)
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
+            return w
         }
-        var w = JSONWriter()
-        ResourceEntity(state: state, webBase: context.webBase).write(member, into: &w)
-        return .json(201, w)
+        return .json(201, body)
     }
 
     @Sendable static func update(_ context: inout RequestContext) throws -> APIResponse {
@@ -77,16 +78,17 @@ enum MemberEndpoints {
         try reader.check()
         let caller = context.caller
         let now = context.now
-        let (member, state) = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> (Membership, StoreState) in
+        let webBase = context.webBase
+        let body = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter in
             let resource: Resource
             do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
             let member = try ResourceDirectory.updateMember(
                 userID, of: resource, accessLevel: level ?? 0, expiresAt: expiresAt, by: caller, at: now, in: &state)
-            return (member, state)
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
+            return w
         }
-        var w = JSONWriter()
-        ResourceEntity(state: state, webBase: context.webBase).write(member, into: &w)
-        return .json(200, w)
+        return .json(200, body)
     }
 
     @Sendable static func remove(_ context: inout RequestContext) throws -> APIResponse {

@@ -23,7 +23,8 @@ enum ProjectEndpoints {
         try reader.check()
         let caller = context.caller
         let now = context.now
-        let (project, state) = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> (Project, StoreState) in
+        let webBase = context.webBase
+        let body = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter in
             var groupID: GroupID?
             if let namespace, !namespace.isEmpty {
                 guard case .group(let id)? = ResourceKind.group.lookup(namespace, in: state) else { throw .notFound("Namespace") }
@@ -31,11 +32,12 @@ enum ProjectEndpoints {
             }
             let new = ResourceDirectory.NewProject(
                 name: name, path: path, groupID: groupID, visibility: visibility ?? .private, description: description)
-            return (try ResourceDirectory.createProject(new, by: caller, at: now, in: &state), state)
+            let project = try ResourceDirectory.createProject(new, by: caller, at: now, in: &state)
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(project, into: &w)
+            return w
         }
-        var w = JSONWriter()
-        ResourceEntity(state: state, webBase: context.webBase).write(project, into: &w)
-        return .json(201, w)
+        return .json(201, body)
     }
 
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {

@@ -2,6 +2,9 @@ import JSON
 import TokenCore
 
 /// GitLab's group, project, namespace and member entities (the fields clients read).
+///
+/// Holds a copy of the state: create it inside a `read`/`write` closure and never let it (or
+/// the state) escape, or the store's next write copies every index (copy-on-write).
 struct ResourceEntity {
     let state: StoreState
     let webBase: String

@@ -29,7 +29,10 @@ public enum UserDirectory {
         }
         guard !new.name.allSatisfy(\.isWhitespace) else { throw .invalid(FieldError("name", "can't be blank")) }
         guard new.email.contains("@") else { throw .invalid(FieldError("email", "is invalid")) }
-        if state.user(username: new.username) != nil { throw .taken("Username") }
+        // Users and top-level groups share one namespace of paths, as in GitLab.
+        if state.user(username: new.username) != nil || state.resources.resource(atPath: new.username) != nil {
+            throw .taken("Username")
+        }
         let email = new.email.lowercased()
         if state.users.values.contains(where: { $0.email.lowercased() == email }) { throw .taken("Email") }
         let user = User(

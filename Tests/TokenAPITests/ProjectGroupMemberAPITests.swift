@@ -29,6 +29,7 @@ struct ProjectGroupMemberAPITests {
         #expect(f.client.request("POST", "/groups", token: f.owner, form: "name=X").body == #"{"error":"path is missing"}"#)
         #expect(f.client.request("POST", "/groups", token: f.owner, form: "name=X&path=acme").status == 400)
         #expect(f.client.request("POST", "/groups", token: f.owner, form: "name=X&path=owner").body.contains("has already been taken"))
+        #expect(f.client.request("POST", "/users", token: f.admin, form: "username=ACME&name=A&email=acme@example.com").body == #"{"message":"Username has already been taken"}"#)
         #expect(f.client.request("POST", "/groups", token: f.developer, form: "name=X&path=x&parent_id=\(f.group)").status == 404)
         #expect(f.client.request("POST", "/projects", token: f.owner).body == #"{"error":"name, path are missing, at least one parameter must be provided"}"#)
         #expect(f.client.request("POST", "/projects", token: f.owner, form: "name=Hammer&namespace_id=acme%2Ftools").body == #"{"message":{"path":["has already been taken"]}}"#)
