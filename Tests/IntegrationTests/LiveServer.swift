@@ -273,36 +273,6 @@ final class LiveServer: @unchecked Sendable {
 
     // MARK: Utilities
 
-    struct RunResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return RunResult(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
-
     /// One request straight to a worker's socket with `cgi-fcgi`, bypassing nginx; returns the
     /// raw CGI response (`Status: …` first).
     static func fastCGI(socket: String, method: String, uri: String, token: String) throws -> String {
@@ -320,49 +290,6 @@ final class LiveServer: @unchecked Sendable {
         for _ in 0..<4 {
             guard let result = try? run("/bin/umount", [path]), result.status == 0 else { return }
         }
-    }
-
-    /// Runs a program with stdin from /dev/null, stdout and stderr appended to `log`, and every
-    /// other descriptor closed; waits for it and returns its exit status.
-    static func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws -> Int32 {
-        let pid = try spawnDetached(path, arguments, environment: environment, log: log)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status >> 8) & 0xFF
-    }
-
-    /// Starts a program with stdin from /dev/null, stdout and stderr appended to `log`, and every
-    /// other descriptor closed; returns its PID (the caller stops and reaps it).
-    static func spawnDetached(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for fd in open.compactMap({ Int32($0) }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
-        }
-        // The test runner's threads block most signals: start the program with none blocked and
-        // the usual ones at their defaults, or SIGTERM would never reach it.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        posix_spawnattr_setsigmask(&attributes, &signals)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2] { sigaddset(&signals, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &signals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw HarnessError("posix_spawn \(path) failed: \(rc)") }
-        return pid
     }
 
     /// SIGTERM, then waits up to `seconds`; returns the exit status, or nil if it had to be killed.
