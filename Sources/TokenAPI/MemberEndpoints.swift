@@ -55,19 +55,11 @@ enum MemberEndpoints {
         let userID = reader.integer("user_id", required: true)
         let expiresAt = reader.date("expires_at")
         try reader.check()
-        let caller = context.caller
-        let now = context.now
-        let webBase = context.webBase
-        let body = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter in
-            let resource: Resource
-            do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
-            let member = try ResourceDirectory.addMember(
+        let (caller, now) = (context.caller, context.now)
+        return try change(context, status: 201) { resource, state throws(ResourceDirectory.Failure) in
+            try ResourceDirectory.addMember(
                 UserID(userID ?? 0), to: resource, accessLevel: level ?? 0, expiresAt: expiresAt, by: caller, at: now, in: &state)
-            var w = JSONWriter()
-            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
-            return w
         }
-        return .json(201, body)
     }
 
     @Sendable static func update(_ context: inout RequestContext) throws -> APIResponse {
@@ -76,30 +68,38 @@ enum MemberEndpoints {
         let level = reader.integer("access_level", required: true)
         let expiresAt: CivilDate?? = reader.has("expires_at") ? .some(reader.date("expires_at")) : .none
         try reader.check()
-        let caller = context.caller
-        let now = context.now
-        let webBase = context.webBase
-        let body = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter in
-            let resource: Resource
-            do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
-            let member = try ResourceDirectory.updateMember(
+        let (caller, now) = (context.caller, context.now)
+        return try change(context, status: 200) { resource, state throws(ResourceDirectory.Failure) in
+            try ResourceDirectory.updateMember(
                 userID, of: resource, accessLevel: level ?? 0, expiresAt: expiresAt, by: caller, at: now, in: &state)
-            var w = JSONWriter()
-            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
-            return w
         }
-        return .json(200, body)
     }
 
     @Sendable static func remove(_ context: inout RequestContext) throws -> APIResponse {
         let userID = try memberID(context)
-        let caller = context.caller
-        let now = context.now
-        try context.directoryWrite { state throws(ResourceDirectory.Failure) in
+        let (caller, now) = (context.caller, context.now)
+        return try change(context, status: 204) { resource, state throws(ResourceDirectory.Failure) in
+            try ResourceDirectory.removeMember(userID, from: resource, by: caller, at: now, in: &state)
+            return nil
+        }
+    }
+
+    /// Runs a membership change on the visible resource of the path in one transaction and
+    /// answers the changed member (or 204 when the change returns none).
+    static func change(
+        _ context: RequestContext, status: Int,
+        _ body: (Resource, inout StoreState) throws(ResourceDirectory.Failure) -> Membership?
+    ) throws -> APIResponse {
+        let webBase = context.webBase
+        let written = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter? in
             let resource: Resource
             do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
-            try ResourceDirectory.removeMember(userID, from: resource, by: caller, at: now, in: &state)
+            guard let member = try body(resource, &state) else { return nil }
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
+            return w
         }
-        return .noContent()
+        guard let written else { return .noContent() }
+        return .json(status, written)
     }
 }

@@ -143,19 +143,6 @@ enum PersonalAccessTokenEndpoints {
     }
 }
 
-extension TokenError {
-    /// The sentence GitLab's services put after "400 Bad request - ".
-    var reason: String {
-        switch self {
-        case .invalid(let errors): return errors.map(\.sentence).joined(separator: " and ")
-        case .alreadyRevoked: return "Token already revoked"
-        case .notPermitted(let why): return why
-        case .userNotFound: return "User not found"
-        case .tokenNotFound: return "Failed to revoke token"
-        }
-    }
-}
-
 extension TokenQuery {
     /// Reads GitLab's finder parameters, collecting their validation errors.
     static func read(from reader: inout ParameterReader) -> TokenQuery {

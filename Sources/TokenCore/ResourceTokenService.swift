@@ -30,14 +30,8 @@ public struct ResourceTokenService: Sendable {
             case .levelAboveCaller: return "Access level of the token contains permissions not held by the creating user"
             case .rotationAboveCaller: return "Not eligible to rotate token with access level higher than the user"
             case .cannotDelete(let caller, let bot): return "\(caller) cannot delete \(bot)"
-            case .token(let error):
-                switch error {
-                case .invalid(let errors): return errors.map(\.sentence).joined(separator: " and ")
-                case .alreadyRevoked: return "Token already revoked"
-                case .notPermitted(let why): return why
-                case .userNotFound: return "Failed to find bot user"
-                case .tokenNotFound: return "Failed to find token"
-                }
+            case .token(.userNotFound): return "Failed to find bot user"
+            case .token(let error): return error.reason
             }
         }
     }

@@ -33,6 +33,19 @@ public enum TokenError: Error, Hashable, Sendable {
     case tokenNotFound
 }
 
+extension TokenError {
+    /// The sentence GitLab's services put after "400 Bad request - ".
+    public var reason: String {
+        switch self {
+        case .invalid(let errors): return errors.map(\.sentence).joined(separator: " and ")
+        case .alreadyRevoked: return "Token already revoked"
+        case .notPermitted(let why): return why
+        case .userNotFound: return "User not found"
+        case .tokenNotFound: return "Failed to revoke token"
+        }
+    }
+}
+
 extension String {
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
