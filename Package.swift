@@ -35,6 +35,7 @@ let package = Package(
         .target(
             name: "TokenAPI",
             dependencies: ["TokenCore", "JSON", .product(name: "Logging", package: "swift-log")],
+            resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
         // FastCGI and CGI transport around TokenAPI.

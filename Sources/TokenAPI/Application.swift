@@ -25,6 +25,7 @@ public struct Application: Sendable {
         router.add(contentsOf: ProjectEndpoints.routes)
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
+        router.add(contentsOf: OpenAPIEndpoint.routes)
         return router
     }()
 

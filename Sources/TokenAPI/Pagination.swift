@@ -25,9 +25,19 @@ public struct Pagination: Sendable {
         self.perPage = perPage
     }
 
+    /// Where the current page starts in the whole list. Saturates rather than overflowing, so an
+    /// absurd `page` (up to Int.max) is simply past the end.
+    public var offset: Int {
+        let (product, overflow) = (page - 1).multipliedReportingOverflow(by: perPage)
+        return overflow ? Int.max : product
+    }
+
+    /// The positions of the current page's items in the whole list.
+    public var positions: Range<Int> { offset..<(offset + min(perPage, Int.max - offset)) }
+
     /// The items of the current page.
     public func slice<T>(_ items: [T]) -> ArraySlice<T> {
-        let start = min(items.count, (page - 1) * perPage)
+        let start = min(items.count, offset)
         let end = min(items.count, start + perPage)
         return items[start..<end]
     }
@@ -58,7 +68,7 @@ public struct Pagination: Sendable {
     public func headers(total: Int, context: RequestContext) -> [(name: String, value: String)] {
         let counted = total <= Self.countLimit
         let totalPages = max(1, (total + perPage - 1) / perPage)
-        let hasNext = page * perPage < total
+        let hasNext = offset < total && total - offset > perPage
         let hasPrev = page > 1
         var headers: [(name: String, value: String)] = [
             ("X-Page", String(page)),

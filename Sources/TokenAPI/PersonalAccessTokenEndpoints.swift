@@ -37,9 +37,8 @@ enum PersonalAccessTokenEndpoints {
         let now = context.now
         if isAdmin, userParameter == nil, query.isUnfiltered {
             // Every token by id: page straight from the id index, no per-request sort or filter.
-            let start = (pagination.page - 1) * pagination.perPage
             let (page, total) = try context.repository.read { state in
-                (state.tokens(atPositions: start..<(start + pagination.perPage)), state.tokens.count)
+                (state.tokens(atPositions: pagination.positions), state.tokens.count)
             }
             return pagination.response(page: page, total: total, context: context) { token, w in
                 TokenEntity.write(token, [.lastUsedIPs], now: now, into: &w)

@@ -87,7 +87,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
                     i += 1
                 }
                 guard digits > 0 else { return nil }
-                for _ in digits..<3 where digits < 3 { value *= 10 }
+                for _ in 0..<max(0, 3 - digits) { value *= 10 }
                 fraction = value
             }
         }

@@ -20,6 +20,9 @@ struct TimeTests {
         #expect(Timestamp(iso8601: "2022-01-01T12:30:25+02:00")?.iso8601 == "2022-01-01T10:30:25.000Z")
         #expect(Timestamp(iso8601: "2022-01-01T12:30")?.iso8601 == "2022-01-01T12:30:00.000Z")
         #expect(Timestamp(iso8601: "2022-01-01T12:30:25.5Z")?.iso8601 == "2022-01-01T12:30:25.500Z")
+        // More than millisecond precision (Python's isoformat() sends microseconds) is truncated.
+        #expect(Timestamp(iso8601: "2022-01-01T12:30:25.566606Z")?.iso8601 == "2022-01-01T12:30:25.566Z")
+        #expect(Timestamp(iso8601: "2022-01-01T12:30:25.123+00:00")?.iso8601 == "2022-01-01T12:30:25.123Z")
         for bad in ["", "yesterday", "2022-13-01", "2022-02-30", "2022-01-01T25:00", "2022-01-01T12:30:25Zjunk"] {
             #expect(Timestamp(iso8601: bad) == nil, "\(bad)")
         }
