@@ -33,10 +33,10 @@ enum ResourceAccessTokenEndpoints {
         return .json(status, w)
     }
 
-    /// The `:token_id` segment as an integer, else 400 "token_id is invalid".
-    static func tokenID(_ context: RequestContext) throws(HTTPError) -> TokenID {
-        guard let id = Int(context.pathParameter("token_id")) else { throw HTTPError.error(400, "token_id is invalid") }
-        return TokenID(id)
+    /// The `:token_id` segment; anything but a number names no token, so it is answered like a
+    /// missing one (GitLab: `GET …/access_tokens/self` is a 404, there is no such route).
+    static func tokenID(_ context: RequestContext) -> TokenID {
+        TokenID(Int(context.pathParameter("token_id")) ?? 0)
     }
 
     /// 18.x: `404 project Access Token Not Found`.
@@ -71,7 +71,7 @@ enum ResourceAccessTokenEndpoints {
     }
 
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
-        let id = try tokenID(context)
+        let id = tokenID(context)
         let caller = context.caller
         let now = context.now
         return try context.repository.read { state throws -> APIResponse in
@@ -115,7 +115,7 @@ enum ResourceAccessTokenEndpoints {
     // MARK: Rotate
 
     @Sendable static func rotate(_ context: inout RequestContext) throws -> APIResponse {
-        let id = try tokenID(context)
+        let id = tokenID(context)
         var reader = context.reader()
         let expiresAt = reader.date("expires_at")
         try reader.check()
@@ -167,7 +167,7 @@ enum ResourceAccessTokenEndpoints {
 
     /// Resource, then token (404s), then permission (400 "<caller> cannot delete <bot>").
     @Sendable static func revoke(_ context: inout RequestContext) throws -> APIResponse {
-        let id = try tokenID(context)
+        let id = tokenID(context)
         let service = service(context)
         let caller = context.caller
         try context.repository.write { state throws in
