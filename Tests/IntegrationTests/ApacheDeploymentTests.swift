@@ -60,6 +60,12 @@ struct ApacheDeploymentTests {
         let users = try apache.request("GET", "/users/1%2Fx", token: token)
         #expect(users.status == 404)
         #expect(users.body == #"{"message":"404 User Not Found"}"#)
+
+        // A long query: the Link header repeats it four times, past Apache's 8 KB header line.
+        let search = String(repeating: "a", count: 3000)
+        let long = try apache.request("GET", "/personal_access_tokens?search=\(search)", token: token)
+        #expect(long.status == 200, "\(long.body)")
+        #expect(long.body == "[]")
     }
 
     /// deploy/apache/tokend-proxy-fcgi.conf: Apache → unix socket → a running worker.
