@@ -105,7 +105,8 @@ public struct Application: Sendable {
         let now = environment.clock.now()
         var credential: Credential?
         var actor: User?
-        if route.requiresAuthentication {
+        let anonymous = route.allowsAnonymous && Authenticator.presentedToken(request, parameters: parameters) == nil
+        if route.requiresAuthentication && !anonymous {
             let authenticator = Authenticator(environment: environment, now: now)
             let authenticated = try authenticator.authenticate(request, parameters: parameters, segments: segments)
             let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)

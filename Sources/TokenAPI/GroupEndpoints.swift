@@ -5,7 +5,7 @@ import TokenCore
 enum GroupEndpoints {
     static let routes: [Route] = [
         Route("POST", "groups", create),
-        Route("GET", "groups/:id", show),
+        Route("GET", "groups/:id", anonymous: true, show),
     ]
 
     /// `name` and `path` required; `parent_id` makes a subgroup (Maintainer of the parent).

@@ -5,7 +5,7 @@ import TokenCore
 enum ProjectEndpoints {
     static let routes: [Route] = [
         Route("POST", "projects", create),
-        Route("GET", "projects/:id", show),
+        Route("GET", "projects/:id", anonymous: true, show),
     ]
 
     /// `name` or `path` (at least one); `namespace_id` is a group's id or full path, else the

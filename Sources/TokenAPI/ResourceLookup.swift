@@ -33,6 +33,9 @@ extension RequestContext {
     /// The caller as the domain's permission rules see them.
     var caller: Caller { Caller(user: user, isAdmin: isAdmin) }
 
+    /// The caller, or nil on a route that also serves anonymous requests.
+    var optionalCaller: Caller? { actor.map { Caller(user: $0, isAdmin: isAdmin) } }
+
     var resourceKind: ResourceKind { ResourceKind(segments: segments) }
 
     /// The project or group of the `:id` segment, if the caller may see it; otherwise 404
@@ -40,7 +43,7 @@ extension RequestContext {
     func visibleResource(in state: borrowing StoreState) throws(HTTPError) -> Resource {
         let kind = resourceKind
         guard let resource = kind.lookup(pathParameter("id"), in: state),
-            AccessPolicy.canRead(resource, by: caller, state: state, now: now)
+            AccessPolicy.canRead(resource, by: optionalCaller, state: state, now: now)
         else { throw HTTPError.notFound(kind.title) }
         return resource
     }

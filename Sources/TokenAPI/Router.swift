@@ -38,10 +38,13 @@ public struct Route: Sendable {
     let segments: [Segment]
     public var scopes: EndpointScopes
     public var requiresAuthentication: Bool
+    /// Anonymous callers are served too, but a presented token is still authenticated (and a
+    /// bad one refused): GitLab's public projects and groups.
+    public var allowsAnonymous: Bool
     public var handler: Handler
 
     public init(
-        _ method: String, _ path: String, scopes: EndpointScopes = .api, authenticated: Bool = true,
+        _ method: String, _ path: String, scopes: EndpointScopes = .api, authenticated: Bool = true, anonymous: Bool = false,
         _ handler: @escaping Handler
     ) {
         self.method = method
@@ -49,6 +52,7 @@ public struct Route: Sendable {
         self.segments = pattern.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal($0) }
         self.scopes = scopes
         self.requiresAuthentication = authenticated
+        self.allowsAnonymous = anonymous
         self.handler = handler
     }
 

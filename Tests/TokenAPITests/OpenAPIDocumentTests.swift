@@ -5,7 +5,8 @@ import TokendTesting
 
 /// The OpenAPI document served at `/openapi.json` and the router cannot drift apart: every route
 /// is documented with its method, every documented operation is a route, path parameters are
-/// declared, every `$ref` resolves, and only unauthenticated routes say `security: []`.
+/// declared, every `$ref` resolves, only unauthenticated routes say `security: []`, and routes
+/// that also serve anonymous callers list `{}` among their security requirements.
 struct OpenAPIDocumentTests {
     let client = TestClient()
 
@@ -112,8 +113,12 @@ enum OpenAPIConsistency {
                 where !declared.contains(name) {
                     problems.append("\(key) does not declare path parameter \(name)")
                 }
-                let open = operation["security"]?.arrayValue?.isEmpty ?? false
-                if open && route.requiresAuthentication {
+                let security = operation["security"]?.arrayValue
+                let open = security?.isEmpty ?? false
+                let optional = security?.contains(.object([:])) ?? false
+                if route.allowsAnonymous != optional {
+                    problems.append("\(key): the route \(route.allowsAnonymous ? "serves" : "refuses") anonymous callers but the document says otherwise")
+                } else if open && route.requiresAuthentication {
                     problems.append("\(key) says security: [] but the route authenticates")
                 } else if !open && !route.requiresAuthentication {
                     problems.append("\(key) is open but the document asks for a token")

@@ -21,7 +21,10 @@ struct ProjectGroupMemberAPITests {
         #expect(f.client.request("GET", "/projects/999", token: f.outsider).body == #"{"message":"404 Project Not Found"}"#)
         #expect(f.client.request("GET", "/groups/\(f.group)", token: f.outsider).body == #"{"message":"404 Group Not Found"}"#)
         #expect(f.client.request("GET", "/groups/\(f.group)", token: f.admin).status == 200)
-        #expect(f.client.request("GET", "/projects/\(f.project)").status == 401)
+        // Anonymous: private ones are 404 like any invisible one; a bad token is still a 401.
+        #expect(f.client.request("GET", "/projects/\(f.project)").body == #"{"message":"404 Project Not Found"}"#)
+        #expect(f.client.request("GET", "/projects/\(f.project)", token: "glpat-nope").status == 401)
+        #expect(f.client.request("GET", "/projects/\(f.project)/members").status == 401)
     }
 
     @Test func creationValidatesLikeGitLab() throws {
@@ -38,8 +41,9 @@ struct ProjectGroupMemberAPITests {
         #expect(personal.status == 201)
         #expect(personal.json?["path_with_namespace"] == .string("outsider/my-thing"))
         #expect(personal.json?["namespace"]?["kind"] == .string("user"))
-        // Public: every signed-in user sees it.
+        // Public: everyone sees it, signed in or not.
         #expect(f.client.request("GET", "/projects/outsider%2Fmy-thing", token: f.developer).status == 200)
+        #expect(f.client.request("GET", "/projects/outsider%2Fmy-thing").json?["visibility"] == .string("public"))
         #expect(f.client.request("POST", "/projects", token: f.owner, form: "name=Z&visibility=secret").body == #"{"error":"visibility does not have a valid value"}"#)
     }
 
