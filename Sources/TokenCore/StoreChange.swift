@@ -7,6 +7,7 @@ public enum StoreChange: Hashable, Sendable {
     case putToken(AccessToken)
     case putGroup(Group)
     case putProject(Project)
+    case deleteProject(ProjectID)
     case putMembership(Membership)
     case deleteMembership(Membership.Key)
 }

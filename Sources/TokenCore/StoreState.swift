@@ -139,6 +139,12 @@ public struct StoreState: Sendable {
         pendingChanges.append(.putProject(project))
     }
 
+    public mutating func deleteProject(_ id: ProjectID) {
+        undoLog.append(.project(id, resources.project(id)))
+        setProject(id, nil)
+        pendingChanges.append(.deleteProject(id))
+    }
+
     public mutating func put(_ membership: Membership) {
         undoLog.append(.membership(membership.key, resources.memberships[membership.key]))
         resources.setMembership(membership.key, membership)
@@ -179,6 +185,7 @@ public struct StoreState: Sendable {
         case .putToken(let token): setToken(token.id, token)
         case .putGroup(let group): setGroup(group.id, group)
         case .putProject(let project): setProject(project.id, project)
+        case .deleteProject(let id): setProject(id, nil)
         case .putMembership(let membership): resources.setMembership(membership.key, membership)
         case .deleteMembership(let key): resources.setMembership(key, nil)
         }

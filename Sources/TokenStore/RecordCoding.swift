@@ -63,6 +63,11 @@ enum RecordCoding {
         case .putProject(let project):
             header("project", "put")
             write(project, into: &w)
+        case .deleteProject(let id):
+            precondition(journal, "snapshots hold records, not deletions")
+            w.field("id", id.rawValue)
+            w.field("kind", "project")
+            w.field("op", "delete")
         case .putMembership(let membership):
             header("membership", "put")
             write(membership, into: &w)
@@ -76,9 +81,9 @@ enum RecordCoding {
     static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
         let kind = value["kind"]?.stringValue
         let op = value["op"]?.stringValue ?? "put"
-        if kind == "user", op == "delete" {
+        if (kind == "user" || kind == "project"), op == "delete" {
             guard let id = value["id"]?.intValue else { throw DecodeError(description: "missing id") }
-            return .deleteUser(UserID(id))
+            return kind == "user" ? .deleteUser(UserID(id)) : .deleteProject(ProjectID(id))
         }
         guard let record = value["record"] else { throw DecodeError(description: "missing record") }
         switch (kind, op) {

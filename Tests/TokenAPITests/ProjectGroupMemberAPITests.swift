@@ -95,3 +95,22 @@ struct ProjectGroupMemberAPITests {
         #expect(f.client.request("GET", "/personal_access_tokens/self/associations?per_page=1&page=2", token: f.owner).json?["groups"]?.arrayValue?.first?["name"] == .string("Tools"))
     }
 }
+
+extension ProjectGroupMemberAPITests {
+    @Test func deletingAUserDeletesTheirPersonalProjectsAndTheirBots() throws {
+        let f = try ResourceFixture()
+        let personal = f.client.request("POST", "/projects", token: f.outsider, form: "name=Mine")
+        let projectID = try #require(personal.json?["id"]?.intValue)
+        let bot = f.client.request("POST", "/projects/\(projectID)/access_tokens", token: f.outsider, json: #"{"name":"ci","scopes":["api"]}"#)
+        let botToken = try #require(bot.json?["token"]?.stringValue)
+        let botID = try #require(bot.json?["user_id"]?.intValue)
+        #expect(f.client.request("DELETE", "/users/\(f.ids["outsider"]!)", token: f.admin).status == 204)
+        #expect(f.client.request("GET", "/projects/\(projectID)", token: f.admin).body == #"{"message":"404 Project Not Found"}"#)
+        #expect(f.client.request("GET", "/users/\(botID)", token: f.admin).status == 404)
+        #expect(f.client.request("GET", "/user", token: botToken).status == 401)
+        // The path is free again for a new user of the same name.
+        let again = try f.client.createUser("outsider")
+        let token = try f.client.createToken(for: again)
+        #expect(f.client.request("POST", "/projects", token: token, form: "name=Mine").json?["path_with_namespace"] == .string("outsider/mine"))
+    }
+}

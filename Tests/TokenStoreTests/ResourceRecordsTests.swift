@@ -83,4 +83,22 @@ struct ResourceRecordsTests {
             #expect(ResourceTokenService.tokens(of: .project(project), state: state).map(\.id) == [issued.token.id])
         }
     }
+
+    @Test func aDeletedUsersPersonalProjectIsGoneAfterReplay() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try JSONFileStore(directory: directory)
+        let (_, bob, _) = try populate(store)
+        let now = self.now
+        let personal = try store.write { state in
+            try ResourceDirectory.createProject(.init(name: "Own", path: "own"), by: Caller(user: bob, isAdmin: false), at: now, in: &state).id
+        }
+        try store.write { state in try UserDirectory.delete(bob.id, at: now, in: &state) }
+        let reopened = try JSONFileStore(directory: directory)
+        try reopened.read { state in
+            #expect(state.resources.project(personal) == nil)
+            #expect(state.resources.resource(atPath: "bob/own") == nil)
+            #expect(state.resources.memberships(of: bob.id).isEmpty)
+            #expect(state.resources.allProjects().map(\.path) == ["app"])
+        }
+    }
 }
