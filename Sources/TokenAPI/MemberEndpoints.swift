@@ -8,6 +8,8 @@ enum MemberEndpoints {
         [
             Route("GET", "\(kind)/:id/members", list),
             Route("GET", "\(kind)/:id/members/:user_id", show),
+            Route("GET", "\(kind)/:id/members/all", listAll),
+            Route("GET", "\(kind)/:id/members/all/:user_id", showInherited),
             Route("POST", "\(kind)/:id/members", add),
             Route("PUT", "\(kind)/:id/members/:user_id", update),
             Route("DELETE", "\(kind)/:id/members/:user_id", remove),
@@ -34,6 +36,31 @@ enum MemberEndpoints {
             }
             let entity = ResourceEntity(state: state, webBase: webBase)
             return pagination.response(members, context: context) { member, w in entity.write(member, into: &w) }
+        }
+    }
+
+    /// Direct and inherited members, each once at their highest level.
+    @Sendable static func listAll(_ context: inout RequestContext) throws -> APIResponse {
+        var reader = context.reader()
+        let pagination = Pagination(&reader)
+        try reader.check()
+        let (webBase, now) = (context.webBase, context.now)
+        return try context.repository.read { state throws -> APIResponse in
+            let members = AccessPolicy.effectiveMembers(of: try context.visibleResource(in: state), state: state, now: now)
+            let entity = ResourceEntity(state: state, webBase: webBase)
+            return pagination.response(members, context: context) { member, w in entity.write(member, into: &w) }
+        }
+    }
+
+    @Sendable static func showInherited(_ context: inout RequestContext) throws -> APIResponse {
+        let userID = try memberID(context)
+        let (webBase, now) = (context.webBase, context.now)
+        return try context.repository.read { state throws -> APIResponse in
+            let members = AccessPolicy.effectiveMembers(of: try context.visibleResource(in: state), state: state, now: now)
+            guard let member = members.first(where: { $0.userID == userID }) else { throw HTTPError.message(404, "404 Not found") }
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(member, into: &w)
+            return .json(200, w)
         }
     }
 

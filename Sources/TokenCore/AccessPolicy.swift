@@ -102,4 +102,26 @@ public enum AccessPolicy {
         let level = accessLevel(of: caller.user.id, in: .group(group), state: state, now: now) ?? 0
         return level >= AccessLevel.maintainer
     }
+
+    /// Everyone with access to the resource, directly or through ancestor groups, each once at
+    /// their highest level (GitLab's `members/all`), by ascending user id. Expired memberships
+    /// are left out.
+    public static func effectiveMembers(of resource: Resource, state: borrowing StoreState, now: Timestamp) -> [Membership] {
+        var sources: [Resource] = [resource]
+        var group: GroupID?
+        switch resource {
+        case .group(let id): group = state.resources.group(id)?.parentID
+        case .project(let id):
+            if case .group(let owner)? = state.resources.project(id)?.namespace { group = owner }
+        }
+        if let group { sources += state.resources.lineage(of: group).map { .group($0.id) } }
+        var best: [UserID: Membership] = [:]
+        for source in sources {
+            for member in state.resources.members(of: source) where member.isActive(at: now) {
+                if let current = best[member.userID], current.accessLevel >= member.accessLevel { continue }
+                best[member.userID] = member
+            }
+        }
+        return best.values.sorted { $0.userID < $1.userID }
+    }
 }

@@ -114,3 +114,25 @@ extension ProjectGroupMemberAPITests {
         #expect(f.client.request("POST", "/projects", token: token, form: "name=Mine").json?["path_with_namespace"] == .string("outsider/mine"))
     }
 }
+
+extension ProjectGroupMemberAPITests {
+    @Test func membersAllAddsInheritedMembersAtTheirHighestLevel() throws {
+        let f = try ResourceFixture()
+        let path = "/projects/acme%2Ftools%2Fhammer/members"
+        // Direct: maintainer and developer. Inherited: owner (Owner of acme).
+        #expect(f.client.request("GET", path, token: f.developer).json?.arrayValue?.count == 2)
+        let all = f.client.request("GET", "\(path)/all", token: f.developer)
+        #expect(all.json?.arrayValue?.compactMap { $0["username"]?.stringValue } == ["owner", "maintainer", "developer"])
+        #expect(all.header("X-Total") == "3")
+        // The developer is also a Reporter of acme: the higher level counts.
+        let developer = f.ids["developer"]!
+        #expect(f.client.request("POST", "/groups/\(f.group)/members", token: f.owner, form: "user_id=\(developer)&access_level=20").status == 201)
+        #expect(f.client.request("GET", "\(path)/all/\(developer)", token: f.developer).json?["access_level"]?.intValue == 30)
+        #expect(f.client.request("GET", "\(path)/all/\(f.ids["owner"]!)", token: f.developer).json?["access_level"]?.intValue == 50)
+        #expect(f.client.request("GET", "\(path)/\(f.ids["owner"]!)", token: f.developer).body == #"{"message":"404 Not found"}"#)
+        #expect(f.client.request("GET", "\(path)/all/\(f.ids["outsider"]!)", token: f.developer).status == 404)
+        #expect(f.client.request("GET", "\(path)/all", token: f.outsider).status == 404)
+        let subgroup = f.client.request("GET", "/groups/acme%2Ftools/members/all", token: f.owner)
+        #expect(subgroup.json?.arrayValue?.compactMap { $0["username"]?.stringValue } == ["owner", "developer"])
+    }
+}
