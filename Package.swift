@@ -59,13 +59,13 @@ let package = Package(
             dependencies: ["TokenAPI", "TokenCore", "JSON"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TokenAPITests",
             dependencies: ["TokenAPI", "TokenCore", "TokenStore", "JSON", "TokendTesting"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore", "TokendTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["JSON"],

@@ -17,8 +17,8 @@ public struct AccessToken: Hashable, Sendable {
     public var impersonation: Bool
     /// The token this one replaced by rotation (GitLab's token family link).
     public var previousTokenID: TokenID?
-    /// Hex HMAC-SHA256 of the plaintext under the instance secret.
-    public var digest: String
+    /// HMAC-SHA256 of the plaintext under the instance secret.
+    public var digest: TokenDigest
 
     public static let maximumLastUsedIPs = 5
 
@@ -26,7 +26,7 @@ public struct AccessToken: Hashable, Sendable {
         id: TokenID, userID: UserID, name: String, description: String? = nil, scopes: [String],
         revoked: Bool = false, expiresAt: CivilDate?, createdAt: Timestamp, updatedAt: Timestamp? = nil,
         lastUsedAt: Timestamp? = nil, lastUsedIPs: [String] = [], impersonation: Bool = false,
-        previousTokenID: TokenID? = nil, digest: String
+        previousTokenID: TokenID? = nil, digest: TokenDigest
     ) {
         self.id = id
         self.userID = userID

@@ -32,7 +32,7 @@ public enum Authentication {
     ) -> Result<AccessToken, AuthenticationFailure> {
         let digest = secret.digest(of: presented)
         guard let token = state.token(digest: digest),
-            constantTimeEquals(Array(token.digest.utf8), Array(digest.utf8)),
+            token.digest.constantTimeEquals(digest),
             state.user(token.userID) != nil
         else { return .failure(.unknownToken) }
         if token.isExpired(at: now) { return .failure(.expired) }

@@ -6,7 +6,7 @@
 public struct StoreState: Sendable {
     public private(set) var users: [UserID: User] = [:]
     public private(set) var tokens: [TokenID: AccessToken] = [:]
-    private var tokenIDByDigest: [String: TokenID] = [:]
+    private var tokenIDByDigest: [TokenDigest: TokenID] = [:]
     private var tokenIDsByUser: [UserID: [TokenID]] = [:]
     private var userIDByUsername: [String: UserID] = [:]
     /// Every token id, ascending: pages of the unfiltered list without sorting per request.
@@ -45,7 +45,7 @@ public struct StoreState: Sendable {
 
     public func token(_ id: TokenID) -> AccessToken? { tokens[id] }
 
-    public func token(digest: String) -> AccessToken? {
+    public func token(digest: TokenDigest) -> AccessToken? {
         tokenIDByDigest[digest].flatMap { tokens[$0] }
     }
 

@@ -2,7 +2,7 @@ import Crypto
 
 /// The instance secret under which token digests are computed, and the generator of new tokens.
 ///
-/// Tokens are stored only as hex HMAC-SHA256(secret, token); a stolen store file yields no token.
+/// Tokens are stored only as HMAC-SHA256(secret, token); a stolen store file yields no token.
 public struct TokenSecret: Sendable {
     // SymmetricKey is immutable once made; swift-crypto 3 just does not declare it Sendable.
     nonisolated(unsafe) private let key: SymmetricKey
@@ -15,35 +15,14 @@ public struct TokenSecret: Sendable {
     }
 
     /// The keyed digest of a plaintext token, as stored and looked up.
-    public func digest(of token: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(token.utf8), using: key)
-        return hexString(mac)
+    public func digest(of token: String) -> TokenDigest {
+        TokenDigest(bytes: HMAC<SHA256>.authenticationCode(for: Array(token.utf8), using: key))
     }
 
     /// True when `token` hashes to `digest`; the comparison takes the same time wherever they differ.
-    public func matches(_ token: String, digest: String) -> Bool {
-        constantTimeEquals(Array(self.digest(of: token).utf8), Array(digest.utf8))
+    public func matches(_ token: String, digest: TokenDigest) -> Bool {
+        self.digest(of: token).constantTimeEquals(digest)
     }
-}
-
-/// Compares two byte strings in time that depends only on their lengths.
-public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for i in 0..<a.count { difference |= a[i] ^ b[i] }
-    return difference == 0
-}
-
-private let hexDigits = Array("0123456789abcdef".utf8)
-
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    for b in bytes {
-        out.append(hexDigits[Int(b >> 4)])
-        out.append(hexDigits[Int(b & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// Makes new token strings: the prefix and 20+ URL-safe characters from the random source.

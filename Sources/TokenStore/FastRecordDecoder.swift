@@ -38,7 +38,7 @@ struct FastRecordDecoder {
     private mutating func token() -> AccessToken? {
         guard literal(#"{"created_at":"#), let created = integer(),
             literal(#","description":"#), let description = optionalString(),
-            literal(#","digest":"#), let digest = string(),
+            literal(#","digest":"#), let digest = digestValue(),
             literal(#","expires_at":"#), let expiresText = optionalString(),
             literal(#","id":"#), let id = integer(),
             literal(#","impersonation":"#), let impersonation = boolean(),
@@ -63,6 +63,14 @@ struct FastRecordDecoder {
             updatedAt: Timestamp(millisecondsSinceEpoch: updated),
             lastUsedAt: lastUsed.map { Timestamp(millisecondsSinceEpoch: $0) }, lastUsedIPs: ips,
             impersonation: impersonation, previousTokenID: previous.map { TokenID(Int($0)) }, digest: digest)
+    }
+
+    /// `"` 64 hex characters `"`, straight into a ``TokenDigest``.
+    private mutating func digestValue() -> TokenDigest? {
+        guard index + 66 <= bytes.count, bytes[index] == UInt8(ascii: "\""), bytes[index + 65] == UInt8(ascii: "\"") else { return nil }
+        guard let digest = TokenDigest(hexUTF8: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(index + 65)])) else { return nil }
+        index += 66
+        return digest
     }
 
     private mutating func literal(_ text: StaticString) -> Bool {

@@ -131,7 +131,7 @@ enum RecordCoding {
         w.key("created_at")
         w.int64(token.createdAt.millisecondsSinceEpoch)
         w.field("description", token.description)
-        w.field("digest", token.digest)
+        w.field("digest", token.digest.hex)
         w.field("expires_at", token.expiresAt?.iso8601)
         w.field("id", token.id.rawValue)
         w.field("impersonation", token.impersonation)
@@ -150,7 +150,7 @@ enum RecordCoding {
 
     static func decodeToken(_ v: JSONValue) throws(DecodeError) -> AccessToken {
         guard let id = v["id"]?.intValue, let userID = v["user_id"]?.intValue,
-            let name = v["name"]?.stringValue, let digest = v["digest"]?.stringValue,
+            let name = v["name"]?.stringValue, let digest = v["digest"]?.stringValue.flatMap(TokenDigest.init(hex:)),
             let created = v["created_at"]?.int64Value
         else { throw DecodeError(description: "token record lacks id, user_id, name, digest or created_at") }
         var expiresAt: CivilDate?

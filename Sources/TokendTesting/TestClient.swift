@@ -120,3 +120,10 @@ public final class MutableClock: Sendable {
 
     public var clock: Clock { Clock { [self] in self.now } }
 }
+
+extension TokenDigest {
+    /// A distinct digest named by a label, for fixtures that need a token record but no token.
+    public static func test(_ label: String) -> TokenDigest {
+        TokenSecret(bytes: Array(repeating: 0, count: 32)).digest(of: label)
+    }
+}

@@ -1,5 +1,6 @@
 import Testing
 import TokenCore
+import TokendTesting
 
 struct StoreStateTests {
     let now = Timestamp(millisecondsSinceEpoch: 1_000)
@@ -11,13 +12,13 @@ struct StoreStateTests {
         state.put(alice)
         state.commit()
         state.beginTransaction()
-        state.put(AccessToken(id: state.allocateTokenID(), userID: alice.id, name: "t", scopes: ["api"], expiresAt: nil, createdAt: now, digest: "abc"))
+        state.put(AccessToken(id: state.allocateTokenID(), userID: alice.id, name: "t", scopes: ["api"], expiresAt: nil, createdAt: now, digest: .test("abc")))
         var renamed = alice
         renamed.username = "bob"
         state.put(renamed)
         #expect(state.pendingChanges.count == 2)
         state.rollback()
-        #expect(state.token(digest: "abc") == nil)
+        #expect(state.token(digest: .test("abc")) == nil)
         #expect(state.tokens(ownedBy: alice.id).isEmpty)
         #expect(state.user(username: "alice")?.id == alice.id)
         #expect(state.user(username: "bob") == nil)
@@ -39,7 +40,7 @@ struct StoreStateTests {
     @Test func tokensOfAUserStayOrderedById() {
         var state = StoreState()
         for id in [3, 1, 2] {
-            state.apply(.putToken(AccessToken(id: TokenID(id), userID: UserID(1), name: "t\(id)", scopes: [], expiresAt: nil, createdAt: now, digest: "d\(id)")))
+            state.apply(.putToken(AccessToken(id: TokenID(id), userID: UserID(1), name: "t\(id)", scopes: [], expiresAt: nil, createdAt: now, digest: .test("d\(id)"))))
         }
         #expect(state.tokens(ownedBy: UserID(1)).map(\.id.rawValue) == [1, 2, 3])
         #expect(state.allTokens().map(\.id.rawValue) == [1, 2, 3])

@@ -1,5 +1,6 @@
 import Testing
 import TokenCore
+import TokendTesting
 
 struct TokenQueryTests {
     @Test(arguments: [
@@ -12,8 +13,8 @@ struct TokenQueryTests {
 
     @Test func filtersCombineAndNullsAreExcludedFromDateFilters() {
         let now = Timestamp(iso8601: "2026-06-15T12:00:00Z")!
-        let a = AccessToken(id: TokenID(1), userID: UserID(1), name: "a", scopes: ["api"], expiresAt: nil, createdAt: now, digest: "1")
-        var b = AccessToken(id: TokenID(2), userID: UserID(1), name: "b", scopes: ["api"], expiresAt: CivilDate(iso8601: "2026-07-01"), createdAt: now, digest: "2")
+        let a = AccessToken(id: TokenID(1), userID: UserID(1), name: "a", scopes: ["api"], expiresAt: nil, createdAt: now, digest: .test("1"))
+        var b = AccessToken(id: TokenID(2), userID: UserID(1), name: "b", scopes: ["api"], expiresAt: CivilDate(iso8601: "2026-07-01"), createdAt: now, digest: .test("2"))
         b.lastUsedAt = now
         var query = TokenQuery()
         query.expiresAfter = CivilDate(iso8601: "2026-01-01")

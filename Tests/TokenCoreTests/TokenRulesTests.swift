@@ -1,5 +1,6 @@
 import Testing
 import TokenCore
+import TokendTesting
 
 /// Expiry, last-used throttling, validation and rotation, with an injected clock.
 struct TokenRulesTests {
@@ -19,7 +20,7 @@ struct TokenRulesTests {
     }
 
     @Test func aTokenIsExpiredFromMidnightUTCOfItsExpiryDate() {
-        let token = AccessToken(id: TokenID(1), userID: UserID(1), name: "t", scopes: ["api"], expiresAt: CivilDate(iso8601: "2026-06-16"), createdAt: Self.noon, digest: "d")
+        let token = AccessToken(id: TokenID(1), userID: UserID(1), name: "t", scopes: ["api"], expiresAt: CivilDate(iso8601: "2026-06-16"), createdAt: Self.noon, digest: .test("d"))
         #expect(!token.isExpired(at: Timestamp(iso8601: "2026-06-15T23:59:59.999Z")!))
         #expect(token.isExpired(at: Timestamp(iso8601: "2026-06-16T00:00:00Z")!))
         #expect(!token.isActive(at: Timestamp(iso8601: "2026-06-16T00:00:00Z")!))
@@ -34,8 +35,8 @@ struct TokenRulesTests {
         #expect(issued.plaintext.hasPrefix("glpat-"))
         #expect(issued.plaintext.count >= 26)
         #expect(issued.token.digest == secret.digest(of: issued.plaintext))
-        #expect(issued.token.digest.count == 64)
-        #expect(!issued.token.digest.contains(issued.plaintext))
+        #expect(issued.token.digest.hex.count == 64)
+        #expect(!issued.token.digest.hex.contains(issued.plaintext))
         #expect(state.token(digest: secret.digest(of: issued.plaintext))?.id == issued.token.id)
         #expect(secret.matches(issued.plaintext, digest: issued.token.digest))
         #expect(!secret.matches(issued.plaintext + "x", digest: issued.token.digest))
@@ -56,7 +57,7 @@ struct TokenRulesTests {
     }
 
     @Test func lastUsedIsThrottledToTenMinutesAndKeepsFiveAddresses() {
-        var token = AccessToken(id: TokenID(1), userID: UserID(1), name: "t", scopes: ["api"], expiresAt: nil, createdAt: Self.noon, digest: "d")
+        var token = AccessToken(id: TokenID(1), userID: UserID(1), name: "t", scopes: ["api"], expiresAt: nil, createdAt: Self.noon, digest: .test("d"))
         let first = Authentication.usageUpdate(of: token, from: "10.0.0.1", now: Self.noon)
         #expect(first?.lastUsedAt == Self.noon)
         #expect(first?.lastUsedIPs == ["10.0.0.1"])

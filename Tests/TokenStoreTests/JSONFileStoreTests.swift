@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenCore
+import TokendTesting
 import TokenStore
 
 /// The file store on a real directory: durability across instances, tail reads, compaction,
@@ -23,7 +24,7 @@ struct JSONFileStoreTests {
         }
     }
 
-    func addToken(_ store: JSONFileStore, owner: UserID, digest: String) throws -> TokenID {
+    func addToken(_ store: JSONFileStore, owner: UserID, digest: TokenDigest) throws -> TokenID {
         let now = self.now
         return try store.write { state in
             let token = AccessToken(id: state.allocateTokenID(), userID: owner, name: "t", scopes: ["api"], expiresAt: nil, createdAt: now, digest: digest)
@@ -40,8 +41,8 @@ struct JSONFileStoreTests {
         let b = try JSONFileStore(directory: directory)
         let alice = try addUser(a, "alice")
         #expect(try b.read { $0.user(username: "alice")?.id } == alice.id)
-        let token = try addToken(b, owner: alice.id, digest: "d1")
-        #expect(try a.read { $0.token(digest: "d1")?.id } == token)
+        let token = try addToken(b, owner: alice.id, digest: .test("d1"))
+        #expect(try a.read { $0.token(digest: .test("d1"))?.id } == token)
         let reopened = try JSONFileStore(directory: directory)
         #expect(try reopened.read { $0.tokens.count } == 1)
         #expect(try reopened.status().lastSeq == 2)
@@ -69,15 +70,15 @@ struct JSONFileStoreTests {
         writer.compactionThreshold = 2_000
         let reader = try JSONFileStore(directory: directory)
         let user = try addUser(writer, "alice")
-        for i in 0..<40 { _ = try addToken(writer, owner: user.id, digest: "digest-\(i)") }
+        for i in 0..<40 { _ = try addToken(writer, owner: user.id, digest: .test("digest-\(i)")) }
         let status = try writer.status()
         #expect(status.generation > 1)
         #expect(try reader.read { $0.tokens.count } == 40)
         #expect(try reader.status().generation == status.generation)
         #expect(!FileManager.default.fileExists(atPath: journal))
         try writer.compact()
-        _ = try addToken(reader, owner: user.id, digest: "after")
-        #expect(try writer.read { $0.token(digest: "after") != nil })
+        _ = try addToken(reader, owner: user.id, digest: .test("after"))
+        #expect(try writer.read { $0.token(digest: .test("after")) != nil })
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
         #expect(!files.contains { $0.hasSuffix(".tmp") })
     }
@@ -92,7 +93,7 @@ struct JSONFileStoreTests {
         try handle.close()
         let restarted = try JSONFileStore(directory: directory)
         #expect(try restarted.read { $0.user(user.id) != nil })
-        _ = try addToken(restarted, owner: user.id, digest: "d")
+        _ = try addToken(restarted, owner: user.id, digest: .test("d"))
         let text = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(text.hasSuffix("\n"))
         let lines = text.split(separator: "\n")
@@ -161,7 +162,7 @@ struct JSONFileStoreTests {
         for store in stores { store.compactionThreshold = 20_000 }
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             let store = stores[worker % stores.count]
-            for i in 0..<50 { _ = try? addToken(store, owner: owner.id, digest: "w\(worker)-\(i)") }
+            for i in 0..<50 { _ = try? addToken(store, owner: owner.id, digest: .test("w\(worker)-\(i)")) }
         }
         let fresh = try JSONFileStore(directory: directory)
         let tokens = try fresh.read { $0.allTokens() }
@@ -222,7 +223,7 @@ struct FastRecordDecoderTests {
         let now = Timestamp(millisecondsSinceEpoch: 1_750_000_000_123)
         var token = AccessToken(
             id: TokenID(7), userID: UserID(3), name: "ci \"quoted\"", description: nil, scopes: ["api", "read_user"],
-            expiresAt: CivilDate(iso8601: "2027-01-31"), createdAt: now, digest: String(repeating: "ab", count: 32))
+            expiresAt: CivilDate(iso8601: "2027-01-31"), createdAt: now, digest: TokenDigest(hex: String(repeating: "ab", count: 32))!)
         token.lastUsedIPs = ["127.0.0.1", "::1"]
         token.lastUsedAt = now
         token.previousTokenID = TokenID(5)
@@ -253,7 +254,7 @@ extension AccessToken {
     func withID(_ id: Int) -> AccessToken {
         var copy = self
         copy.id = TokenID(id)
-        copy.digest = String(repeating: "cd", count: 32)
+        copy.digest = TokenDigest(hex: String(repeating: "cd", count: 32))!
         return copy
     }
 }

@@ -1,0 +1,76 @@
+/// The keyed digest of a token (HMAC-SHA256, 32 bytes), held inline: hashing and comparing it
+/// touches 32 bytes and no heap, and a million of them cost no allocation each. Stored on disk
+/// and shown in logs of nothing: only as 64 lowercase hex characters in the store files.
+public struct TokenDigest: Hashable, Sendable {
+    private var words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// From the 32 bytes of a MAC.
+    public init<Bytes: Sequence<UInt8>>(bytes: Bytes) {
+        var words: [UInt64] = [0, 0, 0, 0]
+        var index = 0
+        for byte in bytes where index < 32 {
+            words[index / 8] = words[index / 8] << 8 | UInt64(byte)
+            index += 1
+        }
+        self.words = (words[0], words[1], words[2], words[3])
+    }
+
+    /// From 64 hex characters (either case); nil for anything else.
+    public init?<Hex: Collection<UInt8>>(hexUTF8 hex: Hex) {
+        guard hex.count == 64 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var index = 0
+        for character in hex {
+            guard let nibble = Self.nibble(character) else { return nil }
+            switch index / 16 {
+            case 0: words.0 = words.0 << 4 | nibble
+            case 1: words.1 = words.1 << 4 | nibble
+            case 2: words.2 = words.2 << 4 | nibble
+            default: words.3 = words.3 << 4 | nibble
+            }
+            index += 1
+        }
+        self.words = words
+    }
+
+    public init?(hex: String) { self.init(hexUTF8: Array(hex.utf8)) }
+
+    /// 64 lowercase hex characters, as the store files hold it.
+    public var hex: String {
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for word in [words.0, words.1, words.2, words.3] {
+            for shift in stride(from: 60, through: 0, by: -4) {
+                out.append(Self.hexDigits[Int((word >> UInt64(shift)) & 0xF)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Equality in time independent of where the digests differ.
+    public func constantTimeEquals(_ other: TokenDigest) -> Bool {
+        let difference = (words.0 ^ other.words.0) | (words.1 ^ other.words.1) | (words.2 ^ other.words.2)
+            | (words.3 ^ other.words.3)
+        return difference == 0
+    }
+
+    public static func == (l: Self, r: Self) -> Bool { l.constantTimeEquals(r) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func nibble(_ c: UInt8) -> UInt64? {
+        switch c {
+        case 48...57: return UInt64(c - 48)
+        case 97...102: return UInt64(c - 87)
+        case 65...70: return UInt64(c - 55)
+        default: return nil
+        }
+    }
+}
