@@ -3,6 +3,7 @@
 Starts one worker on a unix socket and nginx on a free 127.0.0.1 port from
 nginx/local.conf.template, and stops both by PID afterwards.
 """
+import contextlib
 import os
 import signal
 import socket
@@ -22,15 +23,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def tokend():
+def cli(binary, data, *args):
+    """Runs a tokend command on the data directory and returns its output."""
+    return subprocess.run([binary, *args, "--data", data], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@contextlib.contextmanager
+def live_tokend(prefix, seed=None):
+    """A fresh store (plus what `seed(binary, data)` adds offline), one worker on a unix socket and
+    nginx on a free loopback port; both stopped by PID on exit. Yields url, token (root, api+sudo),
+    binary, data, work (the scratch directory) and worker (its Popen)."""
     binary = os.environ.get("TOKEND_BIN") or os.path.join(ROOT, ".build", "debug", "tokend")
-    work = tempfile.mkdtemp(prefix="tokend-py.", dir="/tmp")
+    work = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     data, sock, port = os.path.join(work, "data"), os.path.join(work, "fcgi.sock"), free_port()
-    subprocess.run([binary, "init", "--data", data], check=True, capture_output=True)
-    token = subprocess.run(
-        [binary, "token", "create", "--data", data, "--user", "root", "--name", "py", "--scopes", "api,sudo"],
-        check=True, capture_output=True, text=True).stdout.strip()
+    cli(binary, data, "init")
+    if seed:
+        seed(binary, data)
+    token = cli(binary, data, "token", "create", "--user", "root", "--name", "py", "--scopes", "api,sudo")
     with open(os.path.join(ROOT, "nginx", "local.conf.template")) as f:
         conf = (f.read().replace("@PREFIX@", work).replace("@PORT@", str(port)).replace("@SOCKET@", sock)
                 .replace("@USER_DIRECTIVE@", "user root root;" if os.geteuid() == 0 else ""))
@@ -48,7 +58,7 @@ def tokend():
         except Exception:
             time.sleep(0.05)
     try:
-        yield {"url": url, "token": token, "binary": binary, "data": data}
+        yield {"url": url, "token": token, "binary": binary, "data": data, "work": work, "worker": worker}
     finally:
         worker.send_signal(signal.SIGTERM)
         nginx.send_signal(signal.SIGQUIT)
@@ -59,3 +69,9 @@ def tokend():
                 process.kill()
         log.close()
         subprocess.run(["rm", "-rf", work])
+
+
+@pytest.fixture(scope="session")
+def tokend():
+    with live_tokend("tokend-py.") as service:
+        yield service

@@ -11,16 +11,13 @@ Needs `schemathesis>=4,<5` (scripts/test installs it).
 import datetime
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import cli, live_tokend
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -45,58 +42,27 @@ def post(url, token, path, fields):
         return json.load(response)
 
 
-def cli(binary, data, *args):
-    return subprocess.run([binary, *args, "--data", data], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-@pytest.fixture(scope="module")
-def service():
-    """A fresh data directory with a group, a project, members and tokens; a worker; nginx."""
-    binary = os.environ.get("TOKEND_BIN") or os.path.join(ROOT, ".build", "debug", "tokend")
-    work = tempfile.mkdtemp(prefix="tokend-st.", dir="/tmp")
-    data, sock, port = os.path.join(work, "data"), os.path.join(work, "fcgi.sock"), free_port()
-    cli(binary, data, "init")
+def seed(binary, data):
+    """alice (user 2, Developer of acme/web) with token 1; group and project 1."""
     cli(binary, data, "user", "create", "--username", "alice")
     cli(binary, data, "group", "create", "--name", "Acme", "--path", "acme", "--owner", "root")
     cli(binary, data, "project", "create", "--namespace", "acme", "--name", "Web")
     cli(binary, data, "member", "add", "--project", "acme/web", "--user", "alice", "--access-level", "developer")
     cli(binary, data, "token", "create", "--user", "alice", "--name", "alice-ci", "--scopes", "api")
-    token = cli(binary, data, "token", "create", "--user", "root", "--name", "st", "--scopes", "api,sudo")
-    with open(os.path.join(ROOT, "nginx", "local.conf.template")) as f:
-        conf = (f.read().replace("@PREFIX@", work).replace("@PORT@", str(port)).replace("@SOCKET@", sock)
-                .replace("@USER_DIRECTIVE@", "user root root;" if os.geteuid() == 0 else ""))
-    with open(os.path.join(work, "nginx.conf"), "w") as f:
-        f.write(conf)
-    log = open(os.path.join(work, "worker.log"), "w")
-    worker = subprocess.Popen([binary, "serve", "--data", data, "--socket", sock], stderr=log)
-    nginx = subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "nginx.conf"), "-e",
-                              os.path.join(work, "error.log")])
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/api/v4/openapi.json", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.05)
-    # The ids the document's examples name: user 2 (alice), token 1 (alice's), project and group 1,
-    # token 3 (the project bot's), token 4 (an impersonation token of alice).
-    expires = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
-    assert post(url, token, "/projects/1/access_tokens", {"name": "bot", "scopes": ["api"]})["id"] == 3
-    assert post(url, token, "/users/2/impersonation_tokens",
-                {"name": "imp", "scopes": ["api"], "expires_at": expires})["id"] == 4
-    try:
-        yield {"url": url, "token": token, "binary": binary, "data": data, "work": work, "worker": worker}
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        nginx.send_signal(signal.SIGQUIT)
-        for process in (worker, nginx):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-        subprocess.run(["rm", "-rf", work])
+
+
+@pytest.fixture(scope="module")
+def service():
+    """A fresh data directory with a group, a project, members and tokens; a worker; nginx."""
+    with live_tokend("tokend-st.", seed) as service:
+        url, token = service["url"], service["token"]
+        # The ids the document's examples name: user 2 (alice), token 1 (alice's), project and group 1,
+        # token 2 (root's), token 3 (the project bot's), token 4 (an impersonation token of alice).
+        expires = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+        assert post(url, token, "/projects/1/access_tokens", {"name": "bot", "scopes": ["api"]})["id"] == 3
+        assert post(url, token, "/users/2/impersonation_tokens",
+                    {"name": "imp", "scopes": ["api"], "expires_at": expires})["id"] == 4
+        yield service
 
 
 def schemathesis(service, token, *selection):
