@@ -41,14 +41,6 @@ enum GroupEndpoints {
     }
 
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
-        let webBase = context.webBase
-        return try context.repository.read { state throws -> APIResponse in
-            guard case .group(let id) = try context.visibleResource(in: state), let group = state.resources.group(id) else {
-                throw HTTPError.notFound("Group")
-            }
-            var w = JSONWriter()
-            ResourceEntity(state: state, webBase: webBase).write(group, into: &w)
-            return .json(200, w)
-        }
+        try context.visibleResourceResponse()
     }
 }

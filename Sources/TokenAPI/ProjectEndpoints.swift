@@ -41,14 +41,6 @@ enum ProjectEndpoints {
     }
 
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
-        let webBase = context.webBase
-        return try context.repository.read { state throws -> APIResponse in
-            guard case .project(let id) = try context.visibleResource(in: state), let project = state.resources.project(id) else {
-                throw HTTPError.notFound("Project")
-            }
-            var w = JSONWriter()
-            ResourceEntity(state: state, webBase: webBase).write(project, into: &w)
-            return .json(200, w)
-        }
+        try context.visibleResourceResponse()
     }
 }

@@ -38,6 +38,14 @@ struct ResourceEntity {
         w.endObject()
     }
 
+    /// The group or project entity of a stored resource.
+    func write(_ resource: Resource, into w: inout JSONWriter) {
+        switch resource {
+        case .group(let id): if let group = state.resources.group(id) { write(group, into: &w) }
+        case .project(let id): if let project = state.resources.project(id) { write(project, into: &w) }
+        }
+    }
+
     func write(_ namespace: Namespace, into w: inout JSONWriter) {
         w.beginObject()
         switch namespace {

@@ -1,3 +1,4 @@
+import JSON
 import TokenCore
 
 /// Projects or groups, as the first path segment names them (`/projects/:id`, `/groups/:id`).
@@ -51,5 +52,16 @@ extension RequestContext {
     /// ``visibleResource(in:)`` in its own read.
     func visibleResource() throws -> Resource {
         try repository.read { state throws(HTTPError) in try visibleResource(in: state) }
+    }
+
+    /// 200 with the project or group of the `:id` segment (`GET /projects/:id`, `/groups/:id`).
+    func visibleResourceResponse() throws -> APIResponse {
+        let webBase = self.webBase
+        return try repository.read { state throws -> APIResponse in
+            let resource = try visibleResource(in: state)
+            var w = JSONWriter()
+            ResourceEntity(state: state, webBase: webBase).write(resource, into: &w)
+            return .json(200, w)
+        }
     }
 }
