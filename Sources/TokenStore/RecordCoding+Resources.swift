@@ -80,11 +80,7 @@ extension RecordCoding {
         guard let level = v["access_level"]?.intValue, let created = v["created_at"]?.int64Value else {
             throw DecodeError(description: "membership record lacks access_level or created_at")
         }
-        var expiresAt: CivilDate?
-        if let text = v["expires_at"]?.stringValue {
-            guard let date = CivilDate(iso8601: text) else { throw DecodeError(description: "bad expires_at") }
-            expiresAt = date
-        }
+        let expiresAt = try expiryDate(v)
         return Membership(
             resource: key.resource, userID: key.userID, accessLevel: level, expiresAt: expiresAt,
             createdAt: Timestamp(millisecondsSinceEpoch: created), createdBy: v["created_by"]?.intValue.map { UserID($0) })

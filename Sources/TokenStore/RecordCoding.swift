@@ -45,15 +45,19 @@ enum RecordCoding {
             if journal { w.field("op", op) }
             w.key("record")
         }
+        /// `{"id":N,"kind":…,"op":"delete"}`: deletions by id exist only in the journal.
+        func deletion(_ kind: String, _ id: Int) {
+            precondition(journal, "snapshots hold records, not deletions")
+            w.field("id", id)
+            w.field("kind", kind)
+            w.field("op", "delete")
+        }
         switch change {
         case .putUser(let user):
             header("user", "put")
             write(user, into: &w)
         case .deleteUser(let id):
-            precondition(journal, "snapshots hold records, not deletions")
-            w.field("id", id.rawValue)
-            w.field("kind", "user")
-            w.field("op", "delete")
+            deletion("user", id.rawValue)
         case .putToken(let token):
             header("token", "put")
             write(token, into: &w)
@@ -64,10 +68,7 @@ enum RecordCoding {
             header("project", "put")
             write(project, into: &w)
         case .deleteProject(let id):
-            precondition(journal, "snapshots hold records, not deletions")
-            w.field("id", id.rawValue)
-            w.field("kind", "project")
-            w.field("op", "delete")
+            deletion("project", id.rawValue)
         case .putMembership(let membership):
             header("membership", "put")
             write(membership, into: &w)
@@ -153,11 +154,7 @@ enum RecordCoding {
             let name = v["name"]?.stringValue, let digest = v["digest"]?.stringValue.flatMap(TokenDigest.init(hex:)),
             let created = v["created_at"]?.int64Value
         else { throw DecodeError(description: "token record lacks id, user_id, name, digest or created_at") }
-        var expiresAt: CivilDate?
-        if let text = v["expires_at"]?.stringValue {
-            guard let date = CivilDate(iso8601: text) else { throw DecodeError(description: "bad expires_at") }
-            expiresAt = date
-        }
+        let expiresAt = try expiryDate(v)
         return AccessToken(
             id: TokenID(id), userID: UserID(userID), name: name, description: v["description"]?.stringValue,
             scopes: v["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [],
@@ -168,6 +165,13 @@ enum RecordCoding {
             lastUsedIPs: v["last_used_ips"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             impersonation: v["impersonation"]?.boolValue ?? false,
             previousTokenID: v["previous_id"]?.intValue.map { TokenID($0) }, digest: digest)
+    }
+
+    /// `expires_at` as `YYYY-MM-DD`, or nil when null or absent; anything else is corruption.
+    static func expiryDate(_ v: JSONValue) throws(DecodeError) -> CivilDate? {
+        guard let text = v["expires_at"]?.stringValue else { return nil }
+        guard let date = CivilDate(iso8601: text) else { throw DecodeError(description: "bad expires_at") }
+        return date
     }
 
     // MARK: Snapshot header
