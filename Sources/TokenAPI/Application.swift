@@ -43,8 +43,6 @@ public struct Application: Sendable {
     private func answer(_ request: APIRequest) -> APIResponse {
         if var health = HealthEndpoints.respond(to: request, environment: environment) {
             health.headers.append(("X-Content-Type-Options", "nosniff"))
-            // Known paths only: anyone may send /-/anything, and labels must stay bounded.
-            health.route = HealthEndpoints.paths.contains(String(request.rawPath)) ? String(request.rawPath) : "/-/*"
             if request.method == "HEAD" { health.body = [] }
             return health
         }

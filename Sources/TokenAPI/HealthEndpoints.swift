@@ -5,12 +5,20 @@ import TokenCore
 /// at `/-/metrics`, answered only to loopback clients and the configured monitoring allow-list
 /// (others get 404, as GitLab does).
 enum HealthEndpoints {
-    static let paths: Set<String> = ["/-/health", "/-/liveness", "/-/readiness", "/-/metrics"]
+    private static let knownPaths: Set<Substring> = ["/-/health", "/-/liveness", "/-/readiness", "/-/metrics"]
 
-    /// Answers a health path, or nil when the path is not one.
+    /// Answers a `/-/` path, or nil when the path is not one. The response's route (the log and
+    /// metrics label) is the path for the known ones and `/-/*` for any other: anyone may send
+    /// `/-/anything`, and labels must stay bounded.
     static func respond(to request: APIRequest, environment: APIEnvironment) -> APIResponse? {
+        guard request.rawPath.hasPrefix("/-/") else { return nil }
+        var response = answer(request, environment: environment)
+        response.route = knownPaths.contains(request.rawPath) ? String(request.rawPath) : "/-/*"
+        return response
+    }
+
+    private static func answer(_ request: APIRequest, environment: APIEnvironment) -> APIResponse {
         let path = request.rawPath
-        guard path.hasPrefix("/-/") else { return nil }
         guard request.method == "GET" || request.method == "HEAD" else {
             return HTTPError.methodNotAllowed(allow: ["GET", "HEAD"]).response
         }

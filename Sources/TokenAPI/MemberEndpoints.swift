@@ -118,9 +118,8 @@ enum MemberEndpoints {
         _ body: (Resource, inout StoreState) throws(ResourceDirectory.Failure) -> Membership?
     ) throws -> APIResponse {
         let webBase = context.webBase
-        let written = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter? in
-            let resource: Resource
-            do { resource = try context.visibleResource(in: state) } catch { throw .notFound(context.resourceKind.title) }
+        let written = try context.directoryWrite { state throws -> JSONWriter? in
+            let resource = try context.visibleResource(in: state)
             guard let member = try body(resource, &state) else { return nil }
             var w = JSONWriter()
             ResourceEntity(state: state, webBase: webBase).write(member, into: &w)

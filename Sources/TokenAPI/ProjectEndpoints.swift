@@ -24,10 +24,10 @@ enum ProjectEndpoints {
         let caller = context.caller
         let now = context.now
         let webBase = context.webBase
-        let body = try context.directoryWrite { state throws(ResourceDirectory.Failure) -> JSONWriter in
+        let body = try context.directoryWrite { state throws -> JSONWriter in
             var groupID: GroupID?
             if let namespace, !namespace.isEmpty {
-                guard case .group(let id)? = ResourceKind.group.lookup(namespace, in: state) else { throw .notFound("Namespace") }
+                guard case .group(let id)? = ResourceKind.group.lookup(namespace, in: state) else { throw ResourceDirectory.Failure.notFound("Namespace") }
                 groupID = id
             }
             let new = ResourceDirectory.NewProject(

@@ -14,13 +14,14 @@ extension ResourceDirectory.Failure {
 }
 
 extension RequestContext {
-    /// Runs a directory operation in one transaction, mapping its refusals to GitLab's answers.
-    func directoryWrite<T>(_ body: (inout StoreState) throws(ResourceDirectory.Failure) -> T) throws -> T {
+    /// Runs a directory operation in one transaction; its refusals become GitLab's answers and
+    /// any ``HTTPError`` it throws passes through.
+    func directoryWrite<T>(_ body: (inout StoreState) throws -> T) throws -> T {
         try repository.write { state throws -> T in
-            do throws(ResourceDirectory.Failure) {
+            do {
                 return try body(&state)
-            } catch {
-                throw error.httpError
+            } catch let failure as ResourceDirectory.Failure {
+                throw failure.httpError
             }
         }
     }

@@ -6,13 +6,12 @@ public struct TokenDigest: Hashable, Sendable {
 
     /// From the 32 bytes of a MAC.
     public init<Bytes: Sequence<UInt8>>(bytes: Bytes) {
-        var words: [UInt64] = [0, 0, 0, 0]
+        words = (0, 0, 0, 0)
         var index = 0
         for byte in bytes where index < 32 {
-            words[index / 8] = words[index / 8] << 8 | UInt64(byte)
+            Self.append(UInt64(byte), bits: 8, at: index / 8, to: &words)
             index += 1
         }
-        self.words = (words[0], words[1], words[2], words[3])
     }
 
     /// From 64 hex characters (either case); nil for anything else.
@@ -22,15 +21,20 @@ public struct TokenDigest: Hashable, Sendable {
         var index = 0
         for character in hex {
             guard let nibble = Self.nibble(character) else { return nil }
-            switch index / 16 {
-            case 0: words.0 = words.0 << 4 | nibble
-            case 1: words.1 = words.1 << 4 | nibble
-            case 2: words.2 = words.2 << 4 | nibble
-            default: words.3 = words.3 << 4 | nibble
-            }
+            Self.append(nibble, bits: 4, at: index / 16, to: &words)
             index += 1
         }
         self.words = words
+    }
+
+    /// Shifts `value` into word `word` from the right (big-endian order within the digest).
+    private static func append(_ value: UInt64, bits: UInt64, at word: Int, to words: inout (UInt64, UInt64, UInt64, UInt64)) {
+        switch word {
+        case 0: words.0 = words.0 << bits | value
+        case 1: words.1 = words.1 << bits | value
+        case 2: words.2 = words.2 << bits | value
+        default: words.3 = words.3 << bits | value
+        }
     }
 
     public init?(hex: String) { self.init(hexUTF8: Array(hex.utf8)) }
