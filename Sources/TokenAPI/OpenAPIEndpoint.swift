@@ -7,10 +7,7 @@ enum OpenAPIEndpoint {
         Route("GET", "openapi.json", authenticated: false, document)
     ]
 
-    /// The embedded document's bytes.
-    static var bytes: [UInt8] { PackageResources.openapi_json }
-
     @Sendable static func document(_ context: inout RequestContext) throws -> APIResponse {
-        APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: bytes)
+        APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: PackageResources.openapi_json)
     }
 }

@@ -1,18 +1,8 @@
 /// Who may see a project or group (GitLab's visibility levels).
-public enum Visibility: String, Hashable, Sendable, CaseIterable, Comparable {
+public enum Visibility: String, Hashable, Sendable, CaseIterable {
     case `private`
     case `internal`
     case `public`
-
-    private var rank: Int {
-        switch self {
-        case .private: return 0
-        case .internal: return 10
-        case .public: return 20
-        }
-    }
-
-    public static func < (l: Self, r: Self) -> Bool { l.rank < r.rank }
 }
 
 /// GitLab's membership roles, as the integers its API uses.
@@ -30,20 +20,6 @@ public enum AccessLevel {
     public static let memberLevels = [guest, planner, reporter, developer, maintainer, owner]
     /// Every level a `min_access_level` filter accepts.
     public static let filterLevels = [noAccess, minimalAccess, guest, planner, reporter, developer, maintainer, owner]
-
-    /// `Maintainer`, as GitLab names the role in messages.
-    public static func roleName(_ level: Int) -> String {
-        switch level {
-        case guest: return "Guest"
-        case planner: return "Planner"
-        case reporter: return "Reporter"
-        case developer: return "Developer"
-        case maintainer: return "Maintainer"
-        case owner: return "Owner"
-        case minimalAccess: return "Minimal Access"
-        default: return "No access"
-        }
-    }
 }
 
 /// A project or a group: what memberships and resource access tokens belong to.
