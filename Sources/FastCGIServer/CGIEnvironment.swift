@@ -49,19 +49,47 @@ public struct CGIEnvironment {
             remoteAddress: variables["REMOTE_ADDR"], origin: origin)
     }
 
-    /// `scheme://host[:port]` as the client reached the server. Debian's stock fastcgi_params
-    /// sends `HTTP_HOST=$host` without the port, so a missing port comes from `SERVER_PORT`.
+    /// `scheme://host[:port]` of this server as the web server is configured: `SERVER_NAME`
+    /// and `SERVER_PORT` (nginx's `server_name`, Apache's `ServerName`), never the client's
+    /// `Host` header, which anyone can set. GitLab builds links and bot e-mail addresses from
+    /// its configured host the same way. A name that is not a plain host name or address
+    /// (nginx's catch-all `_`, or anything with other characters) becomes `localhost`.
     var origin: String? {
-        guard var host = variables["HTTP_HOST"] ?? variables["SERVER_NAME"], !host.isEmpty else { return nil }
         let https = variables["HTTPS"].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
-        let scheme = variables["REQUEST_SCHEME"] ?? (https ? "https" : "http")
-        let hasPort = host.hasPrefix("[") ? host.contains("]:") : host.contains(":")
-        if !hasPort, let port = variables["SERVER_PORT"], !port.isEmpty,
-            !(scheme == "http" && port == "80"), !(scheme == "https" && port == "443")
+        let requested = variables["REQUEST_SCHEME"]?.lowercased()
+        let scheme = requested == "https" || requested == "http" ? requested! : (https ? "https" : "http")
+        var origin = scheme + "://" + Self.hostName(variables["SERVER_NAME"] ?? "")
+        if let port = variables["SERVER_PORT"], let number = UInt16(port),
+            !(scheme == "http" && number == 80), !(scheme == "https" && number == 443)
         {
-            host += ":" + port
+            origin += ":" + String(number)
         }
-        return "\(scheme)://\(host)"
+        return origin
+    }
+
+    /// `name` when it is a DNS name or an IPv4 address, `[name]` for an IPv6 address, else
+    /// `localhost`.
+    static func hostName(_ name: String) -> String {
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.count <= 253 else { return "localhost" }
+        let isDNS = bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                return true
+            default: return false
+            }
+        }
+        if isDNS, bytes.first != UInt8(ascii: "-"), bytes.first != UInt8(ascii: ".") { return name }
+        let isIPv6 = bytes.contains(UInt8(ascii: ":")) && bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ":"), UInt8(ascii: "."):
+                return true
+            default: return false
+            }
+        }
+        return isIPv6 ? "[" + name + "]" : "localhost"
     }
 }
 

@@ -154,7 +154,7 @@ public final class FastCGIServer: Sendable {
         let started = monotonicNanoseconds()
         var response: APIResponse
         let length = environment.contentLength
-        let method = environment.variables["REQUEST_METHOD"] ?? "-"
+        let method = RequestMetrics.methodLabel(environment.variables["REQUEST_METHOD"] ?? "-")
         if length > maximumBodySize {
             response = tooLarge()
         } else {

@@ -11,8 +11,8 @@ public struct APIRequest: Sendable {
     public var body: [UInt8]
     /// The client address (`REMOTE_ADDR`).
     public var remoteAddress: String?
-    /// `scheme://host[:port]` as the client reached the server; used for `Link` headers when no
-    /// external URL is configured.
+    /// `scheme://host[:port]` of this server as the web server is configured (never the
+    /// client's `Host`); used for links and bot e-mail addresses when no external URL is set.
     public var origin: String?
 
     public init(

@@ -88,7 +88,8 @@ public struct Application: Sendable {
     /// Routing, body parsing, authentication, token validity, scope and user checks: everything
     /// before the handler, in GitLab's order.
     private func prepare(_ request: APIRequest, template: inout String) throws -> (Route, RequestContext) {
-        guard let segments = Self.apiSegments(of: request.rawPath) else { throw HTTPError.routeNotFound }
+        try Self.checkWellFormed(request)
+        guard let segments = try Self.apiSegments(of: request.rawPath) else { throw HTTPError.routeNotFound }
         let route: Route
         let pathParameters: [String: String]
         switch router.match(method: request.method, segments: segments) {
@@ -107,7 +108,10 @@ public struct Application: Sendable {
         if route.requiresAuthentication && !anonymous {
             let authenticator = Authenticator(environment: environment, now: now)
             let authenticated = try authenticator.authenticate(request, parameters: parameters, segments: segments)
+            // GitLab's `sudo?`: Sudo naming the token's own user is no sudo at all, so the
+            // endpoint's scopes still apply; naming another user acts with that user's rights.
             let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)
+                .flatMap { $0.id == authenticated.user.id ? nil : $0 }
             if sudo == nil, !Authentication.hasScope(authenticated.token, acceptedScopes: route.scopes.accepted(for: request.method)) {
                 throw HTTPError.insufficientScope(route.scopes.registered)
             }
@@ -121,8 +125,9 @@ public struct Application: Sendable {
         return (route, context)
     }
 
-    /// The decoded segments below `/api/v4/`, or nil when the path is not under it or does not decode.
-    static func apiSegments(of rawPath: Substring) -> [String]? {
+    /// The decoded segments below `/api/v4/`, or nil when the path is not under it or has an
+    /// empty segment. A segment that decodes to invalid UTF-8 or a NUL is malformed (400).
+    static func apiSegments(of rawPath: Substring) throws(HTTPError) -> [String]? {
         var parts = rawPath.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[0].isEmpty, parts[1] == "api", parts[2] == "v4" else { return nil }
         parts.removeFirst(3)
@@ -130,38 +135,47 @@ public struct Application: Sendable {
         var segments: [String] = []
         segments.reserveCapacity(parts.count)
         for part in parts {
-            guard !part.isEmpty, let decoded = PercentEncoding.decode(part) else { return nil }
+            guard !part.isEmpty else { return nil }
+            guard let decoded = PercentEncoding.decode(part), !decoded.utf8.contains(0) else { throw .malformed }
             segments.append(decoded)
         }
         return segments
     }
 
-    /// Query string plus a form or JSON body, merged.
+    /// Refuses what GitLab's middleware refuses before any routing: a target past the length
+    /// bound, control bytes in the target, CR, LF or NUL in any header value.
+    static func checkWellFormed(_ request: APIRequest) throws(HTTPError) {
+        guard request.target.utf8.count <= RequestLimits.target else { throw .uriTooLong }
+        guard !request.target.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) else { throw .malformed }
+        for value in request.headers.values where value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+            throw .malformed
+        }
+    }
+
+    /// Query string plus a form or JSON body, merged. Invalid JSON is Grape's 400; invalid
+    /// UTF-8, a NUL, or input past ``RequestLimits`` is GitLab's plain 400.
     static func parameters(of request: APIRequest, limit: Int) throws(HTTPError) -> Parameters {
         var parameters = Parameters()
-        parameters.addForm(request.rawQuery)
+        try parameters.addForm(request.rawQuery)
         guard !request.body.isEmpty else { return parameters }
-        guard request.body.count <= limit else { throw HTTPError.message(413, "413 Request Entity Too Large") }
+        guard request.body.count <= limit else { throw .payloadTooLarge }
         let type = (request.contentType ?? "").lowercased()
         if type.hasPrefix("application/json") || type.hasSuffix("+json") {
+            let value: JSONValue
             do {
-                let value = try JSONParser.parse(request.body)
-                guard case .object(let object) = value else {
-                    throw HTTPError.error(400, "The request body must be a JSON object")
-                }
-                parameters.addJSON(object)
-            } catch is JSONParseError {
+                value = try JSONParser.parse(request.body, limits: RequestLimits.json)
+            } catch where error.kind == .syntax {
                 throw HTTPError.error(400, "The request body contains invalid JSON")
-            } catch let error as HTTPError {
-                throw error
             } catch {
-                throw HTTPError.error(400, "The request body contains invalid JSON")
+                throw .malformed
             }
+            guard case .object(let object) = value else {
+                throw HTTPError.error(400, "The request body must be a JSON object")
+            }
+            try parameters.addJSON(object)
         } else if type.isEmpty || type.hasPrefix("application/x-www-form-urlencoded") {
-            guard let text = String(validating: request.body, as: UTF8.self) else {
-                throw HTTPError.error(400, "The request body is not valid UTF-8")
-            }
-            parameters.addForm(text[...])
+            guard let text = String(validating: request.body, as: UTF8.self) else { throw .malformed }
+            try parameters.addForm(text[...])
         }
         return parameters
     }

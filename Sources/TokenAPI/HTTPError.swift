@@ -8,10 +8,18 @@ public struct HTTPError: Error, Sendable {
     public var body: [UInt8]
     public var headers: [(name: String, value: String)]
 
+    /// True when ``headers`` already names the content type (a plain-text body).
+    private var plain = false
+
     public init(status: Int, body: [UInt8], headers: [(name: String, value: String)] = []) {
         self.status = status
         self.body = body
         self.headers = headers
+    }
+
+    private init(status: Int, body: [UInt8], headers: [(name: String, value: String)], plain: Bool) {
+        self.init(status: status, body: body, headers: headers)
+        self.plain = plain
     }
 
     /// `{"message":"<text>"}`: GitLab's `render_api_error!` shape.
@@ -31,6 +39,17 @@ public struct HTTPError: Error, Sendable {
         w.endObject()
         return HTTPError(status: status, body: w.bytes, headers: headers)
     }
+
+    /// A request GitLab refuses before routing (its HandleMalformedStrings middleware and Rack's
+    /// limits): invalid UTF-8 or a NUL in the path or a parameter, CR/LF/NUL in a header, more
+    /// parameters or deeper JSON than ``RequestLimits`` allow. Plain text, as GitLab sends it.
+    public static let malformed = HTTPError(
+        status: 400, body: Array("Bad Request".utf8), headers: [("Content-Type", "text/plain")], plain: true)
+
+    /// A request target longer than ``RequestLimits/target``.
+    public static let uriTooLong = error(414, "414 URI Too Long")
+
+    public static let payloadTooLarge = message(413, "413 Request Entity Too Large")
 
     public static let unauthorized = message(401, "401 Unauthorized")
     public static let forbidden = message(403, "403 Forbidden")
@@ -100,6 +119,6 @@ public struct HTTPError: Error, Sendable {
     }
 
     public var response: APIResponse {
-        APIResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+        APIResponse(status: status, headers: (plain ? [] : [("Content-Type", "application/json")]) + headers, body: body)
     }
 }

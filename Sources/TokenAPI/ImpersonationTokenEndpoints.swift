@@ -71,6 +71,8 @@ enum ImpersonationTokenEndpoints {
             return TokenEntity.response(201, issued.token, variant, plaintext: issued.plaintext, now: context.now)
         } catch TokenError.invalid(let errors) {
             throw HTTPError.validation(errors)
+        } catch TokenError.exceedsLimit(let error) {
+            throw HTTPError.validation([error])
         }
     }
 

@@ -24,15 +24,15 @@ enum MemberEndpoints {
 
     @Sendable static func list(_ context: inout RequestContext) throws -> APIResponse {
         var reader = context.reader()
-        let query = reader.string("query")?.lowercased()
+        let query = reader.string("query", maxLength: RequestLimits.searchTerm).flatMap { $0.isEmpty ? nil : SubstringSearch($0) }
         let pagination = Pagination(&reader)
         try reader.check()
         let webBase = context.webBase
         return try context.repository.read { state throws -> APIResponse in
             let resource = try context.visibleResource(in: state)
             let members = state.resources.members(of: resource).filter { member in
-                guard let query, !query.isEmpty, let user = state.user(member.userID) else { return true }
-                return user.username.lowercased().contains(query) || user.name.lowercased().contains(query)
+                guard let query, let user = state.user(member.userID) else { return true }
+                return query.occurs(in: user.username) || query.occurs(in: user.name)
             }
             let entity = ResourceEntity(state: state, webBase: webBase)
             return pagination.response(members, context: context) { member, w in entity.write(member, into: &w) }

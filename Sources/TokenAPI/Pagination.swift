@@ -93,7 +93,8 @@ public struct Pagination: Sendable {
     /// `per_page`, keys sorted (Rails `to_query`).
     func link(page: Int, context: RequestContext) -> String {
         var query = Parameters()
-        query.addForm(context.request.rawQuery)
+        // Already parsed once without error (Application.parameters): this cannot throw.
+        try? query.addForm(context.request.rawQuery)
         var pairs: [(String, String)] = []
         for (key, value) in query.values where key != "page" && key != "per_page" {
             switch value {

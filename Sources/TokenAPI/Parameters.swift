@@ -15,6 +15,8 @@ public enum ParameterValue: Hashable, Sendable {
 /// The merged parameters of a request (query, then body; later sources win, as in Rails).
 public struct Parameters: Sendable {
     public private(set) var values: [String: ParameterValue] = [:]
+    /// Fields added so far, against ``RequestLimits/parameters``.
+    private var count = 0
 
     public init(_ values: [String: ParameterValue] = [:]) { self.values = values }
 
@@ -23,49 +25,66 @@ public struct Parameters: Sendable {
         set { values[name] = newValue }
     }
 
-    /// Adds `application/x-www-form-urlencoded` pairs; `key[]=` collects into a list.
-    /// Returns false when the text is not decodable.
-    @discardableResult
-    mutating func addForm(_ text: Substring) -> Bool {
-        var ok = true
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let rawKey = PercentEncoding.decode(parts[0], plusAsSpace: true),
-                let value = PercentEncoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
-            else {
-                ok = false
-                continue
-            }
-            if rawKey.hasSuffix("[]") {
-                let key = String(rawKey.dropLast(2))
-                if case .list(let existing) = values[key] {
-                    values[key] = .list(existing + [value])
+    /// Adds `application/x-www-form-urlencoded` pairs; `key[]=` collects into a list. Linear in
+    /// the text: a list grows in place. Throws ``HTTPError/malformed`` for an undecodable pair,
+    /// a NUL, or more than ``RequestLimits/parameters`` fields in the whole request.
+    mutating func addForm(_ text: Substring) throws(HTTPError) {
+        var rest = text.utf8[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: UInt8(ascii: "&")) ?? rest.endIndex
+            let pair = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            if pair.isEmpty { continue }
+            count += 1
+            guard count <= RequestLimits.parameters else { throw .malformed }
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let rawKey = Substring(pair[..<(equals ?? pair.endIndex)])
+            let rawValue = equals.map { Substring(pair[pair.index(after: $0)...]) } ?? ""
+            guard let key = PercentEncoding.decode(rawKey, plusAsSpace: true),
+                let value = PercentEncoding.decode(rawValue, plusAsSpace: true),
+                !key.utf8.contains(0), !value.utf8.contains(0)
+            else { throw .malformed }
+            if key.hasSuffix("[]") {
+                let name = String(key.dropLast(2))
+                // Taken out of the dictionary first, so the append below does not copy the list.
+                if case .list(var items)? = values.removeValue(forKey: name) {
+                    items.append(value)
+                    values[name] = .list(items)
                 } else {
-                    values[key] = .list([value])
+                    values[name] = .list([value])
                 }
-            } else if !rawKey.isEmpty {
-                values[rawKey] = .string(value)
+            } else if !key.isEmpty {
+                values[key] = .string(value)
             }
         }
-        return ok
     }
 
-    /// Adds the top-level fields of a JSON object body.
-    mutating func addJSON(_ object: [String: JSONValue]) {
+    /// Adds the top-level fields of a JSON object body. A NUL in any string that becomes a
+    /// parameter is refused, as GitLab's HandleMalformedStrings middleware refuses it.
+    mutating func addJSON(_ object: [String: JSONValue]) throws(HTTPError) {
+        count += object.count
+        guard count <= RequestLimits.parameters else { throw .malformed }
+        func text(_ s: String) throws(HTTPError) -> String {
+            guard !s.utf8.contains(0) else { throw .malformed }
+            return s
+        }
         for (key, value) in object {
+            _ = try text(key)
             switch value {
             case .null: values[key] = .null
-            case .string(let s): values[key] = .string(s)
+            case .string(let s): values[key] = .string(try text(s))
             case .bool(let b): values[key] = .string(b ? "true" : "false")
             case .integer(let i): values[key] = .string(String(i))
             case .number(let d): values[key] = .string(String(d))
             case .array(let items):
-                let strings = items.compactMap { item -> String? in
+                var strings: [String] = []
+                strings.reserveCapacity(items.count)
+                for item in items {
                     switch item {
-                    case .string(let s): return s
-                    case .integer(let i): return String(i)
-                    case .bool(let b): return b ? "true" : "false"
-                    default: return nil
+                    case .string(let s): strings.append(try text(s))
+                    case .integer(let i): strings.append(String(i))
+                    case .bool(let b): strings.append(b ? "true" : "false")
+                    default: break
                     }
                 }
                 values[key] = strings.count == items.count ? .list(strings) : .structured(value)
@@ -89,8 +108,9 @@ public struct ParameterReader {
 
     private mutating func fail(_ name: String, _ what: String) { errorsStorage.append("\(name) \(what)") }
 
-    /// A plain string; lists and objects are invalid.
-    public mutating func string(_ name: String, required: Bool = false) -> String? {
+    /// A plain string; lists and objects are invalid. `maxLength` (characters) is Grape's
+    /// `length` validator.
+    public mutating func string(_ name: String, required: Bool = false, maxLength: Int? = nil) -> String? {
         switch parameters[name] {
         case nil:
             if required { fail(name, "is missing") }
@@ -98,7 +118,12 @@ public struct ParameterReader {
         case .null:
             if required { fail(name, "is empty") }
             return nil
-        case .string(let s): return s
+        case .string(let s):
+            if let maxLength, s.exceeds(characters: maxLength) {
+                fail(name, "is expected to have length less than or equal to \(maxLength)")
+                return nil
+            }
+            return s
         case .list, .structured:
             fail(name, "is invalid")
             return nil

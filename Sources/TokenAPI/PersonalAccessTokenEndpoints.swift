@@ -154,7 +154,7 @@ extension TokenQuery {
         query.lastUsedAfter = reader.dateTime("last_used_after")
         query.expiresBefore = reader.date("expires_before")
         query.expiresAfter = reader.date("expires_after")
-        query.search = reader.string("search")
+        query.search = reader.string("search", maxLength: RequestLimits.searchTerm)
         query.sort = reader.string("sort")
         return query
     }

@@ -35,9 +35,19 @@ public final class RequestMetrics: Sendable {
 
     public init() {}
 
-    /// Counts one answered request and its duration.
+    /// The methods counted by name; any other (anyone may send `FOO /`) counts as `other`, so
+    /// the number of label sets is bounded by the route table, whatever clients send.
+    public static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    /// A client's method as a bounded label: itself when known, else `other`.
+    public static func methodLabel(_ method: String) -> String {
+        knownMethods.contains(method) ? method : "other"
+    }
+
+    /// Counts one answered request and its duration. `route` must come from the route table
+    /// (a template, `-` or `/-/*`), never from the client.
     public func record(method: String, route: String, status: Int, seconds: Double) {
-        let key = RouteKey(method: method, route: route)
+        let key = RouteKey(method: Self.methodLabel(method), route: route)
         counters.withLock { storage in
             storage.requests[CountKey(route: key, status: status), default: 0] += 1
             var histogram = storage.latency[key] ?? Histogram()

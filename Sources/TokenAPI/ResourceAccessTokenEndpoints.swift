@@ -105,6 +105,8 @@ enum ResourceAccessTokenEndpoints {
             let resource = try context.visibleResource(in: state)
             do throws(ResourceTokenService.Failure) {
                 return (resource, try service.create(request, accessLevel: level, in: resource, by: caller, state: &state))
+            } catch .token(.exceedsLimit(let error)) {
+                throw HTTPError.validation([error])
             } catch {
                 throw HTTPError.badRequest(error.reason)
             }

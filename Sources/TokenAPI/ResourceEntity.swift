@@ -128,7 +128,7 @@ struct ResourceEntity {
         w.field("created_at", membership.createdAt.iso8601)
         if let creator = membership.createdBy.flatMap({ state.user($0) }) {
             w.key("created_by")
-            UserEntity.write(creator, webBase: webBase, detailed: false, admin: false, into: &w)
+            UserEntity.write(creator, .basic, webBase: webBase, into: &w)
         }
         w.field("expires_at", membership.expiresAt?.iso8601)
         w.field("membership_state", "active")

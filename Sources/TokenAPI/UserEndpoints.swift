@@ -15,14 +15,15 @@ enum UserEndpoints {
 
     @Sendable static func currentUser(_ context: inout RequestContext) throws -> APIResponse {
         var w = JSONWriter()
-        UserEntity.write(context.user, webBase: context.webBase, detailed: true, admin: context.isAdmin, into: &w)
+        UserEntity.write(context.user, context.isAdmin ? .admin : .own, webBase: context.webBase, into: &w)
         return .json(200, w)
     }
 
-    /// Admins see every user; others the active ones. `username=` matches case-insensitively.
+    /// Admins see every user (`UserWithAdmin`); others the active ones, as `UserBasic` (no
+    /// e-mail addresses). `username=` matches case-insensitively.
     @Sendable static func list(_ context: inout RequestContext) throws -> APIResponse {
         var reader = context.reader()
-        let username = reader.string("username")
+        let username = reader.string("username", maxLength: RequestLimits.searchTerm)
         let pagination = Pagination(&reader)
         try reader.check()
         let isAdmin = context.isAdmin
@@ -31,7 +32,7 @@ enum UserEndpoints {
         }
         let base = context.webBase
         return pagination.response(users, context: context) { user, w in
-            UserEntity.write(user, webBase: base, detailed: true, admin: isAdmin, into: &w)
+            UserEntity.write(user, isAdmin ? .admin : .basic, webBase: base, into: &w)
         }
     }
 
@@ -45,7 +46,7 @@ enum UserEndpoints {
     @Sendable static func show(_ context: inout RequestContext) throws -> APIResponse {
         let user = try target(context)
         var w = JSONWriter()
-        UserEntity.write(user, webBase: context.webBase, detailed: true, admin: context.isAdmin, into: &w)
+        UserEntity.write(user, context.isAdmin ? .admin : .profile, webBase: context.webBase, into: &w)
         return .json(200, w)
     }
 
@@ -67,7 +68,7 @@ enum UserEndpoints {
             }
         }
         var w = JSONWriter()
-        UserEntity.write(user, webBase: context.webBase, detailed: true, admin: true, into: &w)
+        UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
         return .json(201, w)
     }
 

@@ -50,6 +50,8 @@ enum UserTokenEndpoints {
                 return try issuer.create(request, for: owner, in: &state)
             }
             return TokenEntity.response(201, issued.token, [], plaintext: issued.plaintext, now: context.now)
+        } catch TokenError.exceedsLimit(let error) {
+            throw HTTPError.validation([error])
         } catch let error as TokenError {
             throw HTTPError.message(422, error.reason)
         }

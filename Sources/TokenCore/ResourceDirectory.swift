@@ -51,7 +51,14 @@ public enum ResourceDirectory {
     public static func createGroup(_ new: NewGroup, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(Failure) -> Group {
         var errors: [FieldError] = []
         if new.name.allSatisfy(\.isWhitespace) { errors.append(FieldError("name", "can't be blank")) }
+        errors += [
+            FieldError.length("name", new.name, maximum: FieldLimits.groupName),
+            FieldError.length("path", new.path, maximum: FieldLimits.groupPath),
+        ].compactMap { $0 }
         if !isValidPath(new.path) { errors.append(FieldError("path", pathMessage)) }
+        if let error = FieldError.length("description", new.description, maximum: FieldLimits.groupDescription) {
+            errors.append(error)
+        }
         var fullPath = new.path
         if let parent = new.parentID {
             guard state.resources.group(parent) != nil,
@@ -83,7 +90,14 @@ public enum ResourceDirectory {
         let path = new.path ?? slug(name)
         var errors: [FieldError] = []
         if name.allSatisfy(\.isWhitespace) { errors.append(FieldError("name", "can't be blank")) }
+        errors += [
+            FieldError.length("name", name, maximum: FieldLimits.projectName),
+            FieldError.length("path", path, maximum: FieldLimits.projectPath),
+        ].compactMap { $0 }
         if !isValidPath(path) { errors.append(FieldError("path", pathMessage)) }
+        if let error = FieldError.length("description", new.description, maximum: FieldLimits.projectDescription) {
+            errors.append(error)
+        }
         let namespace: Namespace
         let namespacePath: String
         if let groupID = new.groupID {
@@ -123,8 +137,13 @@ public enum ResourceDirectory {
     ) throws(Failure) -> Membership {
         try requireAdministration(resource, by: caller, state: state, now: now)
         if state.resources.membership(resource, userID) != nil { throw .memberExists }
-        guard state.user(userID) != nil else { throw .notFound("User") }
+        guard let user = state.user(userID) else { throw .notFound("User") }
         try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
+        // A bot has exactly one membership, ever: its own resource's (GitLab's uniqueness rule on
+        // `user_id` for project bots). Letting one in elsewhere would hand its tokens over.
+        if user.isBot, user.botResource != resource || !state.resources.memberships(of: userID).isEmpty {
+            throw .invalid([FieldError("user_id", "project bots cannot be added to other groups / projects")])
+        }
         let membership = Membership(
             resource: resource, userID: userID, accessLevel: accessLevel, expiresAt: expiresAt, createdAt: now,
             createdBy: caller?.user.id)
@@ -188,9 +207,9 @@ public enum ResourceDirectory {
         if owners.count <= 1, owners.first?.userID == membership.userID { throw .forbidden }
     }
 
-    /// GitLab's path rule for groups and projects.
+    /// GitLab's path rule for groups and projects (its length is checked on its own).
     public static func isValidPath(_ path: String) -> Bool {
-        guard UserRules.isValidUsername(path), !path.hasSuffix(".git"), !path.hasSuffix(".atom"), !path.hasSuffix(".") else { return false }
+        guard UserRules.hasValidUsernameCharacters(path), !path.hasSuffix(".git"), !path.hasSuffix(".atom"), !path.hasSuffix(".") else { return false }
         return true
     }
 

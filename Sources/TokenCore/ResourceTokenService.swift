@@ -38,18 +38,26 @@ public struct ResourceTokenService: Sendable {
 
     // MARK: Queries
 
-    /// Every token of every bot member of the resource, by ascending id (revoked ones too).
+    /// The resource's own bots that are still its members, by ascending user id (GitLab's
+    /// `resource.bots`). Another resource's bot is never one of them, even if a store holds a
+    /// membership that makes it look like one.
+    public static func bots(of resource: Resource, state: borrowing StoreState) -> [UserID] {
+        state.resources.members(of: resource).compactMap { member in
+            state.user(member.userID)?.botResource == resource ? member.userID : nil
+        }
+    }
+
+    /// Every token of the resource's bots, by ascending id (revoked ones too).
     public static func tokens(of resource: Resource, state: borrowing StoreState) -> [AccessToken] {
         var result: [AccessToken] = []
-        for member in state.resources.members(of: resource) where state.user(member.userID)?.isBot == true {
-            result += state.tokens(ownedBy: member.userID)
-        }
+        for bot in bots(of: resource, state: state) { result += state.tokens(ownedBy: bot) }
         return result.sorted { $0.id < $1.id }
     }
 
-    /// Whether `token` belongs to a bot that is a member of `resource`.
+    /// Whether `token` belongs to one of the resource's own bots (GitLab's `find_token`, which
+    /// searches `resource.bots`): never by "is some member of it".
     public static func belongs(_ token: AccessToken, to resource: Resource, state: borrowing StoreState) -> Bool {
-        guard state.user(token.userID)?.isBot == true else { return false }
+        guard state.user(token.userID)?.botResource == resource else { return false }
         return state.resources.membership(resource, token.userID) != nil
     }
 
@@ -82,7 +90,7 @@ public struct ResourceTokenService: Sendable {
         } while state.user(username: username) != nil
         let bot = User(
             id: state.allocateUserID(), username: username, name: request.name.isEmpty ? "\(resource.kind) bot" : request.name,
-            email: "\(username)@noreply.\(host)", isBot: true, createdAt: now)
+            email: "\(username)@noreply.\(host)", botResource: resource, createdAt: now)
         state.put(bot)
         state.put(Membership(resource: resource, userID: bot.id, accessLevel: accessLevel, createdAt: now, createdBy: caller.user.id))
         do {

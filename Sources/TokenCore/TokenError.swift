@@ -25,6 +25,9 @@ public struct FieldError: Hashable, Sendable {
 public enum TokenError: Error, Hashable, Sendable {
     /// The record would not be valid; GitLab renders these as 422 sentences or a 400 field map.
     case invalid([FieldError])
+    /// A string past one of tokend's own ``FieldLimits`` where GitLab has none (token names):
+    /// always a 400 field map, on every endpoint.
+    case exceedsLimit(FieldError)
     /// Rotating a token that is already revoked.
     case alreadyRevoked
     /// The caller may not do this to this token (GitLab: "Not permitted to revoke").
@@ -38,6 +41,7 @@ extension TokenError {
     public var reason: String {
         switch self {
         case .invalid(let errors): return errors.map(\.sentence).joined(separator: " and ")
+        case .exceedsLimit(let error): return error.sentence
         case .alreadyRevoked: return "Token already revoked"
         case .notPermitted(let why): return why
         case .userNotFound: return "User not found"

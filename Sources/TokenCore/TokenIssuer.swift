@@ -65,8 +65,8 @@ public struct TokenIssuer: Sendable {
         } else if !request.scopes.allSatisfy(Scope.allSet.contains) {
             errors.append(FieldError("scopes", "can only contain available scopes"))
         }
-        if let description = request.description, description.count > 255 {
-            errors.append(FieldError("description", "is too long (maximum is 255 characters)"))
+        if let error = FieldError.length("description", request.description, maximum: FieldLimits.tokenDescription) {
+            errors.append(error)
         }
         if settings.requireExpiry {
             if let expiresAt = request.expiresAt {
@@ -87,6 +87,7 @@ public struct TokenIssuer: Sendable {
     public func create(
         _ request: TokenRequest, for owner: User, previous: TokenID? = nil, in state: inout StoreState
     ) throws(TokenError) -> IssuedToken {
+        if let error = FieldError.length("name", request.name, maximum: FieldLimits.tokenName) { throw .exceedsLimit(error) }
         let errors = validate(request, owner: owner)
         guard errors.isEmpty else { throw .invalid(errors) }
         let now = clock.now()

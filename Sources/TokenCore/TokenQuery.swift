@@ -33,6 +33,10 @@ public struct TokenQuery: Sendable, Hashable {
     ]
 
     public func matches(_ token: AccessToken, now: Timestamp) -> Bool {
+        matches(token, now: now, search: search.map(NameSearch.init))
+    }
+
+    private func matches(_ token: AccessToken, now: Timestamp, search: NameSearch?) -> Bool {
         if let revoked, token.revoked != revoked { return false }
         if let state {
             let active = token.isActive(at: now)
@@ -50,7 +54,7 @@ public struct TokenQuery: Sendable, Hashable {
             if let expiresBefore, expires >= expiresBefore { return false }
             if let expiresAfter, expires < expiresAfter { return false }
         }
-        if let search, !Self.nameMatches(token.name, search: search) { return false }
+        if let search, !search.matches(token.name) { return false }
         return true
     }
 
@@ -58,19 +62,42 @@ public struct TokenQuery: Sendable, Hashable {
     /// shorter than 3 characters must equal the whole name (case-insensitively); otherwise every
     /// word of 3+ characters must occur in the name, and when there is none the whole search
     /// must equal the name.
+    public struct NameSearch: Sendable {
+        private enum Rule: Sendable {
+            case everything
+            case whole(String)
+            case words([SubstringSearch])
+        }
+
+        private let rule: Rule
+
+        public init(_ search: String) {
+            let query = search.lowercased()
+            guard !query.isEmpty else {
+                rule = .everything
+                return
+            }
+            let words: [Substring] = query.count >= 3 ? query.split(whereSeparator: \.isWhitespace).filter { $0.count >= 3 } : []
+            rule = words.isEmpty ? .whole(query) : .words(words.map(SubstringSearch.init))
+        }
+
+        public func matches(_ name: String) -> Bool {
+            switch rule {
+            case .everything: return true
+            case .whole(let query): return name.lowercased() == query
+            case .words(let words): return words.allSatisfy { $0.occurs(in: name) }
+            }
+        }
+    }
+
     public static func nameMatches(_ name: String, search: String) -> Bool {
-        guard !search.isEmpty else { return true }
-        let lowered = name.lowercased()
-        let query = search.lowercased()
-        guard query.count >= 3 else { return lowered == query }
-        let words = query.split(whereSeparator: \.isWhitespace).filter { $0.count >= 3 }
-        guard !words.isEmpty else { return lowered == query }
-        return words.allSatisfy { lowered.contains($0) }
+        NameSearch(search).matches(name)
     }
 
     /// Filters and orders tokens (already in id order), ties broken by id.
     public func apply(to tokens: [AccessToken], now: Timestamp) -> [AccessToken] {
-        let filtered = tokens.filter { matches($0, now: now) }
+        let search = self.search.map(NameSearch.init)
+        let filtered = tokens.filter { matches($0, now: now, search: search) }
         guard let sort, Self.sortOrders.contains(sort) else { return filtered }
         func ordered<T: Comparable>(_ key: (AccessToken) -> T, descending: Bool) -> [AccessToken] {
             filtered.sorted { a, b in

@@ -12,20 +12,39 @@ public struct User: Hashable, Sendable {
     public var isAdmin: Bool
     /// True for the bot users that project and group access tokens create.
     public var isBot: Bool
+    /// The project or group a bot was made for: its one membership, ever (GitLab's uniqueness
+    /// rule for project bots). A resource's token endpoints find only the tokens of its own
+    /// bots, whatever other memberships a store may hold. nil for people.
+    public var botResource: Resource?
     public var state: State
     public var createdAt: Timestamp
 
     public init(
         id: UserID, username: String, name: String, email: String, isAdmin: Bool = false,
-        isBot: Bool = false, state: State = .active, createdAt: Timestamp
+        isBot: Bool = false, botResource: Resource? = nil, state: State = .active, createdAt: Timestamp
     ) {
         self.id = id
         self.username = username
         self.name = name
         self.email = email
         self.isAdmin = isAdmin
-        self.isBot = isBot
+        self.isBot = isBot || botResource != nil
+        self.botResource = botResource
         self.state = state
         self.createdAt = createdAt
+    }
+}
+
+extension User {
+    /// The resource a bot username names (`project_5_bot_…`, `group_2_bot_…`): how bots made
+    /// before ``botResource`` was stored are tied to their resource when a store loads.
+    public static func botResource(fromUsername username: String) -> Resource? {
+        let parts = username.split(separator: "_", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[2] == "bot", let id = Int(parts[1]), id > 0 else { return nil }
+        switch parts[0] {
+        case "project": return .project(ProjectID(id))
+        case "group": return .group(GroupID(id))
+        default: return nil
+        }
     }
 }

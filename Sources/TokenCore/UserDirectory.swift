@@ -24,6 +24,12 @@ public enum UserDirectory {
     }
 
     public static func create(_ new: NewUser, at now: Timestamp, in state: inout StoreState) throws(Failure) -> User {
+        if let error = FieldError.length("username", new.username, maximum: FieldLimits.username)
+            ?? FieldError.length("name", new.name, maximum: FieldLimits.userName)
+            ?? FieldError.length("email", new.email, maximum: FieldLimits.email)
+        {
+            throw .invalid(error)
+        }
         guard UserRules.isValidUsername(new.username) else {
             throw .invalid(FieldError("username", "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or end in '.', '.git' or '.atom'."))
         }
@@ -59,7 +65,7 @@ public enum UserDirectory {
         guard state.user(id) != nil else { throw .notFound }
         for project in state.resources.allProjects() where project.namespace == .user(id) {
             for member in state.resources.members(of: .project(project.id)) {
-                if member.userID != id, state.user(member.userID)?.isBot == true {
+                if member.userID != id, state.user(member.userID)?.botResource == .project(project.id) {
                     try delete(member.userID, at: now, in: &state)
                 } else {
                     state.deleteMembership(member.key)

@@ -105,6 +105,13 @@ enum RecordCoding {
         w.beginObject()
         w.field("admin", user.isAdmin)
         w.field("bot", user.isBot)
+        if let resource = user.botResource {
+            w.key("bot_of")
+            w.beginObject()
+            w.field("id", resource.rawID)
+            w.field("kind", resource.kind)
+            w.endObject()
+        }
         w.key("created_at")
         w.int64(user.createdAt.millisecondsSinceEpoch)
         w.field("email", user.email)
@@ -119,10 +126,23 @@ enum RecordCoding {
         guard let id = v["id"]?.intValue, let username = v["username"]?.stringValue,
             let created = v["created_at"]?.int64Value
         else { throw DecodeError(description: "user record lacks id, username or created_at") }
+        let isBot = v["bot"]?.boolValue ?? false
+        var botResource: Resource?
+        if let owner = v["bot_of"] {
+            guard let ownerID = owner["id"]?.intValue else { throw DecodeError(description: "bad bot_of") }
+            switch owner["kind"]?.stringValue {
+            case "project": botResource = .project(ProjectID(ownerID))
+            case "group": botResource = .group(GroupID(ownerID))
+            default: throw DecodeError(description: "bad bot_of")
+            }
+        } else if isBot {
+            // Written before bot_of existed: the username names the resource.
+            botResource = User.botResource(fromUsername: username)
+        }
         return User(
             id: UserID(id), username: username, name: v["name"]?.stringValue ?? username,
             email: v["email"]?.stringValue ?? "", isAdmin: v["admin"]?.boolValue ?? false,
-            isBot: v["bot"]?.boolValue ?? false,
+            isBot: isBot, botResource: botResource,
             state: v["state"]?.stringValue.flatMap(User.State.init(rawValue:)) ?? .active,
             createdAt: Timestamp(millisecondsSinceEpoch: created))
     }
