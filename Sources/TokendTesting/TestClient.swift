@@ -65,15 +65,19 @@ public struct TestClient: Sendable {
         }
     }
 
-    /// Sends a request; `json` becomes an `application/json` body, `form` a form body.
+    /// Sends a request; `json` becomes an `application/json` body, `form` a form body, and
+    /// `bytes` a body of exactly those bytes with `contentType`.
     public func request(
         _ method: String, _ path: String, token: String? = nil, headers: [String: String] = [:],
-        json: String? = nil, form: String? = nil
+        json: String? = nil, form: String? = nil, bytes: [UInt8]? = nil, contentType: String? = nil
     ) -> TestResponse {
         var allHeaders = headers
         if let token { allHeaders["private-token"] = token }
         var body: [UInt8] = []
-        if let json {
+        if let bytes {
+            if let contentType { allHeaders["content-type"] = contentType }
+            body = bytes
+        } else if let json {
             allHeaders["content-type"] = "application/json"
             body = Array(json.utf8)
         } else if let form {

@@ -30,7 +30,7 @@ struct CheckConfig: ParsableCommand {
         let settings = try instance.settings()
         let defaults: [(String, String)] = [
             ("data", "./var"), ("log-level", "info"), ("token-prefix", "glpat-"), ("require-expiry", "true"),
-            ("max-lifetime-days", "365"), ("admin-mode", "false"), ("external-url", "(the request's host)"),
+            ("max-lifetime-days", "365"), ("admin-mode", "false"), ("external-url", "(SERVER_NAME and SERVER_PORT)"),
             ("socket", "-"), ("socket-mode", "0660"), ("listen", "-"), ("threads", "(2 × cores)"),
             ("max-body-size", "1048576"), ("monitoring-allow", "(loopback only)"), ("allow-network-filesystem", "false"),
         ]

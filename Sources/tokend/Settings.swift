@@ -57,7 +57,7 @@ struct InstanceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("GitLab Admin Mode: admins need the admin_mode scope (env TOKEND_ADMIN_MODE; default false).", valueName: "bool"))
     var adminMode: String?
 
-    @Option(name: .long, help: ArgumentHelp("The URL clients use, for pagination links (env TOKEND_EXTERNAL_URL; default: the request's own host).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("The URL clients use, for pagination links (env TOKEND_EXTERNAL_URL; default: the web server's SERVER_NAME and SERVER_PORT, never the client's Host).", valueName: "url"))
     var externalURL: String?
 
     func settings() throws -> InstanceSettings {

@@ -49,6 +49,24 @@ struct MetricsTests {
         #expect(!text.contains("x1"))
     }
 
+    /// Security review, finding 5: a client-chosen method must not become a label, or anyone
+    /// could grow `/-/metrics` without bound.
+    @Test func labelSetsAreBoundedWhateverMethodsClientsSend() throws {
+        let client = TestClient()
+        for index in 0..<500 {
+            _ = client.request("M\(index)", "/personal_access_tokens/self")
+            _ = client.request("X\(index)", "/-/health")
+        }
+        _ = client.request("PATCH", "/personal_access_tokens/self")
+        let text = String(decoding: metrics(client).body, as: UTF8.self)
+        let series = text.split(separator: "\n").filter { $0.hasPrefix("tokend_http_requests_total{") }
+        #expect(series.count <= 4, "\(series)")
+        #expect(!text.contains("M1") && !text.contains("X1"))
+        #expect(text.contains(#"method="other""#))
+        #expect(text.contains(#"method="PATCH""#))
+        #expect(text.utf8.count < 20_000)
+    }
+
     @Test func bucketsAreCumulative() {
         let metrics = RequestMetrics()
         metrics.record(method: "GET", route: "/r", status: 200, seconds: 0.003)

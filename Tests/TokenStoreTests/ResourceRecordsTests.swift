@@ -102,3 +102,30 @@ struct ResourceRecordsTests {
         }
     }
 }
+
+/// A bot's owning resource survives the store, and bots written before it was stored get it
+/// from their username when they load.
+struct BotRecordTests {
+    @Test func theOwningResourceIsStoredAndOldBotsGetItFromTheirName() throws {
+        let directory = NSTemporaryDirectory() + "tokend-bots-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try StoreSetup.initialize(directory: directory)
+        let now = Timestamp(millisecondsSinceEpoch: 1_750_000_000_000)
+        let store = try JSONFileStore(directory: directory)
+        try store.write { state in
+            state.put(User(id: UserID(7), username: "group_4_bot_ab", name: "g", email: "g@x", botResource: .group(GroupID(4)), createdAt: now))
+        }
+        // A line as older builds wrote it: "bot": true and no "bot_of".
+        let old = #"{"kind":"user","op":"put","record":{"admin":false,"bot":true,"created_at":1750000000000,"email":"b@x","id":8,"name":"b","state":"active","username":"project_3_bot_0f"},"seq":2}"#
+        let journal = directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("tokens.journal") }!)
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((old + "\n").utf8))
+        try handle.close()
+        let reopened = try JSONFileStore(directory: directory)
+        #expect(try reopened.read { $0.user(UserID(7))?.botResource } == .group(GroupID(4)))
+        #expect(try reopened.read { $0.user(UserID(8))?.botResource } == .project(ProjectID(3)))
+        try reopened.compact()
+        #expect(try JSONFileStore(directory: directory).read { $0.user(UserID(8))?.botResource } == .project(ProjectID(3)))
+    }
+}
