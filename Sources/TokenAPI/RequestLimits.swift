@@ -11,6 +11,7 @@ public enum RequestLimits {
     public static let json = JSONParser.Limits(depth: 32, values: 10_000)
     /// The request target, path and query (nginx's default request-line buffer is 8 KB).
     public static let target = 16_384
-    /// `search`, `query` and `username` filters: every list search is linear in the term.
-    public static let searchTerm = 255
+    /// `search`, `query` and `username` filters (GitLab's own search API stops at 4,096
+    /// characters); every list search is linear in the term and the names it scans.
+    public static let searchTerm = 4_096
 }
