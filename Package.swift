@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
@@ -34,14 +35,20 @@ let package = Package(
         // GitLab's REST surface: routes, parameters, entities, error bodies. No libfcgi.
         .target(
             name: "TokenAPI",
-            dependencies: ["TokenCore", "JSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
         // FastCGI and CGI transport around TokenAPI.
         .target(
             name: "FastCGIServer",
-            dependencies: ["CFastCGI", "TokenAPI", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CFastCGI", "TokenAPI", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -56,13 +63,23 @@ let package = Package(
         // An in-process client and fixtures for handler tests.
         .target(
             name: "TokendTesting",
-            dependencies: ["TokenAPI", "TokenCore", "JSON"],
+            dependencies: ["TokenAPI", "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TokenAPITests",
-            dependencies: ["TokenAPI", "TokenCore", "TokenStore", "JSON", "TokendTesting"],
+            dependencies: [
+                "TokenAPI", "TokenCore", "TokenStore", "JSON", "TokendTesting",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["FastCGIServer", "TokenAPI", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore", "TokendTesting"], swiftSettings: swiftSettings),

@@ -1,30 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TokenAPI
+public import TokenAPI
 
-/// Answers exactly one request as a CGI program: environment and stdin in, stdout out.
+/// Answers exactly one request as a CGI program: parameters from the environment, the body
+/// from stdin, the response on stdout.
 public enum CGIRunner {
     /// True when started as a CGI program (the web server sets `GATEWAY_INTERFACE`).
-    public static var isCGI: Bool { getenv("GATEWAY_INTERFACE") != nil }
+    public static func isCGI(environment: [String: String]) -> Bool { environment["GATEWAY_INTERFACE"] != nil }
 
-    public static func run(maximumBodySize: Int, responder: (APIRequest) -> APIResponse) -> Int32 {
-        var environment = CGIEnvironment()
-        var entry = environ
-        while let pointer = entry.pointee {
-            environment.add(entry: pointer)
-            entry += 1
-        }
-        let length = environment.contentLength
-        let response: APIResponse
-        if length > maximumBodySize {
-            response = APIResponse(
-                status: 413, headers: [("Content-Type", "application/json")],
-                body: Array(#"{"message":"413 Request Entity Too Large"}"#.utf8))
-        } else {
-            response = responder(environment.request(body: readStandardInput(length)))
-        }
-        let output = response.cgiHead + response.body
+    /// Answers the request `environment` describes; returns the process exit status.
+    public static func run(environment: [String: String], application: Application) -> Int32 {
+        let parameters = CGIParameters(pairs: environment.map { ($0.key, $0.value) })
+        let answer = parameters.answer(with: application, readBody: readStandardInput)
+        let output = answer.response.cgiHead + answer.response.body
         var written = 0
         while written < output.count {
             let n = output.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + written, output.count - written) }

@@ -4,18 +4,16 @@ import Glibc
 import CFastCGI
 import Logging
 import Synchronization
+import HTTPTypes
 import TokenAPI
 
 /// Serves FastCGI requests on one listening socket with N accept threads on libfcgi's
 /// thread-safe API, and stops gracefully on SIGTERM/SIGINT: in-flight requests finish, idle
 /// threads are woken, the process returns 0.
 public final class FastCGIServer: Sendable {
-    public typealias Responder = @Sendable (APIRequest) -> APIResponse
-
     let listenFD: Int32
     let threadCount: Int
-    let maximumBodySize: Int
-    let responder: Responder
+    let application: Application
     let logger: Logger
     private let workers: Mutex<[WorkerThread]> = Mutex([])
 
@@ -26,12 +24,11 @@ public final class FastCGIServer: Sendable {
         let handle = Mutex<pthread_t?>(nil)
     }
 
-    public init(listenFD: Int32, threads: Int, maximumBodySize: Int, logger: Logger, responder: @escaping Responder) {
+    public init(listenFD: Int32, threads: Int, application: Application, logger: Logger) {
         self.listenFD = listenFD
         self.threadCount = max(1, threads)
-        self.maximumBodySize = maximumBodySize
+        self.application = application
         self.logger = logger
-        self.responder = responder
     }
 
     /// Runs until SIGTERM or SIGINT; returns once every accept thread has stopped.
@@ -144,39 +141,33 @@ public final class FastCGIServer: Sendable {
     }
 
     private func handle(_ request: UnsafeMutablePointer<FCGX_Request>) {
-        var environment = CGIEnvironment()
+        var parameters = CGIParameters()
         if var entry = request.pointee.envp {
             while let pointer = entry.pointee {
-                environment.add(entry: pointer)
+                parameters.add(entry: pointer)
                 entry += 1
             }
         }
         let started = monotonicNanoseconds()
-        var response: APIResponse
-        let length = environment.contentLength
-        let method = RequestMetrics.methodLabel(environment.variables["REQUEST_METHOD"] ?? "-")
-        if length > maximumBodySize {
-            response = tooLarge()
-        } else {
-            let body = readBody(request.pointee.`in`, length: length)
-            response = responder(environment.request(body: body))
-        }
+        var answer = parameters.answer(with: application) { length in readBody(request.pointee.`in`, length: length) }
         let requestID = Self.newRequestID()
-        response.headers.append(("X-Request-Id", requestID))
-        write(response, to: request.pointee.out)
-        logRequest(method: method, response: response, requestID: requestID, started: started)
+        answer.response.headerFields[.requestID] = requestID
+        write(answer.response, to: request.pointee.out)
+        logRequest(parameters: parameters, answer: answer, requestID: requestID, started: started)
     }
 
     /// One log line per request: method, route template, status, duration, user, request id.
-    /// Never the path's query or any header, so no token can reach the log.
-    func logRequest(method: String, response: APIResponse, requestID: String, started: UInt64) {
+    /// Never the path's query or any header, so no token can reach the log; the method is a
+    /// bounded label.
+    func logRequest(parameters: CGIParameters, answer: Answer, requestID: String, started: UInt64) {
         guard logger.logLevel <= .info else { return }
         let micros = (monotonicNanoseconds() - started) / 1000
         var metadata: Logger.Metadata = [
-            "method": "\(method)", "route": "\(response.route ?? "-")", "status": "\(response.status)",
+            "method": "\(RequestMetrics.methodLabel(parameters.variables["REQUEST_METHOD"] ?? "-"))",
+            "route": "\(answer.telemetry.route)", "status": "\(answer.response.status.code)",
             "duration_ms": "\(Double(micros) / 1000)", "request_id": "\(requestID)",
         ]
-        if let user = response.userID { metadata["user_id"] = "\(user)" }
+        if let user = answer.telemetry.userID { metadata["user_id"] = "\(user)" }
         logger.info("request", metadata: metadata)
     }
 
@@ -191,13 +182,6 @@ public final class FastCGIServer: Sendable {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
-
-    private func tooLarge() -> APIResponse {
-        APIResponse(
-            status: 413,
-            headers: [("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN")],
-            body: Array(#"{"message":"413 Request Entity Too Large"}"#.utf8))
     }
 
     private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, length: Int) -> [UInt8] {

@@ -16,9 +16,9 @@ public enum ListenSocket: Sendable, Equatable {
     }
 
     /// The socket systemd passed (`LISTEN_PID` is us, `LISTEN_FDS` ≥ 1): fd 3.
-    public static func systemdSocket() -> Int32? {
-        guard let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), Int32(pid) == getpid(),
-            let count = getenv("LISTEN_FDS").map({ String(cString: $0) }), let n = Int(count), n >= 1
+    public static func systemdSocket(environment: [String: String]) -> Int32? {
+        guard let pid = environment["LISTEN_PID"], Int32(pid) == getpid(),
+            let count = environment["LISTEN_FDS"], let n = Int(count), n >= 1
         else { return nil }
         return 3
     }

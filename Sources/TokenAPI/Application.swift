@@ -1,15 +1,17 @@
+import HTTPTypes
 import JSON
 import Logging
-import TokenCore
+public import TokenCore
 
 /// The GitLab-compatible API: routes a request, authenticates it in GitLab's order, runs the
 /// handler, and turns every outcome, including every failure, into a GitLab-shaped response.
+/// Errors are caught here once and mapped by ``ErrorMapping``.
 public struct Application: Sendable {
-    public let environment: APIEnvironment
+    public let dependencies: APIDependencies
     public let router: Router
 
-    public init(environment: APIEnvironment, router: Router = Application.defaultRouter) {
-        self.environment = environment
+    public init(dependencies: APIDependencies, router: Router = Application.defaultRouter) {
+        self.dependencies = dependencies
         self.router = router
     }
 
@@ -29,154 +31,127 @@ public struct Application: Sendable {
         return router
     }()
 
-    /// Answers one request. Never throws: failures become GitLab error bodies, and anything
-    /// unexpected becomes a 500 that leaks nothing.
-    public func respond(to request: APIRequest) -> APIResponse {
+    /// Answers one request, with what the log and metrics need beside the response. Never
+    /// throws: failures become GitLab error bodies, anything unexpected a 500 that leaks nothing.
+    public func answer(_ request: APIRequest) -> Answer {
         let started = ContinuousClock.now
-        let response = answer(request)
+        var answer = handle(request)
+        finish(&answer.response, method: request.method)
+        record(answer, method: request.method, started: started)
+        return answer
+    }
+
+    /// ``answer(_:)`` without the telemetry.
+    public func respond(to request: APIRequest) -> APIResponse { answer(request).response }
+
+    /// The answer to a request the transport refused before it became an ``APIRequest`` (a
+    /// body over the limit, a malformed head): the same headers and metrics as any other.
+    public func refuse(_ error: HTTPError, method: HTTPRequest.Method? = nil) -> Answer {
+        let started = ContinuousClock.now
+        var answer = Answer(response: error.response, telemetry: Telemetry())
+        finish(&answer.response, method: method)
+        record(answer, method: method, started: started)
+        return answer
+    }
+
+    // MARK: Steps
+
+    private func handle(_ request: APIRequest) -> Answer {
+        if let health = HealthEndpoints.answer(request, dependencies: dependencies) { return health }
+        var telemetry = Telemetry()
+        var style = ErrorStyle.fieldMap
+        var session: Session?
+        do {
+            let (route, context) = try prepare(request, telemetry: &telemetry, style: &style)
+            telemetry.userID = context.caller?.user.id.rawValue
+            session = context.session
+            let response = try route.handler(context)
+            recordUse(session)
+            return Answer(response: response, telemetry: telemetry)
+        } catch {
+            recordUse(session)
+            return Answer(response: render(error, style: style, route: telemetry.route), telemetry: telemetry)
+        }
+    }
+
+    private func recordUse(_ session: Session?) {
+        session?.recordUseIfPending(in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
+    }
+
+    private func render(_ error: any Error, style: ErrorStyle, route: String) -> APIResponse {
+        if let error = error as? RepositoryError {
+            dependencies.metrics.recordWriteFailure()
+            dependencies.logger.error("store failure", metadata: ["route": "\(route)", "error": "\(error.message)"])
+        }
+        if let mapped = ErrorMapping.httpError(for: error, style: style) { return mapped.response }
+        dependencies.logger.error("unhandled error", metadata: ["route": "\(route)", "error": "\(type(of: error))"])
+        return HTTPError.internalError.response
+    }
+
+    /// GitLab's headers on every API answer; no body for HEAD.
+    private func finish(_ response: inout APIResponse, method: HTTPRequest.Method?) {
+        response.headerFields[.xContentTypeOptions] = "nosniff"
+        response.headerFields[.frameOptions] = "SAMEORIGIN"
+        if method == .head { response.body = [] }
+    }
+
+    private func record(_ answer: Answer, method: HTTPRequest.Method?, started: ContinuousClock.Instant) {
         let elapsed = started.duration(to: .now).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        environment.metrics.record(method: request.method, route: response.route ?? "-", status: response.status, seconds: seconds)
-        return response
+        dependencies.metrics.record(
+            method: method?.rawValue ?? "-", route: answer.telemetry.route, status: answer.response.status.code, seconds: seconds)
     }
 
-    private func answer(_ request: APIRequest) -> APIResponse {
-        if var health = HealthEndpoints.respond(to: request, environment: environment) {
-            health.headers.append(("X-Content-Type-Options", "nosniff"))
-            if request.method == "HEAD" { health.body = [] }
-            return health
-        }
-        var response: APIResponse
-        var template = "-"
-        var userID: Int?
-        do {
-            let (route, context) = try prepare(request, template: &template)
-            userID = context.actor?.id.rawValue
-            var handlerContext = context
-            response = try route.handler(&handlerContext)
-        } catch let error as HTTPError {
-            response = error.response
-        } catch let error as RepositoryError {
-            response = Self.response(for: error)
-            environment.metrics.recordWriteFailure()
-            environment.logger.error("store failure", metadata: ["route": "\(template)", "error": "\(error.message)"])
-        } catch {
-            environment.logger.error("unhandled error", metadata: ["route": "\(template)", "error": "\(type(of: error))"])
-            response = HTTPError.message(500, "500 Internal Server Error").response
-        }
-        response.headers.append(("X-Content-Type-Options", "nosniff"))
-        response.headers.append(("X-Frame-Options", "SAMEORIGIN"))
-        if request.method == "HEAD" { response.body = [] }
-        response.route = template
-        response.userID = userID
-        return response
-    }
-
-    static func response(for error: RepositoryError) -> APIResponse {
-        switch error.kind {
-        case .busy:
-            return HTTPError.message(503, "503 Service Unavailable - the store is busy, retry shortly", headers: [("Retry-After", "1")]).response
-        case .readOnly:
-            return HTTPError.message(503, "503 Service Unavailable - the store is read-only; writes are refused").response
-        case .full:
-            return HTTPError.message(507, "507 Insufficient Storage - no space left for the store; nothing was written").response
-        case .failed:
-            return HTTPError.message(503, "503 Service Unavailable - the store refused the write; see the server log").response
-        }
-    }
-
-    /// Routing, body parsing, authentication, token validity, scope and user checks: everything
-    /// before the handler, in GitLab's order.
-    private func prepare(_ request: APIRequest, template: inout String) throws -> (Route, RequestContext) {
-        try Self.checkWellFormed(request)
-        guard let segments = try Self.apiSegments(of: request.rawPath) else { throw HTTPError.routeNotFound }
+    /// Everything before the handler, in GitLab's order: well-formedness, routing, parameters,
+    /// authentication, sudo, scope, user state.
+    /// The matched route's template and error style are set as soon as it is known, so even a
+    /// refused request is counted under its route and answered in its words.
+    private func prepare(
+        _ request: APIRequest, telemetry: inout Telemetry, style: inout ErrorStyle
+    ) throws -> (Route, RequestContext) {
+        try RequestParsing.checkWellFormed(request)
+        guard let segments = try RequestParsing.apiSegments(of: request.rawPath) else { throw HTTPError.routeNotFound }
         let route: Route
-        let pathParameters: [String: String]
+        let path: PathParameters
         switch router.match(method: request.method, segments: segments) {
         case .notFound: throw HTTPError.routeNotFound
         case .methodNotAllowed(let allow): throw HTTPError.methodNotAllowed(allow: allow)
-        case .found(let r, let p):
-            route = r
-            pathParameters = p
+        case .found(let found, let captures):
+            route = found
+            path = captures
         }
-        template = route.template
-        let parameters = try Self.parameters(of: request, limit: environment.maximumBodySize)
-        let now = environment.clock.now()
-        var credential: Credential?
-        var actor: User?
-        let anonymous = route.allowsAnonymous && Authenticator.presentedToken(request, parameters: parameters) == nil
-        if route.requiresAuthentication && !anonymous {
-            let authenticator = Authenticator(environment: environment, now: now)
-            let authenticated = try authenticator.authenticate(request, parameters: parameters, segments: segments)
-            // GitLab's `sudo?`: Sudo naming the token's own user is no sudo at all, so the
-            // endpoint's scopes still apply; naming another user acts with that user's rights.
-            let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)
-                .flatMap { $0.id == authenticated.user.id ? nil : $0 }
-            if sudo == nil, !Authentication.hasScope(authenticated.token, acceptedScopes: route.scopes.accepted(for: request.method)) {
-                throw HTTPError.insufficientScope(route.scopes.registered)
-            }
-            try authenticator.checkUser(authenticated)
-            credential = authenticated
-            actor = sudo ?? authenticated.user
+        telemetry.route = route.template
+        style = route.errorStyle
+        let parameters = try RequestParsing.parameters(of: request, limit: dependencies.maximumBodySize)
+        let now = dependencies.clock.now()
+        let presented = route.access == .open ? nil : Authenticator.presentedToken(request, parameters: parameters)
+        guard let presented else {
+            guard route.access != .authenticated else { throw HTTPError.unauthorized }
+            return (route, RequestContext(
+                request: request, path: path, parameters: parameters, credential: nil, caller: nil,
+                dependencies: dependencies, now: now, session: nil))
         }
-        let context = RequestContext(
-            request: request, pathParameters: pathParameters, parameters: parameters, credential: credential,
-            actor: actor, environment: environment, now: now, segments: segments)
-        return (route, context)
-    }
-
-    /// The decoded segments below `/api/v4/`, or nil when the path is not under it or has an
-    /// empty segment. A segment that decodes to invalid UTF-8 or a NUL is malformed (400).
-    static func apiSegments(of rawPath: Substring) throws(HTTPError) -> [String]? {
-        var parts = rawPath.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "api", parts[2] == "v4" else { return nil }
-        parts.removeFirst(3)
-        if parts.last == "" { parts.removeLast() }
-        var segments: [String] = []
-        segments.reserveCapacity(parts.count)
-        for part in parts {
-            guard !part.isEmpty else { return nil }
-            guard let decoded = PercentEncoding.decode(part), !decoded.utf8.contains(0) else { throw .malformed }
-            segments.append(decoded)
+        let authenticator = Authenticator(dependencies: dependencies, now: now)
+        let detectsReuse = try route.reuseDetection.applies(to: path)
+        let authenticated = try authenticator.authenticate(presented, reuseDetection: detectsReuse)
+        let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)
+        if sudo == nil, !Authentication.hasScope(authenticated.token, accepted: route.scopes.accepted(for: request.method)) {
+            throw HTTPError.insufficientScope(route.scopes.registered)
         }
-        return segments
-    }
-
-    /// Refuses what GitLab's middleware refuses before any routing: a target past the length
-    /// bound, control bytes in the target, CR, LF or NUL in any header value.
-    static func checkWellFormed(_ request: APIRequest) throws(HTTPError) {
-        guard request.target.utf8.count <= RequestLimits.target else { throw .uriTooLong }
-        guard !request.target.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) else { throw .malformed }
-        for value in request.headers.values where value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
-            throw .malformed
+        if let failure = Authentication.checkUser(authenticated, settings: dependencies.settings) { throw failure }
+        let actor = sudo ?? authenticated.user
+        let session = Session(
+            credential: authenticated, actor: actor.id, address: request.remoteAddress, now: now,
+            settings: dependencies.settings, detectsReuse: detectsReuse)
+        var credential = authenticated
+        if request.method == .get || request.method == .head {
+            // A read records the use before it runs, so `GET …/self` shows it.
+            credential = session.recordUseIfPending(
+                in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
         }
-    }
-
-    /// Query string plus a form or JSON body, merged. Invalid JSON is Grape's 400; invalid
-    /// UTF-8, a NUL, or input past ``RequestLimits`` is GitLab's plain 400.
-    static func parameters(of request: APIRequest, limit: Int) throws(HTTPError) -> Parameters {
-        var parameters = Parameters()
-        try parameters.addForm(request.rawQuery)
-        guard !request.body.isEmpty else { return parameters }
-        guard request.body.count <= limit else { throw .payloadTooLarge }
-        let type = (request.contentType ?? "").lowercased()
-        if type.hasPrefix("application/json") || type.hasSuffix("+json") {
-            let value: JSONValue
-            do {
-                value = try JSONParser.parse(request.body, limits: RequestLimits.json)
-            } catch where error.kind == .syntax {
-                throw HTTPError.error(400, "The request body contains invalid JSON")
-            } catch {
-                throw .malformed
-            }
-            guard case .object(let object) = value else {
-                throw HTTPError.error(400, "The request body must be a JSON object")
-            }
-            try parameters.addJSON(object)
-        } else if type.isEmpty || type.hasPrefix("application/x-www-form-urlencoded") {
-            guard let text = String(validating: request.body, as: UTF8.self) else { throw .malformed }
-            try parameters.addForm(text[...])
-        }
-        return parameters
+        let caller = Caller(user: actor, isAdmin: credential.hasAdminPowers(as: actor, settings: dependencies.settings))
+        return (route, RequestContext(
+            request: request, path: path, parameters: parameters, credential: credential, caller: caller,
+            dependencies: dependencies, now: now, session: session))
     }
 }

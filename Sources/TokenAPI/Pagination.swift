@@ -1,3 +1,4 @@
+import HTTPTypes
 import JSON
 
 /// GitLab's offset pagination: `page`/`per_page` parameters and the `X-*` and `Link` headers.
@@ -50,7 +51,7 @@ public struct Pagination: Sendable {
         w.beginArray()
         for item in slice(items) { write(item, &w) }
         w.endArray()
-        return .json(200, w, headers: headers(total: items.count, context: context))
+        return .json(.ok, w, headerFields: headerFields(total: items.count, context: context))
     }
 
     /// A 200 JSON array of an already-cut page, with headers for `total` items in all.
@@ -61,32 +62,30 @@ public struct Pagination: Sendable {
         w.beginArray()
         for item in page { write(item, &w) }
         w.endArray()
-        return .json(200, w, headers: headers(total: total, context: context))
+        return .json(.ok, w, headerFields: headerFields(total: total, context: context))
     }
 
     /// `X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Prev-Page`, `X-Total`, `X-Total-Pages`, `Link`.
-    public func headers(total: Int, context: RequestContext) -> [(name: String, value: String)] {
+    public func headerFields(total: Int, context: RequestContext) -> HTTPFields {
         let counted = total <= Self.countLimit
         let totalPages = max(1, (total + perPage - 1) / perPage)
         let hasNext = offset < total && total - offset > perPage
         let hasPrev = page > 1
-        var headers: [(name: String, value: String)] = [
-            ("X-Page", String(page)),
-            ("X-Per-Page", String(perPage)),
-            ("X-Next-Page", hasNext ? String(page + 1) : ""),
-            ("X-Prev-Page", hasPrev ? String(page - 1) : ""),
+        var fields: HTTPFields = [
+            .page: String(page), .perPage: String(perPage), .nextPage: hasNext ? String(page + 1) : "",
+            .previousPage: hasPrev ? String(page - 1) : "",
         ]
         if counted {
-            headers.append(("X-Total", String(total)))
-            headers.append(("X-Total-Pages", String(totalPages)))
+            fields[.total] = String(total)
+            fields[.totalPages] = String(totalPages)
         }
         var links: [String] = []
         if hasPrev { links.append("<\(link(page: page - 1, context: context))>; rel=\"prev\"") }
         if hasNext { links.append("<\(link(page: page + 1, context: context))>; rel=\"next\"") }
         links.append("<\(link(page: 1, context: context))>; rel=\"first\"")
         if counted { links.append("<\(link(page: totalPages, context: context))>; rel=\"last\"") }
-        headers.append(("Link", links.joined(separator: ", ")))
-        return headers
+        fields[.link] = links.joined(separator: ", ")
+        return fields
     }
 
     /// The request URL on the external host, with the query's parameters plus `page` and

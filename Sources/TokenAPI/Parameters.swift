@@ -1,3 +1,4 @@
+import HTTPTypes
 import JSON
 import TokenCore
 
@@ -192,6 +193,17 @@ public struct ParameterReader {
         return value
     }
 
+    /// An access level that must be one of `allowed` (its integer, as GitLab's API sends it).
+    public mutating func accessLevel(_ name: String, allowed: [AccessLevel]) -> AccessLevel? {
+        oneOf(name, allowed.map(\.rawValue)).flatMap(AccessLevel.init(rawValue:))
+    }
+
+    /// Scopes, each one of `allowed` (a list, or `a,b` in one string), else "does not have a
+    /// valid value".
+    public mutating func scopes(_ name: String, required: Bool = false, allowed: Set<Scope>) -> [Scope]? {
+        stringArray(name, required: required, commaSeparated: true, allowed: Set(allowed.map(\.rawValue)))?.map(Scope.init(rawValue:))
+    }
+
     /// An array of strings. `commaSeparated` also accepts `a,b` in one string; `allowed`
     /// rejects any other element with "does not have a valid value".
     public mutating func stringArray(
@@ -229,7 +241,7 @@ public struct ParameterReader {
 
     /// Throws 400 `{"error":"…"}` with every failure so far, joined by ", ".
     public func check() throws(HTTPError) {
-        if !errors.isEmpty { throw HTTPError.error(400, errors.joined(separator: ", ")) }
+        if !errors.isEmpty { throw HTTPError.error(.badRequest, errors.joined(separator: ", ")) }
     }
 }
 

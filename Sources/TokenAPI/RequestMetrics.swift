@@ -1,3 +1,4 @@
+import HTTPTypes
 import Synchronization
 
 /// Prometheus counters of one worker process: requests by method, route template and status,

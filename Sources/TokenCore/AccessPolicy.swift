@@ -16,7 +16,7 @@ public enum AccessPolicy {
     /// The user's effective access level in a resource: the highest of their direct
     /// membership and those inherited from ancestor groups (and 50 for the owner of a personal
     /// namespace). nil when they have none.
-    public static func accessLevel(of user: UserID, in resource: Resource, state: borrowing StoreState, now: Timestamp) -> Int? {
+    public static func accessLevel(of user: UserID, in resource: Resource, state: borrowing StoreState, now: Timestamp) -> AccessLevel? {
         switch resource {
         case .group(let id):
             return groupLevel(of: user, in: id, state: state, now: now)
@@ -30,28 +30,28 @@ public enum AccessPolicy {
     /// `access_levels` of the associations API).
     public static func projectLevels(
         of user: UserID, in project: ProjectID, state: borrowing StoreState, now: Timestamp
-    ) -> (project: Int?, group: Int?) {
+    ) -> (project: AccessLevel?, group: AccessLevel?) {
         guard let stored = state.resources.project(project) else { return (nil, nil) }
         var direct = active(state.resources.membership(.project(project), user), now)
-        var inherited: Int?
+        var inherited: AccessLevel?
         switch stored.namespace {
         case .group(let group): inherited = groupLevel(of: user, in: group, state: state, now: now)
-        case .user(let owner): if owner == user { direct = max(direct ?? 0, AccessLevel.owner) }
+        case .user(let owner): if owner == user { direct = .owner }
         }
         return (direct, inherited)
     }
 
-    private static func groupLevel(of user: UserID, in group: GroupID, state: borrowing StoreState, now: Timestamp) -> Int? {
-        var best: Int?
+    private static func groupLevel(of user: UserID, in group: GroupID, state: borrowing StoreState, now: Timestamp) -> AccessLevel? {
+        var best: AccessLevel?
         for ancestor in state.resources.lineage(of: group) {
             if let level = active(state.resources.membership(.group(ancestor.id), user), now) {
-                best = max(best ?? 0, level)
+                best = max(best ?? level, level)
             }
         }
         return best
     }
 
-    private static func active(_ membership: Membership?, _ now: Timestamp) -> Int? {
+    private static func active(_ membership: Membership?, _ now: Timestamp) -> AccessLevel? {
         guard let membership, membership.isActive(at: now) else { return nil }
         return membership.accessLevel
     }
@@ -70,22 +70,22 @@ public enum AccessPolicy {
         if visibility == .public { return true }
         guard let caller else { return false }
         if caller.isAdmin || visibility == .internal { return true }
-        return (accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) >= AccessLevel.guest
+        return (accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) >= .guest
     }
 
     /// The level that administers a resource: Maintainer of a project, Owner of a group
     /// (`admin_project`, `admin_group`), which is what reading, rotating and revoking its
     /// access tokens and managing its members need.
-    public static func administratorLevel(of resource: Resource) -> Int {
+    public static func administratorLevel(of resource: Resource) -> AccessLevel {
         switch resource {
-        case .project: return AccessLevel.maintainer
-        case .group: return AccessLevel.owner
+        case .project: return .maintainer
+        case .group: return .owner
         }
     }
 
     public static func canAdminister(_ resource: Resource, by caller: Caller, state: borrowing StoreState, now: Timestamp) -> Bool {
         if caller.isAdmin { return true }
-        let level = accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0
+        let level = accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess
         return level >= administratorLevel(of: resource)
     }
 
@@ -99,8 +99,8 @@ public enum AccessPolicy {
     /// (Maintainer and up, the default `subgroup_creation_level`).
     public static func canCreate(in group: GroupID, by caller: Caller, state: borrowing StoreState, now: Timestamp) -> Bool {
         if caller.isAdmin { return true }
-        let level = accessLevel(of: caller.user.id, in: .group(group), state: state, now: now) ?? 0
-        return level >= AccessLevel.maintainer
+        let level = accessLevel(of: caller.user.id, in: .group(group), state: state, now: now) ?? .noAccess
+        return level >= .maintainer
     }
 
     /// Everyone with access to the resource, directly or through ancestor groups, each once at

@@ -6,7 +6,7 @@ public struct AccessToken: Hashable, Sendable {
     public var name: String
     public var description: String?
     /// Scope names in the order they were given.
-    public var scopes: [String]
+    public var scopes: [Scope]
     public var revoked: Bool
     public var expiresAt: CivilDate?
     public var createdAt: Timestamp
@@ -23,7 +23,7 @@ public struct AccessToken: Hashable, Sendable {
     public static let maximumLastUsedIPs = 5
 
     public init(
-        id: TokenID, userID: UserID, name: String, description: String? = nil, scopes: [String],
+        id: TokenID, userID: UserID, name: String, description: String? = nil, scopes: [Scope],
         revoked: Bool = false, expiresAt: CivilDate?, createdAt: Timestamp, updatedAt: Timestamp? = nil,
         lastUsedAt: Timestamp? = nil, lastUsedIPs: [String] = [], impersonation: Bool = false,
         previousTokenID: TokenID? = nil, digest: TokenDigest

@@ -21,6 +21,13 @@ public struct Credential: Hashable, Sendable {
         self.token = token
         self.user = user
     }
+
+    /// GitLab's admin powers for a request made with this token as `actor` (its owner, or the
+    /// `Sudo` target): an admin user, and under Admin Mode a token with the `admin_mode` scope.
+    /// The one place this rule lives.
+    public func hasAdminPowers(as actor: User? = nil, settings: InstanceSettings) -> Bool {
+        (actor ?? user).isAdmin && (!settings.adminMode || token.scopes.contains(.adminMode))
+    }
 }
 
 /// Token authentication rules (GitLab's AccessTokenValidationService and AuthFinders), pure.
@@ -29,15 +36,24 @@ public enum Authentication {
     /// Scope and user-state checks come later (``checkUser(_:settings:)``), once the endpoint is known.
     public static func lookup(
         _ presented: String, secret: TokenSecret, in state: borrowing StoreState, now: Timestamp
-    ) -> Result<AccessToken, AuthenticationFailure> {
+    ) -> Result<Credential, AuthenticationFailure> {
         let digest = secret.digest(of: presented)
-        guard let token = state.token(digest: digest),
-            token.digest.constantTimeEquals(digest),
-            state.user(token.userID) != nil
-        else { return .failure(.unknownToken) }
+        guard let token = state.token(digest: digest), token.digest.constantTimeEquals(digest) else {
+            return .failure(.unknownToken)
+        }
+        return validate(token, in: state, now: now)
+    }
+
+    /// The checks of ``lookup(_:secret:in:now:)`` on a token already found: its owner exists, it
+    /// has not expired, it is not revoked. Run again inside a write, so a token revoked by a
+    /// concurrent request cannot slip through between authentication and the change.
+    public static func validate(
+        _ token: AccessToken, in state: borrowing StoreState, now: Timestamp
+    ) -> Result<Credential, AuthenticationFailure> {
+        guard let user = state.user(token.userID) else { return .failure(.unknownToken) }
         if token.isExpired(at: now) { return .failure(.expired) }
         if token.revoked { return .failure(.revoked) }
-        return .success(token)
+        return .success(Credential(token: token, user: user))
     }
 
     /// The owner-state checks that follow a valid token and a sufficient scope.
@@ -50,8 +66,8 @@ public enum Authentication {
     }
 
     /// True when the token holds at least one of the scopes an endpoint accepts.
-    public static func hasScope(_ token: AccessToken, acceptedScopes: [String]) -> Bool {
-        token.scopes.contains { acceptedScopes.contains($0) }
+    public static func hasScope(_ token: AccessToken, accepted: Set<Scope>) -> Bool {
+        token.scopes.contains { accepted.contains($0) }
     }
 
     /// The write GitLab's LastUsedService makes, or nil when its throttle says nothing changes:
@@ -78,7 +94,8 @@ public enum Authentication {
     }
 
     /// GitLab's automatic reuse detection: the still-active descendants of a revoked token
-    /// presented to a rotate endpoint, which must all be revoked.
+    /// presented to a rotate endpoint, which must all be revoked
+    /// (``StoreState/revokeDescendants(of:at:)`` does it).
     public static func reuseRevocations(
         for token: AccessToken, in state: borrowing StoreState, now: Timestamp
     ) -> [AccessToken] {
@@ -95,17 +112,17 @@ public enum Authentication {
         }
         return result.sorted { $0.id < $1.id }
     }
-
-    /// Whether a request path is one that triggers reuse detection.
-    public static func isRotationPath(_ segments: [String]) -> Bool {
-        guard segments.count >= 3, segments[segments.count - 1] == "rotate",
-            segments[segments.count - 3].hasSuffix("access_tokens")
-        else { return false }
-        let id = segments[segments.count - 2]
-        return id == "self" || (!id.isEmpty && id.allSatisfy(\.isASCIIDigit))
-    }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+extension StoreState {
+    /// Reuse detection's change: revokes every still-active descendant of `token` (the tokens
+    /// rotated from it, and theirs). The one place a token family is revoked.
+    public mutating func revokeDescendants(of token: AccessToken, at now: Timestamp) {
+        for descendant in Authentication.reuseRevocations(for: token, in: self, now: now) {
+            var revoked = descendant
+            revoked.revoked = true
+            revoked.updatedAt = now
+            put(revoked)
+        }
+    }
 }

@@ -5,21 +5,27 @@ public enum Visibility: String, Hashable, Sendable, CaseIterable {
     case `public`
 }
 
-/// GitLab's membership roles, as the integers its API uses.
-public enum AccessLevel {
-    public static let noAccess = 0
-    public static let minimalAccess = 5
-    public static let guest = 10
-    public static let planner = 15
-    public static let reporter = 20
-    public static let developer = 30
-    public static let maintainer = 40
-    public static let owner = 50
+/// GitLab's membership roles, with the integers its API uses.
+public enum AccessLevel: Int, Hashable, Sendable, Comparable, CaseIterable {
+    case noAccess = 0
+    case minimalAccess = 5
+    case guest = 10
+    case planner = 15
+    case reporter = 20
+    case developer = 30
+    case maintainer = 40
+    case owner = 50
+
+    public static func < (l: AccessLevel, r: AccessLevel) -> Bool { l.rawValue < r.rawValue }
 
     /// The levels a member of a project or group may be given.
-    public static let memberLevels = [guest, planner, reporter, developer, maintainer, owner]
-    /// Every level a `min_access_level` filter accepts.
-    public static let filterLevels = [noAccess, minimalAccess, guest, planner, reporter, developer, maintainer, owner]
+    public static let memberLevels: [AccessLevel] = [.guest, .planner, .reporter, .developer, .maintainer, .owner]
+
+    /// A level a member may be given, from the integer a client sent; nil for any other.
+    public init?(memberLevel value: Int) {
+        guard let level = AccessLevel(rawValue: value), Self.memberLevels.contains(level) else { return nil }
+        self = level
+    }
 }
 
 /// A project or a group: what memberships and resource access tokens belong to.
@@ -111,14 +117,14 @@ public struct Project: Hashable, Sendable {
 public struct Membership: Hashable, Sendable {
     public var resource: Resource
     public var userID: UserID
-    public var accessLevel: Int
+    public var accessLevel: AccessLevel
     public var expiresAt: CivilDate?
     public var createdAt: Timestamp
     /// Who added the member (nil for offline bootstrapping).
     public var createdBy: UserID?
 
     public init(
-        resource: Resource, userID: UserID, accessLevel: Int, expiresAt: CivilDate? = nil, createdAt: Timestamp,
+        resource: Resource, userID: UserID, accessLevel: AccessLevel, expiresAt: CivilDate? = nil, createdAt: Timestamp,
         createdBy: UserID? = nil
     ) {
         self.resource = resource

@@ -78,7 +78,7 @@ public enum ResourceDirectory {
             parentID: new.parentID, visibility: new.visibility, createdAt: now)
         state.put(group)
         if let caller {
-            state.put(Membership(resource: .group(group.id), userID: caller.user.id, accessLevel: AccessLevel.owner, createdAt: now, createdBy: caller.user.id))
+            state.put(Membership(resource: .group(group.id), userID: caller.user.id, accessLevel: .owner, createdAt: now, createdBy: caller.user.id))
         }
         return group
     }
@@ -124,13 +124,14 @@ public enum ResourceDirectory {
             visibility: new.visibility, createdAt: now)
         state.put(project)
         if case .user(let owner) = namespace {
-            state.put(Membership(resource: .project(project.id), userID: owner, accessLevel: AccessLevel.owner, createdAt: now, createdBy: owner))
+            state.put(Membership(resource: .project(project.id), userID: owner, accessLevel: .owner, createdAt: now, createdBy: owner))
         }
         return project
     }
 
     /// Adds a direct member. Administrators of the resource may add members up to their own
-    /// level (only Owners grant Owner).
+    /// level (only Owners grant Owner). `accessLevel` is the integer the client sent; it is
+    /// validated in GitLab's order, after the membership and the user.
     public static func addMember(
         _ userID: UserID, to resource: Resource, accessLevel: Int, expiresAt: CivilDate?, by caller: Caller?,
         at now: Timestamp, in state: inout StoreState
@@ -138,14 +139,14 @@ public enum ResourceDirectory {
         try requireAdministration(resource, by: caller, state: state, now: now)
         if state.resources.membership(resource, userID) != nil { throw .memberExists }
         guard let user = state.user(userID) else { throw .notFound("User") }
-        try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
+        let level = try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
         // A bot has exactly one membership, ever: its own resource's (GitLab's uniqueness rule on
         // `user_id` for project bots). Letting one in elsewhere would hand its tokens over.
         if user.isBot, user.botResource != resource || !state.resources.memberships(of: userID).isEmpty {
             throw .invalid([FieldError("user_id", "project bots cannot be added to other groups / projects")])
         }
         let membership = Membership(
-            resource: resource, userID: userID, accessLevel: accessLevel, expiresAt: expiresAt, createdAt: now,
+            resource: resource, userID: userID, accessLevel: level, expiresAt: expiresAt, createdAt: now,
             createdBy: caller?.user.id)
         state.put(membership)
         return membership
@@ -157,14 +158,14 @@ public enum ResourceDirectory {
     ) throws(Failure) -> Membership {
         try requireAdministration(resource, by: caller, state: state, now: now)
         guard var membership = state.resources.membership(resource, userID) else { throw .memberNotFound }
-        try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
-        if let caller, !caller.isAdmin, membership.accessLevel == AccessLevel.owner,
-            (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) < AccessLevel.owner
+        let level = try checkLevel(accessLevel, resource: resource, by: caller, state: state, now: now)
+        if let caller, !caller.isAdmin, membership.accessLevel == .owner,
+            (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) < .owner
         {
             throw .forbidden
         }
-        try keepAnOwner(resource, changing: membership, to: accessLevel, state: state)
-        membership.accessLevel = accessLevel
+        try keepAnOwner(resource, changing: membership, to: level, state: state)
+        membership.accessLevel = level
         if let expiresAt { membership.expiresAt = expiresAt }
         state.put(membership)
         return membership
@@ -175,7 +176,7 @@ public enum ResourceDirectory {
         guard let membership = state.resources.membership(resource, userID) else { throw .memberNotFound }
         if let caller, caller.user.id != userID {
             try requireAdministration(resource, by: caller, state: state, now: now)
-            if !caller.isAdmin, membership.accessLevel > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) {
+            if !caller.isAdmin, membership.accessLevel > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) {
                 throw .forbidden
             }
         }
@@ -190,19 +191,23 @@ public enum ResourceDirectory {
         if !AccessPolicy.canAdminister(resource, by: caller, state: state, now: now) { throw .forbidden }
     }
 
-    private static func checkLevel(_ level: Int, resource: Resource, by caller: Caller?, state: borrowing StoreState, now: Timestamp) throws(Failure) {
-        guard AccessLevel.memberLevels.contains(level) else {
+    /// The member level a client asked for, if it is one and the caller may grant it.
+    private static func checkLevel(
+        _ requested: Int, resource: Resource, by caller: Caller?, state: borrowing StoreState, now: Timestamp
+    ) throws(Failure) -> AccessLevel {
+        guard let level = AccessLevel(memberLevel: requested) else {
             throw .invalid([FieldError("access_level", "is not included in the list")])
         }
-        guard let caller, !caller.isAdmin else { return }
-        if level > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) { throw .forbidden }
+        guard let caller, !caller.isAdmin else { return level }
+        if level > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) { throw .forbidden }
+        return level
     }
 
     /// A group must keep at least one human Owner.
-    private static func keepAnOwner(_ resource: Resource, changing membership: Membership, to level: Int?, state: borrowing StoreState) throws(Failure) {
-        guard case .group = resource, membership.accessLevel == AccessLevel.owner, level != AccessLevel.owner else { return }
+    private static func keepAnOwner(_ resource: Resource, changing membership: Membership, to level: AccessLevel?, state: borrowing StoreState) throws(Failure) {
+        guard case .group = resource, membership.accessLevel == .owner, level != .owner else { return }
         let owners = state.resources.members(of: resource).filter { member in
-            member.accessLevel == AccessLevel.owner && state.user(member.userID)?.isBot == false
+            member.accessLevel == .owner && state.user(member.userID)?.isBot == false
         }
         if owners.count <= 1, owners.first?.userID == membership.userID { throw .forbidden }
     }

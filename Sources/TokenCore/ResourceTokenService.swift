@@ -62,7 +62,7 @@ public struct ResourceTokenService: Sendable {
     }
 
     /// The access level the token's bot holds in the resource (shown as `access_level`).
-    public static func accessLevel(of token: AccessToken, in resource: Resource, state: borrowing StoreState) -> Int? {
+    public static func accessLevel(of token: AccessToken, in resource: Resource, state: borrowing StoreState) -> AccessLevel? {
         state.resources.membership(resource, token.userID)?.accessLevel
     }
 
@@ -71,21 +71,18 @@ public struct ResourceTokenService: Sendable {
     /// Creates the bot, its membership and its token; the caller's transaction makes the three
     /// one change, so a failure leaves nothing behind.
     public func create(
-        _ request: TokenRequest, accessLevel: Int, in resource: Resource, by caller: Caller, state: inout StoreState
+        _ request: TokenRequest, accessLevel: AccessLevel, in resource: Resource, by caller: Caller, state: inout StoreState
     ) throws(Failure) -> IssuedToken {
         let now = issuer.clock.now()
         guard AccessPolicy.canManageTokens(resource, by: caller, state: state, now: now) else {
             throw .notPermittedToCreate(resource)
         }
-        if !caller.isAdmin, accessLevel > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0) {
+        if !caller.isAdmin, accessLevel > (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) {
             throw .levelAboveCaller
         }
         var username: String
         repeat {
-            let suffix = random.bytes(16).map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined()
+            let suffix = Hex.encode(random.bytes(16))
             username = "\(resource.kind)_\(resource.rawID)_bot_\(suffix)"
         } while state.user(username: username) != nil
         let bot = User(
@@ -107,8 +104,8 @@ public struct ResourceTokenService: Sendable {
     ) throws(Failure) -> IssuedToken {
         let now = issuer.clock.now()
         if !caller.isAdmin, caller.user.id != token.userID {
-            let mine = AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? 0
-            if mine < (Self.accessLevel(of: token, in: resource, state: state) ?? 0) { throw .rotationAboveCaller }
+            let mine = AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess
+            if mine < (Self.accessLevel(of: token, in: resource, state: state) ?? .noAccess) { throw .rotationAboveCaller }
         }
         do {
             return try issuer.rotate(token.id, expiresAt: expiresAt, in: &state)

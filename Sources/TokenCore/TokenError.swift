@@ -32,7 +32,9 @@ public enum TokenError: Error, Hashable, Sendable {
     case alreadyRevoked
     /// The caller may not do this to this token (GitLab: "Not permitted to revoke").
     case notPermitted(String)
+    /// The token's owner is gone.
     case userNotFound
+    /// No token has that id (a concurrent request deleted or never made it).
     case tokenNotFound
 }
 
@@ -45,7 +47,7 @@ extension TokenError {
         case .alreadyRevoked: return "Token already revoked"
         case .notPermitted(let why): return why
         case .userNotFound: return "User not found"
-        case .tokenNotFound: return "Failed to revoke token"
+        case .tokenNotFound: return "Token not found"
         }
     }
 }

@@ -2,13 +2,13 @@
 public struct TokenRequest: Hashable, Sendable {
     public var name: String
     public var description: String?
-    public var scopes: [String]
+    public var scopes: [Scope]
     /// nil when the client gave none and the endpoint has no default.
     public var expiresAt: CivilDate?
     public var impersonation: Bool
 
     public init(
-        name: String, description: String? = nil, scopes: [String], expiresAt: CivilDate?,
+        name: String, description: String? = nil, scopes: [Scope], expiresAt: CivilDate?,
         impersonation: Bool = false
     ) {
         self.name = name

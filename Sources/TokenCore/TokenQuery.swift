@@ -13,8 +13,8 @@ public struct TokenQuery: Sendable, Hashable {
     public var expiresBefore: CivilDate?
     public var expiresAfter: CivilDate?
     public var search: String?
-    /// One of ``TokenQuery/sortOrders``; anything else keeps id order.
-    public var sort: String?
+    /// nil keeps id order (GitLab ignores a `sort` it does not know).
+    public var sort: TokenSort?
 
     public init() {}
 
@@ -22,15 +22,8 @@ public struct TokenQuery: Sendable, Hashable {
     public var isUnfiltered: Bool {
         revoked == nil && state == nil && createdBefore == nil && createdAfter == nil && lastUsedBefore == nil
             && lastUsedAfter == nil && expiresBefore == nil && expiresAfter == nil && (search ?? "").isEmpty
-            && !(sort.map(Self.sortOrders.contains) ?? false)
+            && sort == nil
     }
-
-    /// The `sort` values GitLab accepts (unknown values are ignored, not rejected).
-    public static let sortOrders: Set<String> = [
-        "created_asc", "created_desc", "created_at_asc", "created_at_desc", "created_date", "id_asc", "id_desc",
-        "name_asc", "name_desc", "updated_asc", "updated_desc", "updated_at_asc", "updated_at_desc",
-        "expires_asc", "expires_desc", "last_used_asc", "last_used_desc",
-    ]
 
     public func matches(_ token: AccessToken, now: Timestamp) -> Bool {
         matches(token, now: now, search: search.map(NameSearch.init))
@@ -98,30 +91,50 @@ public struct TokenQuery: Sendable, Hashable {
     public func apply(to tokens: [AccessToken], now: Timestamp) -> [AccessToken] {
         let search = self.search.map(NameSearch.init)
         let filtered = tokens.filter { matches($0, now: now, search: search) }
-        guard let sort, Self.sortOrders.contains(sort) else { return filtered }
-        func ordered<T: Comparable>(_ key: (AccessToken) -> T, descending: Bool) -> [AccessToken] {
+        guard let sort else { return filtered }
+        func ordered<T: Comparable>(_ key: (AccessToken) -> T) -> [AccessToken] {
             filtered.sorted { a, b in
                 let ka = key(a), kb = key(b)
-                if ka != kb { return descending ? ka > kb : ka < kb }
-                return descending ? a.id > b.id : a.id < b.id
+                if ka != kb { return sort.isDescending ? ka > kb : ka < kb }
+                return sort.isDescending ? a.id > b.id : a.id < b.id
             }
         }
         // Nulls sort last ascending and first descending, as PostgreSQL does.
         let farFuture = Int64.max
-        switch sort {
-        case "created_asc", "created_at_asc": return ordered({ $0.createdAt }, descending: false)
-        case "created_desc", "created_at_desc", "created_date": return ordered({ $0.createdAt }, descending: true)
-        case "id_asc": return ordered({ $0.id }, descending: false)
-        case "id_desc": return ordered({ $0.id }, descending: true)
-        case "name_asc": return ordered({ $0.name.lowercased() }, descending: false)
-        case "name_desc": return ordered({ $0.name.lowercased() }, descending: true)
-        case "updated_asc", "updated_at_asc": return ordered({ $0.updatedAt }, descending: false)
-        case "updated_desc", "updated_at_desc": return ordered({ $0.updatedAt }, descending: true)
-        case "expires_asc": return ordered({ Int64($0.expiresAt?.daysSinceEpoch ?? Int(farFuture / 2)) }, descending: false)
-        case "expires_desc": return ordered({ Int64($0.expiresAt?.daysSinceEpoch ?? Int(farFuture / 2)) }, descending: true)
-        case "last_used_asc": return ordered({ $0.lastUsedAt?.millisecondsSinceEpoch ?? farFuture }, descending: false)
-        case "last_used_desc": return ordered({ $0.lastUsedAt?.millisecondsSinceEpoch ?? farFuture }, descending: true)
-        default: return filtered
+        switch sort.key {
+        case .created: return ordered { $0.createdAt }
+        case .id: return ordered { $0.id }
+        case .name: return ordered { $0.name.lowercased() }
+        case .updated: return ordered { $0.updatedAt }
+        case .expires: return ordered { Int64($0.expiresAt?.daysSinceEpoch ?? Int(farFuture / 2)) }
+        case .lastUsed: return ordered { $0.lastUsedAt?.millisecondsSinceEpoch ?? farFuture }
         }
     }
+}
+
+/// The `sort` values GitLab's PersonalAccessTokensFinder accepts; any other is ignored.
+public enum TokenSort: String, Sendable, Hashable, CaseIterable {
+    case createdAsc = "created_asc", createdDesc = "created_desc", createdAtAsc = "created_at_asc"
+    case createdAtDesc = "created_at_desc", createdDate = "created_date"
+    case idAsc = "id_asc", idDesc = "id_desc", nameAsc = "name_asc", nameDesc = "name_desc"
+    case updatedAsc = "updated_asc", updatedDesc = "updated_desc", updatedAtAsc = "updated_at_asc"
+    case updatedAtDesc = "updated_at_desc", expiresAsc = "expires_asc", expiresDesc = "expires_desc"
+    case lastUsedAsc = "last_used_asc", lastUsedDesc = "last_used_desc"
+
+    public enum Key: Sendable { case created, id, name, updated, expires, lastUsed }
+
+    /// What the order compares.
+    public var key: Key {
+        switch self {
+        case .createdAsc, .createdDesc, .createdAtAsc, .createdAtDesc, .createdDate: return .created
+        case .idAsc, .idDesc: return .id
+        case .nameAsc, .nameDesc: return .name
+        case .updatedAsc, .updatedDesc, .updatedAtAsc, .updatedAtDesc: return .updated
+        case .expiresAsc, .expiresDesc: return .expires
+        case .lastUsedAsc, .lastUsedDesc: return .lastUsed
+        }
+    }
+
+    /// `created_date` is newest first, like the `_desc` orders.
+    public var isDescending: Bool { self == .createdDate || rawValue.hasSuffix("_desc") }
 }

@@ -58,7 +58,7 @@ struct FastRecordDecoder {
             expiresAt = date
         }
         return AccessToken(
-            id: TokenID(Int(id)), userID: UserID(Int(userID)), name: name, description: description, scopes: scopes,
+            id: TokenID(Int(id)), userID: UserID(Int(userID)), name: name, description: description, scopes: scopes.map(Scope.init(rawValue:)),
             revoked: revoked, expiresAt: expiresAt, createdAt: Timestamp(millisecondsSinceEpoch: created),
             updatedAt: Timestamp(millisecondsSinceEpoch: updated),
             lastUsedAt: lastUsed.map { Timestamp(millisecondsSinceEpoch: $0) }, lastUsedIPs: ips,

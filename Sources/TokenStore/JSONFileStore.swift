@@ -176,6 +176,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             try FileIO.fdatasync(journalFD, path: path)
         } catch {
             // An fsync failure is final for this process (PostgreSQL's lesson): no retry, no pretending.
+            // The lines were not acknowledged: take them back out of the file, best effort, so no
+            // reader (here or in another worker) sees a change its client was told failed.
+            ftruncate(journalFD, off_t(journalOffset))
             state.rollback()
             let failed = RepositoryError(.failed, "\(error); this worker refuses writes until it is restarted")
             failure = failed

@@ -64,7 +64,7 @@ extension RecordCoding {
 
     static func write(_ membership: Membership, into w: inout JSONWriter) {
         w.beginObject()
-        w.field("access_level", membership.accessLevel)
+        w.field("access_level", membership.accessLevel.rawValue)
         w.key("created_at")
         w.int64(membership.createdAt.millisecondsSinceEpoch)
         w.field("created_by", membership.createdBy?.rawValue)
@@ -77,7 +77,7 @@ extension RecordCoding {
 
     static func decodeMembership(_ v: JSONValue) throws(DecodeError) -> Membership {
         let key = try decodeMembershipKey(v)
-        guard let level = v["access_level"]?.intValue, let created = v["created_at"]?.int64Value else {
+        guard let level = v["access_level"]?.intValue.flatMap(AccessLevel.init(rawValue:)), let created = v["created_at"]?.int64Value else {
             throw DecodeError(description: "membership record lacks access_level or created_at")
         }
         let expiresAt = try expiryDate(v)

@@ -162,7 +162,7 @@ enum RecordCoding {
         w.field("name", token.name)
         w.field("previous_id", token.previousTokenID?.rawValue)
         w.field("revoked", token.revoked)
-        w.field("scopes", token.scopes)
+        w.field("scopes", token.scopes.map(\.rawValue))
         w.key("updated_at")
         w.int64(token.updatedAt.millisecondsSinceEpoch)
         w.field("user_id", token.userID.rawValue)
@@ -177,7 +177,7 @@ enum RecordCoding {
         let expiresAt = try expiryDate(v)
         return AccessToken(
             id: TokenID(id), userID: UserID(userID), name: name, description: v["description"]?.stringValue,
-            scopes: v["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            scopes: v["scopes"]?.arrayValue?.compactMap { $0.stringValue.map(Scope.init(rawValue:)) } ?? [],
             revoked: v["revoked"]?.boolValue ?? false, expiresAt: expiresAt,
             createdAt: Timestamp(millisecondsSinceEpoch: created),
             updatedAt: v["updated_at"]?.int64Value.map(Timestamp.init(millisecondsSinceEpoch:)),

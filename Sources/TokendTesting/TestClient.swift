@@ -1,3 +1,4 @@
+import HTTPTypes
 import JSON
 import Synchronization
 import TokenAPI
@@ -19,13 +20,13 @@ public struct TestClient: Sendable {
         let clock = MutableClock(now)
         let repository = InMemoryRepository()
         let secret = TokenSecret(bytes: Array(repeating: 7, count: 32))
-        let environment = APIEnvironment(
-            repository: repository, secret: secret, random: .seeded(1), clock: clock.clock, settings: settings,
+        let dependencies = APIDependencies(
+            repository: repository, secret: secret, random: RandomSource.seeded(1), clock: clock.clock, settings: settings,
             externalURL: externalURL)
         self.clock = clock
         self.repository = repository
         self.secret = secret
-        self.application = Application(environment: environment)
+        self.application = Application(dependencies: dependencies)
         _ = try? repository.write { state in
             state.put(User(
                 id: state.allocateUserID(), username: "root", name: "Administrator", email: "admin@example.com",
@@ -51,11 +52,11 @@ public struct TestClient: Sendable {
         for user: User, name: String = "test", scopes: [String] = ["api"], expiresAt: CivilDate? = nil,
         impersonation: Bool = false, revoked: Bool = false
     ) throws -> String {
-        let issuer = application.environment.issuer
+        let issuer = application.dependencies.issuer
         let expiry = expiresAt ?? issuer.defaultExpiry
         return try repository.write { state in
             var issued = try issuer.create(
-                TokenRequest(name: name, scopes: scopes, expiresAt: expiry, impersonation: impersonation), for: user,
+                TokenRequest(name: name, scopes: scopes.map(Scope.init(rawValue:)), expiresAt: expiry, impersonation: impersonation), for: user,
                 in: &state)
             if revoked {
                 issued.token.revoked = true
@@ -66,27 +67,33 @@ public struct TestClient: Sendable {
     }
 
     /// Sends a request; `json` becomes an `application/json` body, `form` a form body, and
-    /// `bytes` a body of exactly those bytes with `contentType`.
+    /// `bytes` a body of exactly those bytes with `contentType`. Header names that are not
+    /// HTTP tokens are dropped, as a transport would. `path` is below `/api/v4` unless it starts
+    /// with `//` (`//-/metrics` is `/-/metrics`).
     public func request(
         _ method: String, _ path: String, token: String? = nil, headers: [String: String] = [:],
-        json: String? = nil, form: String? = nil, bytes: [UInt8]? = nil, contentType: String? = nil
+        json: String? = nil, form: String? = nil, bytes: [UInt8]? = nil, contentType: String? = nil,
+        from remoteAddress: String = "127.0.0.1"
     ) -> TestResponse {
-        var allHeaders = headers
-        if let token { allHeaders["private-token"] = token }
+        var fields = HTTPFields()
+        for (name, value) in headers { if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) } }
+        if let token { fields[.privateToken] = token }
         var body: [UInt8] = []
         if let bytes {
-            if let contentType { allHeaders["content-type"] = contentType }
+            if let contentType { fields[.contentType] = contentType }
             body = bytes
         } else if let json {
-            allHeaders["content-type"] = "application/json"
+            fields[.contentType] = "application/json"
             body = Array(json.utf8)
         } else if let form {
-            allHeaders["content-type"] = "application/x-www-form-urlencoded"
+            fields[.contentType] = "application/x-www-form-urlencoded"
             body = Array(form.utf8)
         }
+        guard let method = HTTPRequest.Method(method) else { preconditionFailure("not an HTTP method: \(method)") }
+        let target = path.hasPrefix("//") ? String(path.dropFirst()) : "/api/v4" + path
         let request = APIRequest(
-            method: method, target: "/api/v4" + path, headers: allHeaders, body: body, remoteAddress: "127.0.0.1",
-            origin: "http://127.0.0.1:8080")
+            method: method, target: target, headerFields: fields, body: body, remoteAddress: remoteAddress,
+            serverOrigin: "http://127.0.0.1:8080")
         return TestResponse(application.respond(to: request))
     }
 }
@@ -98,11 +105,17 @@ public struct TestResponse: Sendable {
     public let body: String
     public let json: JSONValue?
 
-    init(_ response: APIResponse) {
-        status = response.status
-        headers = response.headers
-        body = String(decoding: response.body, as: UTF8.self)
-        json = try? JSONParser.parse(response.body)
+    public init(status: Int, headers: [(name: String, value: String)], body: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        json = try? JSONParser.parse(Array(body.utf8))
+    }
+
+    public init(_ response: APIResponse) {
+        self.init(
+            status: response.status.code, headers: response.headerFields.map { ($0.name.rawName, $0.value) },
+            body: String(decoding: response.body, as: UTF8.self))
     }
 
     public func header(_ name: String) -> String? {

@@ -57,7 +57,7 @@ struct CreateGroup: ParsableCommand {
                 guard let user = UserDirectory.find(owner, in: state) else { throw ValidationError("no user \(owner)") }
                 _ = try ResourceReference.run { () throws(ResourceDirectory.Failure) in
                     try ResourceDirectory.addMember(
-                        user.id, to: .group(group.id), accessLevel: AccessLevel.owner, expiresAt: nil, by: nil, at: now, in: &state)
+                        user.id, to: .group(group.id), accessLevel: AccessLevel.owner.rawValue, expiresAt: nil, by: nil, at: now, in: &state)
                 }
             }
             return group

@@ -35,20 +35,15 @@ struct AddMember: ParsableCommand {
     var user: String
 
     @Option(name: .customLong("access-level"), help: "guest, planner, reporter, developer, maintainer, owner, or 10-50.")
-    var accessLevel: String
-
-    static let levels = ["guest": 10, "planner": 15, "reporter": 20, "developer": 30, "maintainer": 40, "owner": 50]
-
-    var level: Int? { Self.levels[accessLevel.lowercased()] ?? Int(accessLevel).flatMap { AccessLevel.memberLevels.contains($0) ? $0 : nil } }
+    var accessLevel: AccessLevel
 
     func validate() throws {
         guard (project == nil) != (group == nil) else { throw ValidationError("give exactly one of --project and --group") }
-        guard level != nil else { throw ValidationError("--access-level must be one of \(Self.levels.keys.sorted().joined(separator: ", ")) or 10, 15, 20, 30, 40, 50") }
     }
 
     func run() throws {
         let now = Environment.systemClock.now()
-        let level = self.level ?? AccessLevel.developer
+        let level = accessLevel.rawValue
         try store.openStore().write { state throws in
             let reference = project ?? group ?? ""
             guard let resource = ResourceReference.find(reference, group: group != nil, in: state) else {
@@ -60,4 +55,15 @@ struct AddMember: ParsableCommand {
             }
         }
     }
+}
+
+extension AccessLevel: ExpressibleByArgument {
+    /// A member level by name (`maintainer`) or number (`40`).
+    public init?(argument: String) {
+        let named = AccessLevel.memberLevels.first { "\($0)" == argument.lowercased() }
+        guard let level = named ?? Int(argument).flatMap(AccessLevel.init(memberLevel:)) else { return nil }
+        self = level
+    }
+
+    public static var allValueStrings: [String] { memberLevels.map { "\($0)" } }
 }

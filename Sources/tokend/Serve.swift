@@ -55,24 +55,22 @@ struct Serve: ParsableCommand {
         let bodyLimit = maxBodySize ?? Environment.resolve(nil, "TOKEND_MAX_BODY_SIZE").flatMap { Int($0) } ?? 1 << 20
         let listenSocket = try resolveSocket()
         let application: Application
+        let environment = ProcessInfo.processInfo.environment
         do {
             let repository = try store.openStore()
             let secret = try StoreSetup.loadSecret(directory: store.dataDirectory)
-            let environment = APIEnvironment(
+            let allowList = (Environment.resolve(monitoringAllow, "TOKEND_MONITORING_ALLOW") ?? "")
+                .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            application = Application(dependencies: APIDependencies(
                 repository: repository, secret: secret, clock: Environment.systemClock,
                 settings: try instance.settings(), externalURL: instance.resolvedExternalURL,
-                maximumBodySize: bodyLimit, logger: logger)
-            var configured = environment
-            configured.monitoringAllowList = (Environment.resolve(monitoringAllow, "TOKEND_MONITORING_ALLOW") ?? "")
-                .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            application = Application(environment: configured)
+                maximumBodySize: bodyLimit, monitoringAllowList: allowList, logger: logger))
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
         guard let listenSocket else {
-            let status = CGIRunner.run(maximumBodySize: bodyLimit) { application.respond(to: $0) }
-            throw ExitCode(status)
+            throw ExitCode(CGIRunner.run(environment: environment, application: application))
         }
         let fd: Int32
         do {
@@ -83,9 +81,7 @@ struct Serve: ParsableCommand {
         }
         let threadCount = threads ?? Environment.resolve(nil, "TOKEND_THREADS").flatMap { Int($0) }
             ?? 2 * ProcessInfo.processInfo.activeProcessorCount
-        let server = FastCGIServer(
-            listenFD: fd, threads: threadCount, maximumBodySize: bodyLimit, logger: logger
-        ) { application.respond(to: $0) }
+        let server = FastCGIServer(listenFD: fd, threads: threadCount, application: application, logger: logger)
         server.run()
         if case .unix(let path, _) = listenSocket { unlink(path) }
     }
@@ -101,9 +97,10 @@ struct Serve: ParsableCommand {
             guard let tcp = ListenSocket.parseTCP(address) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:9000") }
             return tcp
         }
-        if let fd = ListenSocket.systemdSocket() { return .inherited(fd) }
+        let environment = ProcessInfo.processInfo.environment
+        if let fd = ListenSocket.systemdSocket(environment: environment) { return .inherited(fd) }
         if ListenSocket.standardInputIsListening() { return .inherited(0) }
-        if CGIRunner.isCGI { return nil }
+        if CGIRunner.isCGI(environment: environment) { return nil }
         throw ValidationError("no socket to serve on: give --socket PATH or --listen HOST:PORT, or start tokend from spawn-fcgi, systemd or a web server")
     }
 }

@@ -56,11 +56,11 @@ struct CreateToken: ParsableCommand {
             settings: try instance.settings())
         let request = TokenRequest(
             name: name, description: description,
-            scopes: scopes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+            scopes: scopes.split(separator: ",").map { Scope(String($0).trimmingCharacters(in: .whitespaces)) },
             expiresAt: expiresAt.flatMap(CivilDate.init(iso8601:)) ?? issuer.defaultExpiry)
         let owner = user
         let issued = try repository.write { state throws -> IssuedToken in
-            let found = Int(owner).flatMap { state.user(UserID($0)) } ?? state.user(username: owner)
+            let found = UserDirectory.find(owner, in: state)
             guard let found else { throw ValidationError("no user \(owner)") }
             do {
                 return try issuer.create(request, for: found, in: &state)

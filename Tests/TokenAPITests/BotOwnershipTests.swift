@@ -55,7 +55,7 @@ struct BotOwnershipTests {
         let now = f.client.clock.now
         let (mine, bot) = (ProjectID(s.mine), UserID(s.bot))
         try f.client.repository.write { state in
-            state.put(Membership(resource: .project(mine), userID: bot, accessLevel: 40, createdAt: now))
+            state.put(Membership(resource: .project(mine), userID: bot, accessLevel: .maintainer, createdAt: now))
         }
         let path = "/projects/\(s.mine)/access_tokens"
         #expect(f.client.request("GET", path, token: f.outsider).body == "[]")

@@ -1,13 +1,13 @@
 @testable import TokenAPI
+import HTTPTypes
 import Testing
 import TokenCore
 import TokendTesting
 
 /// `/-/metrics`: Prometheus text of this process's requests, for loopback and the allow-list only.
 struct MetricsTests {
-    func metrics(_ client: TestClient, from address: String = "127.0.0.1") -> APIResponse {
-        client.application.respond(to: APIRequest(
-            method: "GET", target: "/-/metrics", headers: [:], body: [], remoteAddress: address, origin: nil))
+    func metrics(_ client: TestClient, from address: String = "127.0.0.1") -> TestResponse {
+        client.request("GET", "//-/metrics", from: address)
     }
 
     @Test func countsRequestsByRouteTemplateAndStatus() throws {
@@ -21,7 +21,7 @@ struct MetricsTests {
         let response = metrics(client)
         #expect(response.status == 200)
         #expect(response.header("Content-Type") == "text/plain; version=0.0.4")
-        let text = String(decoding: response.body, as: UTF8.self)
+        let text = response.body
         #expect(text.contains(#"tokend_http_requests_total{method="GET",route="/personal_access_tokens/self",status="200"} 3"#))
         #expect(text.contains(#"tokend_http_requests_total{method="GET",route="/personal_access_tokens/self",status="401"} 1"#))
         #expect(text.contains(#"tokend_http_requests_total{method="GET",route="/personal_access_tokens/:id",status="404"} 1"#))
@@ -37,14 +37,14 @@ struct MetricsTests {
     @Test func answersOnlyLoopbackAndTheAllowList() {
         let client = TestClient()
         #expect(metrics(client, from: "10.0.0.5").status == 404)
-        var environment = client.application.environment
-        environment.monitoringAllowList = ["10.0.0."]
-        let allowed = Application(environment: environment)
-        let response = allowed.respond(to: APIRequest(method: "GET", target: "/-/metrics", headers: [:], body: [], remoteAddress: "10.0.0.5", origin: nil))
-        #expect(response.status == 200)
+        var dependencies = client.application.dependencies
+        dependencies.monitoringAllowList = ["10.0.0."]
+        let allowed = Application(dependencies: dependencies)
+        let response = allowed.respond(to: APIRequest(method: .get, target: "/-/metrics", remoteAddress: "10.0.0.5"))
+        #expect(response.status == .ok)
         // Unknown /-/ paths are counted under one label, not one per path.
-        _ = allowed.respond(to: APIRequest(method: "GET", target: "/-/x1", headers: [:], body: [], remoteAddress: "127.0.0.1", origin: nil))
-        let text = String(decoding: metrics(client).body, as: UTF8.self)
+        _ = allowed.respond(to: APIRequest(method: .get, target: "/-/x1", remoteAddress: "127.0.0.1"))
+        let text = metrics(client).body
         #expect(text.contains(#"route="/-/*""#))
         #expect(!text.contains("x1"))
     }
@@ -58,7 +58,7 @@ struct MetricsTests {
             _ = client.request("X\(index)", "/-/health")
         }
         _ = client.request("PATCH", "/personal_access_tokens/self")
-        let text = String(decoding: metrics(client).body, as: UTF8.self)
+        let text = metrics(client).body
         let series = text.split(separator: "\n").filter { $0.hasPrefix("tokend_http_requests_total{") }
         #expect(series.count <= 4, "\(series)")
         #expect(!text.contains("M1") && !text.contains("X1"))

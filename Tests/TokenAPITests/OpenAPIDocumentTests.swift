@@ -1,3 +1,4 @@
+import HTTPTypes
 import JSON
 import Testing
 import TokenAPI
@@ -40,14 +41,14 @@ struct OpenAPIDocumentTests {
 
     @Test func reportsARouteMissingFromTheDocument() throws {
         var router = Application.defaultRouter
-        router.add(Route("POST", "personal_access_tokens/:id/extend") { _ in .noContent() })
+        router.add(Route(.post, "personal_access_tokens/:id/extend") { _ in .noContent })
         #expect(
             OpenAPIConsistency.problems(document: try document(), router: router)
                 == ["POST /personal_access_tokens/{id}/extend is a route but not in the document"])
     }
 
     @Test func reportsADocumentedOperationThatIsNoRoute() throws {
-        let router = Router(Application.defaultRouter.routes.filter { !($0.method == "DELETE" && $0.template == "/users/:id") })
+        let router = Router(Application.defaultRouter.routes.filter { !($0.method == .delete && $0.template == "/users/:id") })
         #expect(
             OpenAPIConsistency.problems(document: try document(), router: router)
                 == ["DELETE /users/{id} is in the document but not a route"])
@@ -85,7 +86,7 @@ enum OpenAPIConsistency {
 
     /// `/users/:user_id/impersonation_tokens` → `/users/{user_id}/impersonation_tokens`.
     static func documentPath(_ route: Route) -> String {
-        "/" + route.pattern.map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : $0 }.joined(separator: "/")
+        "/" + route.template.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
     }
 
     /// Every disagreement, in a stable order; empty when the two agree.
@@ -93,10 +94,10 @@ enum OpenAPIConsistency {
         let paths = document["paths"]?.objectValue ?? [:]
         var problems: [String] = []
         var routes: [String: Route] = [:]
-        for route in router.routes where route.method != "HEAD" {
+        for route in router.routes where route.method != .head {
             let path = documentPath(route)
             routes["\(route.method) \(path)"] = route
-            if paths[path]?[route.method.lowercased()] == nil {
+            if paths[path]?[route.method.rawValue.lowercased()] == nil {
                 problems.append("\(route.method) \(path) is a route but not in the document")
             }
         }
@@ -109,18 +110,18 @@ enum OpenAPIConsistency {
                     continue
                 }
                 let declared = Set(pathParameters(of: operation, item: item, document: document))
-                for case let name? in route.pattern.map({ $0.hasPrefix(":") ? String($0.dropFirst()) : nil })
-                where !declared.contains(name) {
+                for name in route.captureNames where !declared.contains(name) {
                     problems.append("\(key) does not declare path parameter \(name)")
                 }
                 let security = operation["security"]?.arrayValue
                 let open = security?.isEmpty ?? false
                 let optional = security?.contains(.object([:])) ?? false
-                if route.allowsAnonymous != optional {
-                    problems.append("\(key): the route \(route.allowsAnonymous ? "serves" : "refuses") anonymous callers but the document says otherwise")
-                } else if open && route.requiresAuthentication {
+                let anonymous = route.access == .anonymousAllowed
+                if anonymous != optional {
+                    problems.append("\(key): the route \(anonymous ? "serves" : "refuses") anonymous callers but the document says otherwise")
+                } else if open && route.access != .open {
                     problems.append("\(key) says security: [] but the route authenticates")
-                } else if !open && !route.requiresAuthentication {
+                } else if !open && route.access == .open {
                     problems.append("\(key) is open but the document asks for a token")
                 }
             }

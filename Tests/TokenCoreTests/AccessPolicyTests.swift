@@ -24,13 +24,13 @@ struct AccessPolicyTests {
     }
 
     @Test func levelsAreInheritedDownTheTree() throws {
-        #expect(AccessPolicy.accessLevel(of: alice.id, in: .project(ProjectID(1)), state: state, now: now) == 50)
+        #expect(AccessPolicy.accessLevel(of: alice.id, in: .project(ProjectID(1)), state: state, now: now) == .owner)
         #expect(AccessPolicy.projectLevels(of: alice.id, in: ProjectID(1), state: state, now: now).project == nil)
         #expect(state.resources.fullPath(of: .project(ProjectID(1))) == "top/sub/p")
         var state = self.state
-        state.put(Membership(resource: .group(GroupID(2)), userID: bob.id, accessLevel: 20, createdAt: now))
-        state.put(Membership(resource: .project(ProjectID(1)), userID: bob.id, accessLevel: 40, createdAt: now))
-        #expect(AccessPolicy.accessLevel(of: bob.id, in: .project(ProjectID(1)), state: state, now: now) == 40)
+        state.put(Membership(resource: .group(GroupID(2)), userID: bob.id, accessLevel: .reporter, createdAt: now))
+        state.put(Membership(resource: .project(ProjectID(1)), userID: bob.id, accessLevel: .maintainer, createdAt: now))
+        #expect(AccessPolicy.accessLevel(of: bob.id, in: .project(ProjectID(1)), state: state, now: now) == .maintainer)
         #expect(AccessPolicy.accessLevel(of: bob.id, in: .group(GroupID(1)), state: state, now: now) == nil)
         #expect(AccessPolicy.canAdminister(.project(ProjectID(1)), by: Caller(user: bob, isAdmin: false), state: state, now: now))
         #expect(!AccessPolicy.canAdminister(.group(GroupID(2)), by: Caller(user: bob, isAdmin: false), state: state, now: now))
@@ -38,7 +38,7 @@ struct AccessPolicyTests {
 
     @Test func anExpiredMembershipGrantsNothing() {
         var state = self.state
-        state.put(Membership(resource: .project(ProjectID(1)), userID: bob.id, accessLevel: 30, expiresAt: CivilDate(year: 2026, month: 6, day: 16), createdAt: now))
+        state.put(Membership(resource: .project(ProjectID(1)), userID: bob.id, accessLevel: .developer, expiresAt: CivilDate(year: 2026, month: 6, day: 16), createdAt: now))
         let bobCaller = Caller(user: bob, isAdmin: false)
         #expect(AccessPolicy.canRead(.project(ProjectID(1)), by: bobCaller, state: state, now: now))
         let later = now.adding(minutes: 12 * 60)
@@ -48,7 +48,7 @@ struct AccessPolicyTests {
 
     @Test func botsAdministerButNeverManageTokens() {
         var state = self.state
-        state.put(Membership(resource: .project(ProjectID(1)), userID: bot.id, accessLevel: 40, createdAt: now))
+        state.put(Membership(resource: .project(ProjectID(1)), userID: bot.id, accessLevel: .maintainer, createdAt: now))
         let caller = Caller(user: bot, isAdmin: false)
         #expect(AccessPolicy.canAdminister(.project(ProjectID(1)), by: caller, state: state, now: now))
         #expect(!AccessPolicy.canManageTokens(.project(ProjectID(1)), by: caller, state: state, now: now))

@@ -23,9 +23,9 @@ struct TokenQueryTests {
         query.lastUsedAfter = Timestamp(iso8601: "2026-01-01")
         #expect(query.apply(to: [a, b], now: now).map(\.id) == [TokenID(2)])
         query = TokenQuery()
-        query.sort = "expires_asc"
+        query.sort = .expiresAsc
         #expect(query.apply(to: [a, b], now: now).map(\.id) == [TokenID(2), TokenID(1)])
-        query.sort = "last_used_desc"
+        query.sort = .lastUsedDesc
         #expect(query.apply(to: [a, b], now: now).map(\.id) == [TokenID(1), TokenID(2)])
     }
 }

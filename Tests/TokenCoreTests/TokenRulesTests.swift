@@ -112,18 +112,6 @@ struct TokenRulesTests {
         #expect(Authentication.reuseRevocations(for: state.token(c.token.id)!, in: state, now: Self.noon).isEmpty)
     }
 
-    @Test(arguments: [
-        (["personal_access_tokens", "12", "rotate"], true),
-        (["personal_access_tokens", "self", "rotate"], true),
-        (["projects", "a/b", "access_tokens", "3", "rotate"], true),
-        (["groups", "9", "access_tokens", "self", "rotate"], true),
-        (["personal_access_tokens", "self"], false),
-        (["personal_access_tokens", "x1", "rotate"], false),
-    ])
-    func rotationPaths(segments: [String], expected: Bool) {
-        #expect(Authentication.isRotationPath(segments) == expected)
-    }
-
     @Test func lookupChecksExpiryBeforeRevocation() throws {
         var (state, user) = stateWithUser()
         let issued = try issuer().create(TokenRequest(name: "t", scopes: ["api"], expiresAt: CivilDate(iso8601: "2026-06-15")), for: user, in: &state)

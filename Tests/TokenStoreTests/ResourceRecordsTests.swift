@@ -41,8 +41,8 @@ struct ResourceRecordsTests {
         let replayed = try JSONFileStore(directory: directory)
         try replayed.read { state in
             #expect(state.resources.resource(atPath: "ACME/app") == .project(project))
-            #expect(AccessPolicy.accessLevel(of: alice.id, in: .project(project), state: state, now: now) == 50)
-            #expect(AccessPolicy.accessLevel(of: bob.id, in: .project(project), state: state, now: now) == 30)
+            #expect(AccessPolicy.accessLevel(of: alice.id, in: .project(project), state: state, now: now) == .owner)
+            #expect(AccessPolicy.accessLevel(of: bob.id, in: .project(project), state: state, now: now) == .developer)
         }
         try store.write { state in
             try ResourceDirectory.removeMember(bob.id, from: .project(project), by: nil, at: now, in: &state)
@@ -71,11 +71,11 @@ struct ResourceRecordsTests {
         let before = try store.status().lastSeq
         let tooLong = TokenRequest(name: "ci", scopes: ["api"], expiresAt: CivilDate(year: 2030, month: 1, day: 1))
         #expect(throws: ResourceTokenService.Failure.self) {
-            try store.write { state in try service.create(tooLong, accessLevel: 40, in: .project(project), by: caller, state: &state) }
+            try store.write { state in try service.create(tooLong, accessLevel: .maintainer, in: .project(project), by: caller, state: &state) }
         }
         #expect(try store.status().lastSeq == before)
         let request = TokenRequest(name: "ci", scopes: ["api"], expiresAt: CivilDate(year: 2025, month: 12, day: 1))
-        let issued = try store.write { state in try service.create(request, accessLevel: 40, in: .project(project), by: caller, state: &state) }
+        let issued = try store.write { state in try service.create(request, accessLevel: .maintainer, in: .project(project), by: caller, state: &state) }
         #expect(try store.status().lastSeq == before + 3)
         let reopened = try JSONFileStore(directory: directory)
         try reopened.read { state in

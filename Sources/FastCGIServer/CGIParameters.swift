@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import HTTPTypes
+public import TokenAPI
+
+/// The `NAME=value` parameters of one CGI or FastCGI request, and the ``APIRequest`` they make.
+///
+/// The path comes from the raw `REQUEST_URI` (so `%2F` survives), headers from `HTTP_*` (the
+/// first of duplicates wins, as `FCGX_GetParam` does).
+public struct CGIParameters: Sendable {
+    public private(set) var variables: [String: String] = [:]
+
+    public init() {}
+
+    public init(pairs: some Sequence<(String, String)>) {
+        for (name, value) in pairs where variables[name] == nil { variables[name] = value }
+    }
+
+    /// Adds one `NAME=value` entry; later duplicates are ignored.
+    public mutating func add(entry: UnsafePointer<CChar>) {
+        // Split at the first '=' on bytes: a Character scan here cost ~8% of a request.
+        guard let equals = strchr(entry, 61) else { return }
+        let nameLength = entry.distance(to: UnsafePointer(equals))
+        let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
+        }
+        if variables[name] == nil { variables[name] = String(cString: equals + 1) }
+    }
+
+    public var contentLength: Int { variables["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0 }
+
+    /// The method as sent, when it is one (an HTTP token).
+    public var method: HTTPRequest.Method? { HTTPRequest.Method(variables["REQUEST_METHOD"] ?? "GET") }
+
+    /// The request these parameters describe, or GitLab's plain 400 when it cannot be carried
+    /// faithfully: a method that is not a token, or a header value with CR, LF or NUL (which
+    /// ``HTTPFields`` would quietly turn into spaces, and which must never reach a response).
+    public func request(body: [UInt8]) -> Result<APIRequest, HTTPError> {
+        guard let method else { return .failure(.malformed) }
+        var fields = HTTPFields()
+        for (name, value) in variables where name.hasPrefix("HTTP_") {
+            guard let fieldName = HTTPField.Name(Self.headerName(fromCGI: name.dropFirst(5))) else { continue }
+            guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
+            fields.append(HTTPField(name: fieldName, value: value))
+        }
+        if let type = variables["CONTENT_TYPE"], !type.isEmpty {
+            guard !type.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
+            fields[.contentType] = type
+        }
+        let target: String
+        if let uri = variables["REQUEST_URI"], !uri.isEmpty {
+            target = uri
+        } else {
+            // Plain CGI without REQUEST_URI (some servers): rebuild it from the decoded parts.
+            let path = (variables["SCRIPT_NAME"] ?? "") + (variables["PATH_INFO"] ?? "")
+            let query = variables["QUERY_STRING"] ?? ""
+            target = query.isEmpty ? path : path + "?" + query
+        }
+        // A request target is visible ASCII; HTTPRequest would turn anything else into spaces.
+        guard !target.utf8.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
+        return .success(APIRequest(
+            method: method, target: target, headerFields: fields, body: body, remoteAddress: variables["REMOTE_ADDR"],
+            serverOrigin: serverOrigin))
+    }
+
+    /// Maps a CGI/FastCGI parameter name (`PRIVATE_TOKEN`, after `HTTP_`) to a header name
+    /// (`private-token`).
+    static func headerName(fromCGI name: Substring) -> String {
+        String(decoding: name.utf8.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "_"): return UInt8(ascii: "-")
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+            default: return byte
+            }
+        }, as: UTF8.self)
+    }
+
+    /// `scheme://host[:port]` of this server as the web server is configured: `SERVER_NAME`
+    /// and `SERVER_PORT` (nginx's `server_name`, Apache's `ServerName`), never the client's
+    /// `Host` header, which anyone can set. GitLab builds links and bot e-mail addresses from
+    /// its configured host the same way. A name that is not a plain host name or address
+    /// (nginx's catch-all `_`, or anything with other characters) becomes `localhost`.
+    var serverOrigin: String {
+        let https = variables["HTTPS"].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
+        let requested = variables["REQUEST_SCHEME"]?.lowercased()
+        let scheme = requested == "https" || requested == "http" ? requested! : (https ? "https" : "http")
+        var origin = scheme + "://" + Self.hostName(variables["SERVER_NAME"] ?? "")
+        if let port = variables["SERVER_PORT"], let number = UInt16(port),
+            !(scheme == "http" && number == 80), !(scheme == "https" && number == 443)
+        {
+            origin += ":" + String(number)
+        }
+        return origin
+    }
+
+    /// `name` when it is a DNS name or an IPv4 address, `[name]` for an IPv6 address, else
+    /// `localhost`.
+    static func hostName(_ name: String) -> String {
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.count <= 253 else { return "localhost" }
+        let isDNS = bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                return true
+            default: return false
+            }
+        }
+        if isDNS, bytes.first != UInt8(ascii: "-"), bytes.first != UInt8(ascii: ".") { return name }
+        let isIPv6 = bytes.contains(UInt8(ascii: ":")) && bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ":"), UInt8(ascii: "."):
+                return true
+            default: return false
+            }
+        }
+        return isIPv6 ? "[" + name + "]" : "localhost"
+    }
+}
+
+extension CGIParameters {
+    /// Answers one request on `application`: the body is read only when it is within the limit,
+    /// and every refusal gets the application's headers and metrics.
+    public func answer(with application: Application, readBody: (Int) -> [UInt8]) -> Answer {
+        let limit = application.dependencies.maximumBodySize
+        guard contentLength <= limit else { return application.refuse(.payloadTooLarge, method: method) }
+        switch request(body: readBody(contentLength)) {
+        case .success(let request): return application.answer(request)
+        case .failure(let error): return application.refuse(error, method: method)
+        }
+    }
+}
+
+extension APIResponse {
+    /// The CGI response head: `Status:` line, headers, blank line.
+    public var cgiHead: [UInt8] {
+        var head = "Status: \(status.code) \(status.reasonPhrase)\r\n"
+        for field in headerFields { head += "\(field.name.rawName): \(field.value)\r\n" }
+        if status != .noContent && headerFields[.contentLength] == nil { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        return Array(head.utf8)
+    }
+}

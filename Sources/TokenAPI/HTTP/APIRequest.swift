@@ -1,0 +1,70 @@
+public import HTTPTypes
+
+/// One HTTP request as a transport hands it over: a swift-http-types head, the body bytes
+/// copied out of the transport's buffers, and what the web server says about the connection.
+///
+/// The transport has already refused what cannot be represented faithfully (a method that is
+/// not a token, a header value with CR, LF or NUL): ``HTTPFields`` would quietly turn such
+/// bytes into spaces.
+public struct APIRequest: Sendable {
+    /// Method, raw target (`head.path`, still percent-encoded, so `group%2Fproject` arrives
+    /// intact) and header fields.
+    public var head: HTTPRequest
+    public var body: [UInt8]
+    /// The client address (`REMOTE_ADDR`).
+    public var remoteAddress: String?
+    /// `scheme://host[:port]` of this server as the web server is configured (never the
+    /// client's `Host`); used for links and bot e-mail addresses when no external URL is set.
+    public var serverOrigin: String?
+
+    public init(head: HTTPRequest, body: [UInt8] = [], remoteAddress: String? = nil, serverOrigin: String? = nil) {
+        self.head = head
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.serverOrigin = serverOrigin
+    }
+
+    public init(
+        method: HTTPRequest.Method, target: String, headerFields: HTTPFields = [:], body: [UInt8] = [],
+        remoteAddress: String? = nil, serverOrigin: String? = nil
+    ) {
+        self.init(
+            head: HTTPRequest(method: method, scheme: nil, authority: nil, path: target, headerFields: headerFields),
+            body: body, remoteAddress: remoteAddress, serverOrigin: serverOrigin)
+    }
+
+    public var method: HTTPRequest.Method { head.method }
+
+    /// The raw request target, path and query.
+    public var target: String { head.path ?? "/" }
+
+    /// The path part of the target (before `?`), still encoded.
+    public var rawPath: Substring {
+        let target = self.target
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
+        return target[...]
+    }
+
+    /// The query part of the target (after `?`), still encoded.
+    public var rawQuery: Substring {
+        let target = self.target
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[target.utf8.index(after: q)...] }
+        return ""
+    }
+}
+
+extension HTTPField.Name {
+    /// GitLab's token header.
+    public static let privateToken = HTTPField.Name("PRIVATE-TOKEN")!
+    /// GitLab's sudo header.
+    public static let sudo = HTTPField.Name("Sudo")!
+    public static let requestID = HTTPField.Name("X-Request-Id")!
+    public static let total = HTTPField.Name("X-Total")!
+    public static let totalPages = HTTPField.Name("X-Total-Pages")!
+    public static let page = HTTPField.Name("X-Page")!
+    public static let perPage = HTTPField.Name("X-Per-Page")!
+    public static let nextPage = HTTPField.Name("X-Next-Page")!
+    public static let previousPage = HTTPField.Name("X-Prev-Page")!
+    public static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    public static let link = HTTPField.Name("Link")!
+}

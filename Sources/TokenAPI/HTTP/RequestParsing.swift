@@ -1,0 +1,60 @@
+import HTTPTypes
+import JSON
+
+/// Turning a request's raw target and body into path segments and parameters, in linear time
+/// and within ``RequestLimits``, refusing what GitLab's middleware refuses.
+enum RequestParsing {
+    /// Refuses what GitLab's middleware refuses before any routing: a target past the length
+    /// bound, or control bytes in it. (CR, LF and NUL in header values are refused by the
+    /// transport, before ``HTTPFields`` could turn them into spaces.)
+    static func checkWellFormed(_ request: APIRequest) throws(HTTPError) {
+        let target = request.target.utf8
+        guard target.count <= RequestLimits.target else { throw .uriTooLong }
+        guard !target.contains(where: { $0 < 0x21 || $0 == 0x7F }) else { throw .malformed }
+    }
+
+    /// The decoded segments below `/api/v4/`, or nil when the path is not under it or has an
+    /// empty segment. A segment that decodes to invalid UTF-8 or a NUL is malformed (400).
+    static func apiSegments(of rawPath: Substring) throws(HTTPError) -> [String]? {
+        var parts = rawPath.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "api", parts[2] == "v4" else { return nil }
+        parts.removeFirst(3)
+        if parts.last == "" { parts.removeLast() }
+        var segments: [String] = []
+        segments.reserveCapacity(parts.count)
+        for part in parts {
+            guard !part.isEmpty else { return nil }
+            guard let decoded = PercentEncoding.decode(part), !decoded.utf8.contains(0) else { throw .malformed }
+            segments.append(decoded)
+        }
+        return segments
+    }
+
+    /// Query string plus a form or JSON body, merged. Invalid JSON is Grape's 400; invalid
+    /// UTF-8, a NUL, or input past ``RequestLimits`` is GitLab's plain 400.
+    static func parameters(of request: APIRequest, limit: Int) throws(HTTPError) -> Parameters {
+        var parameters = Parameters()
+        try parameters.addForm(request.rawQuery)
+        guard !request.body.isEmpty else { return parameters }
+        guard request.body.count <= limit else { throw .payloadTooLarge }
+        let type = (request.head.headerFields[.contentType] ?? "").lowercased()
+        if type.hasPrefix("application/json") || type.hasSuffix("+json") {
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(request.body, limits: RequestLimits.json)
+            } catch where error.kind == .syntax {
+                throw HTTPError.error(.badRequest, "The request body contains invalid JSON")
+            } catch {
+                throw .malformed
+            }
+            guard case .object(let object) = value else {
+                throw HTTPError.error(.badRequest, "The request body must be a JSON object")
+            }
+            try parameters.addJSON(object)
+        } else if type.isEmpty || type.hasPrefix("application/x-www-form-urlencoded") {
+            guard let text = String(validating: request.body, as: UTF8.self) else { throw .malformed }
+            try parameters.addForm(text[...])
+        }
+        return parameters
+    }
+}

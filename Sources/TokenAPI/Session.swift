@@ -1,0 +1,103 @@
+import HTTPTypes
+import Logging
+import Synchronization
+import TokenCore
+
+/// The authenticated side of one request's store transaction.
+///
+/// GitLab records a token's use (`last_used_at`, `last_used_ips`, throttled) as it
+/// authenticates. tokend folds that update into the request's own write, together with a fresh
+/// check of the credential, so a mutating request costs one durable write (a rotation is one
+/// `fdatasync`) and a token revoked by a concurrent request cannot slip between authentication
+/// and the change. A request that writes nothing records the use on its own.
+final class Session: Sendable {
+    let credential: Credential
+    /// The user the request acts as (the `Sudo` target, or the token's owner).
+    let actor: UserID
+    let address: String?
+    let now: Timestamp
+    let settings: InstanceSettings
+    /// A rotate endpoint: a credential found revoked inside the write is a reuse, and revokes
+    /// its family.
+    let detectsReuse: Bool
+    private let usageRecorded = Mutex(false)
+
+    init(credential: Credential, actor: UserID, address: String?, now: Timestamp, settings: InstanceSettings, detectsReuse: Bool) {
+        self.credential = credential
+        self.actor = actor
+        self.address = address
+        self.now = now
+        self.settings = settings
+        self.detectsReuse = detectsReuse
+    }
+
+    /// Runs `body` in one transaction after checking the credential again and recording its use.
+    func write<T>(in repository: any TokenRepository, _ body: (inout StoreState) throws -> T) throws -> T {
+        let outcome = try repository.write { state throws -> SessionOutcome<T> in
+            if let refusal = check(in: &state) { return .refused(refusal) }
+            record(in: &state)
+            return .done(try body(&state))
+        }
+        switch outcome {
+        case .done(let result):
+            usageRecorded.withLock { $0 = true }
+            return result
+        case .refused(let failure):
+            throw failure
+        }
+    }
+
+    /// The credential as it stands inside the transaction: still valid, owner not blocked, the
+    /// acting user still there. A revoked token on a rotate endpoint revokes its family here
+    /// (kept: the refusal commits).
+    private func check(in state: inout StoreState) -> AuthenticationFailure? {
+        guard let token = state.token(credential.token.id) else { return .unknownToken }
+        switch Authentication.validate(token, in: state, now: now) {
+        case .failure(.revoked):
+            if detectsReuse { state.revokeDescendants(of: token, at: now) }
+            return .revoked
+        case .failure(let failure):
+            return failure
+        case .success(let current):
+            if let failure = Authentication.checkUser(current, settings: settings) { return failure }
+            return state.user(actor) == nil ? .unknownToken : nil
+        }
+    }
+
+    private func record(in state: inout StoreState) {
+        guard let token = state.token(credential.token.id),
+            let updated = Authentication.usageUpdate(of: token, from: address, now: now)
+        else { return }
+        state.put(updated)
+    }
+
+    /// Records the use in a write of its own when no transaction of the request did: before the
+    /// handler of a read (so `GET …/self` shows it), after one that wrote nothing or failed.
+    /// Best effort, as GitLab's LastUsedService: when the store refuses, the request goes on.
+    /// Returns the credential as recorded.
+    @discardableResult
+    func recordUseIfPending(in repository: any TokenRepository, metrics: RequestMetrics, logger: Logger) -> Credential {
+        guard !usageRecorded.withLock({ $0 }),
+            Authentication.usageUpdate(of: credential.token, from: address, now: now) != nil
+        else { return credential }
+        do {
+            let updated = try repository.write { state -> AccessToken? in
+                record(in: &state)
+                return state.token(credential.token.id)
+            }
+            usageRecorded.withLock { $0 = true }
+            return Credential(token: updated ?? credential.token, user: credential.user)
+        } catch {
+            metrics.recordWriteFailure()
+            logger.warning("could not record token use", metadata: ["error": "\(error)"])
+            return credential
+        }
+    }
+}
+
+/// What a session's transaction came to: the body's result, or a refusal of the credential
+/// that still commits (a family revoked by reuse detection).
+private enum SessionOutcome<T> {
+    case done(T)
+    case refused(AuthenticationFailure)
+}

@@ -1,0 +1,48 @@
+import HTTPTypes
+import Testing
+import TokenAPI
+
+@testable import FastCGIServer
+
+/// The transport's side of the security review: what reaches the application from CGI
+/// parameters, and what is refused before it can (finding 7: header values with CR, LF or NUL;
+/// the client's `Host` never becomes the server's origin).
+struct CGIParametersTests {
+    func parameters(_ extra: [String: String]) -> CGIParameters {
+        var pairs = ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/v4/user", "SERVER_NAME": "tokend.example", "SERVER_PORT": "80"]
+        for (k, v) in extra { pairs[k] = v }
+        return CGIParameters(pairs: pairs.map { ($0.key, $0.value) })
+    }
+
+    @Test(arguments: [
+        ["HTTP_HOST": "evil.example\r\nSet-Cookie: x=1"], ["HTTP_X_FORWARDED_HOST": "a\nb"], ["HTTP_SUDO": "root\r"],
+        ["CONTENT_TYPE": "application/json\r\nX: y"], ["REQUEST_URI": "/api/v4/user?x=\u{1}"], ["REQUEST_URI": "/api/v4/us er"],
+        ["REQUEST_URI": "/api/v4/user?é"], ["REQUEST_METHOD": "GE T"],
+    ])
+    func malformedHeadsAreRefused(_ extra: [String: String]) {
+        guard case .failure(let error) = parameters(extra).request(body: []) else {
+            Issue.record("accepted \(extra)")
+            return
+        }
+        #expect(error == .malformed)
+    }
+
+    @Test func headersArriveAsFieldsAndTheOriginIsTheServers() throws {
+        let request = try parameters(["HTTP_HOST": "evil.example", "HTTP_PRIVATE_TOKEN": "t", "HTTP_SUDO": "alice"]).request(body: []).get()
+        #expect(request.head.headerFields[.privateToken] == "t")
+        #expect(request.head.headerFields[.sudo] == "alice")
+        #expect(request.serverOrigin == "http://tokend.example")
+        #expect(request.target == "/api/v4/user")
+    }
+
+    @Test(arguments: [
+        ("tokend.example", "8443", nil, "http://tokend.example:8443"), ("_", "80", nil, "http://localhost"),
+        ("::1", "8080", nil, "http://[::1]:8080"), ("a b", "80", nil, "http://localhost"),
+        ("example.org", "443", "on", "https://example.org"), ("", "80", nil, "http://localhost"),
+    ])
+    func theOriginComesFromTheServersConfiguration(name: String, port: String, https: String?, origin: String) {
+        var extra = ["SERVER_NAME": name, "SERVER_PORT": port, "HTTP_HOST": "evil.example"]
+        if let https { extra["HTTPS"] = https }
+        #expect(parameters(extra).serverOrigin == origin)
+    }
+}
