@@ -63,7 +63,10 @@ let package = Package(
         // An in-process client and fixtures for handler tests.
         .target(
             name: "TokendTesting",
-            dependencies: ["TokenAPI", "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "TokenAPI", "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import HTTPTypes
 import JSON
+import Logging
 import Synchronization
 import TokenAPI
 import TokenCore
@@ -12,17 +13,20 @@ public struct TestClient: Sendable {
     public let secret: TokenSecret
     public let clock: MutableClock
 
-    /// A fresh instance with `root` (id 1, admin) and the given settings, at `now`.
+    /// A fresh instance with `root` (id 1, admin) and the given settings, at `now`. The
+    /// application sees `repository` wrapped by `wrap` (a ``FaultyRepository``, say) and logs to
+    /// `logger`.
     public init(
         now: Timestamp = Timestamp(iso8601: "2026-06-15T12:00:00Z")!, settings: InstanceSettings = .default,
-        externalURL: String? = "http://gitlab.example.com"
+        externalURL: String? = "http://gitlab.example.com", logger: Logger = Logger(label: "tokend-test"),
+        wrap: (any TokenRepository) -> any TokenRepository = { $0 }
     ) {
         let clock = MutableClock(now)
         let repository = InMemoryRepository()
         let secret = TokenSecret(bytes: Array(repeating: 7, count: 32))
         let dependencies = APIDependencies(
-            repository: repository, secret: secret, random: RandomSource.seeded(1), clock: clock.clock, settings: settings,
-            externalURL: externalURL)
+            repository: wrap(repository), secret: secret, random: RandomSource.seeded(1), clock: clock.clock,
+            settings: settings, externalURL: externalURL, logger: logger)
         self.clock = clock
         self.repository = repository
         self.secret = secret

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TokenCore
 import TokendTesting
-import TokenStore
+@testable import TokenStore
 
 /// The file store on a real directory: durability across instances, tail reads, compaction,
 /// torn tails, corruption, permissions, and concurrent writers that must lose nothing.
@@ -240,6 +240,14 @@ struct FastRecordDecoderTests {
             state.put(token)
             state.put(plain.withID(8))
         }
+        // The fast path must actually take a plain line (the comparisons below would also pass if
+        // it declined every one and the generic decoder did the work); a name with escapes may
+        // fall back.
+        let record = plain.withID(8)
+        let journal = RecordCoding.journalLine(.putToken(record), seq: 1).dropLast()
+        let snapshot = RecordCoding.snapshotLine(.putToken(record)).dropLast()
+        #expect(FastRecordDecoder.journalToken(journal)?.change == .putToken(record))
+        #expect(FastRecordDecoder.snapshotToken(snapshot) == .putToken(record))
         let reloaded = try JSONFileStore(directory: store)
         #expect(try reloaded.read { $0.token(TokenID(7)) } == token)
         #expect(try reloaded.read { $0.token(TokenID(8)) } == plain.withID(8))
