@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore", "TokendTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["JSON"],
+            dependencies: ["JSON", "TokendTesting"],
             swiftSettings: swiftSettings
         ),
     ]
