@@ -51,10 +51,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Settings: flags, environment and config file resolved once, purely, into one value.
+        .target(
+            name: "TokendSettings",
+            dependencies: ["TokenCore", "FastCGIServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tokend",
             dependencies: [
-                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer", "JSON",
+                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: ["FastCGIServer", "TokenAPI", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SettingsTests",
+            dependencies: ["TokendSettings", "TokenCore", "FastCGIServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore", "TokendTesting"], swiftSettings: swiftSettings),

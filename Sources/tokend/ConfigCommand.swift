@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import TokendSettings
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,23 +27,10 @@ struct CheckConfig: ParsableCommand {
     @OptionGroup var instance: InstanceOptions
 
     func run() throws {
-        let settings = try instance.settings()
-        let defaults: [(String, String)] = [
-            ("data", "./var"), ("log-level", "info"), ("token-prefix", "glpat-"), ("require-expiry", "true"),
-            ("max-lifetime-days", "365"), ("admin-mode", "false"), ("external-url", "(SERVER_NAME and SERVER_PORT)"),
-            ("socket", "-"), ("socket-mode", "0660"), ("listen", "-"), ("threads", "(2 × cores)"),
-            ("max-body-size", "1048576"), ("monitoring-allow", "(loopback only)"), ("allow-network-filesystem", "false"),
-        ]
-        let flags: [String: String?] = [
-            "data": store.data, "log-level": store.logLevel, "token-prefix": instance.tokenPrefix,
-            "require-expiry": instance.requireExpiry, "max-lifetime-days": instance.maxLifetimeDays.map(String.init),
-            "admin-mode": instance.adminMode, "external-url": instance.externalURL,
-        ]
-        for (name, fallback) in defaults {
-            let variable = "TOKEND_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
-            let found = Environment.source(flags[name] ?? nil, variable)
-            print("\(name) = \(found?.value ?? fallback)    (\(found?.origin ?? "default"))")
+        let settings = try store.settings(instance.flags)
+        for name in SettingName.allCases where name != .config {
+            let found = settings.sources[name]
+            print("\(name.rawValue) = \(found?.value ?? name.defaultDescription)    (\(found?.source.description ?? "default"))")
         }
-        _ = settings
     }
 }

@@ -39,7 +39,7 @@ struct CreateGroup: ParsableCommand {
     var owner: String?
 
     func run() throws {
-        let now = Environment.systemClock.now()
+        let now = Clock.system.now()
         let group = try store.openStore().write { state throws -> Group in
             var parentID: GroupID?
             if let parent {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TokenCore
 import TokenStore
+import TokendSettings
 
 struct Initialize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,10 +20,11 @@ struct Initialize: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let directory = store.dataDirectory
+        let settings = try store.settings()
+        let directory = settings.data
         let created = try StoreSetup.initialize(directory: directory)
-        let repository = try store.openStore()
-        let clock = Environment.systemClock
+        let repository = try settings.openStore()
+        let clock = Clock.system
         let madeRoot = try repository.write { state -> Bool in
             guard state.users.isEmpty else { return false }
             let id = state.allocateUserID()

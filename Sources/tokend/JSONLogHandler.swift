@@ -12,7 +12,7 @@ struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
-    let clock = Environment.systemClock
+    let clock = Clock.system
 
     init(label: String) { self.label = label }
 

@@ -42,7 +42,7 @@ struct AddMember: ParsableCommand {
     }
 
     func run() throws {
-        let now = Environment.systemClock.now()
+        let now = Clock.system.now()
         let level = accessLevel.rawValue
         try store.openStore().write { state throws in
             let reference = project ?? group ?? ""

@@ -38,7 +38,7 @@ struct CreateProject: ParsableCommand {
     var visibility: Visibility = .private
 
     func run() throws {
-        let now = Environment.systemClock.now()
+        let now = Clock.system.now()
         let project = try store.openStore().write { state throws -> Project in
             guard case .group(let groupID)? = ResourceReference.find(namespace, group: true, in: state) else {
                 throw ValidationError("no group \(namespace)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TokenCore
 import TokenStore
+import TokendSettings
 
 struct SeedStore: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,10 +27,11 @@ struct SeedStore: ParsableCommand {
     }
 
     func run() throws {
-        let directory = store.dataDirectory
-        let repository = try store.openStore()
+        let settings = try store.settings()
+        let directory = settings.data
+        let repository = try settings.openStore()
         let secret = try StoreSetup.loadSecret(directory: directory)
-        let clock = Environment.systemClock
+        let clock = Clock.system
         let generator = TokenGenerator(prefix: InstanceSettings.default.tokenPrefix, random: .system)
         let count = tokens
         let expiry = clock.now().date.adding(days: 365)

@@ -5,6 +5,7 @@ import Logging
 import TokenAPI
 import TokenCore
 import TokenStore
+import TokendSettings
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,26 +46,35 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest request body in bytes (env TOKEND_MAX_BODY_SIZE; default 1048576).", valueName: "bytes"))
     var maxBodySize: Int?
 
+    /// These flags, for ``StoreOptions/settings(_:)``.
+    var flags: [SettingName: String] {
+        var flags = instance.flags
+        flags[.socket] = socket
+        flags[.socketMode] = socketMode
+        flags[.listen] = listen
+        flags[.threads] = threads.map(String.init)
+        flags[.monitoringAllow] = monitoringAllow
+        flags[.maxBodySize] = maxBodySize.map(String.init)
+        return flags
+    }
+
     func validate() throws {
-        if socket != nil && listen != nil { throw ValidationError("give --socket or --listen, not both") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        _ = try store.settings(flags)
     }
 
     func run() throws {
-        let logger = store.logger("tokend")
-        let bodyLimit = maxBodySize ?? Environment.resolve(nil, "TOKEND_MAX_BODY_SIZE").flatMap { Int($0) } ?? 1 << 20
-        let listenSocket = try resolveSocket()
+        let settings = try store.settings(flags)
+        let environment = ProcessEnvironment.variables
+        let logger = settings.logger("tokend")
+        let listenSocket = try Self.listenSocket(settings, environment: environment)
         let application: Application
-        let environment = ProcessInfo.processInfo.environment
         do {
-            let repository = try store.openStore()
-            let secret = try StoreSetup.loadSecret(directory: store.dataDirectory)
-            let allowList = (Environment.resolve(monitoringAllow, "TOKEND_MONITORING_ALLOW") ?? "")
-                .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let repository = try settings.openStore()
+            let secret = try StoreSetup.loadSecret(directory: settings.data)
             application = Application(dependencies: APIDependencies(
-                repository: repository, secret: secret, clock: Environment.systemClock,
-                settings: try instance.settings(), externalURL: instance.resolvedExternalURL,
-                maximumBodySize: bodyLimit, monitoringAllowList: allowList, logger: logger))
+                repository: repository, secret: secret, clock: .system, settings: settings.instance,
+                externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
+                monitoringAllowList: settings.monitoringAllowList, logger: logger))
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
@@ -79,25 +89,16 @@ struct Serve: ParsableCommand {
             logger.critical("cannot listen", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        let threadCount = threads ?? Environment.resolve(nil, "TOKEND_THREADS").flatMap { Int($0) }
-            ?? 2 * ProcessInfo.processInfo.activeProcessorCount
+        let threadCount = settings.threads ?? 2 * ProcessInfo.processInfo.activeProcessorCount
         let server = FastCGIServer(listenFD: fd, threads: threadCount, application: application, logger: logger)
         server.run()
         if case .unix(let path, _) = listenSocket { unlink(path) }
     }
 
-    /// The socket to serve on, or nil for CGI mode.
-    private func resolveSocket() throws -> ListenSocket? {
-        if let path = Environment.resolve(socket, "TOKEND_SOCKET") {
-            let modeText = Environment.resolve(socketMode, "TOKEND_SOCKET_MODE") ?? "0660"
-            guard let mode = mode_t(modeText, radix: 8) else { throw ValidationError("--socket-mode takes an octal mode such as 0660") }
-            return .unix(path: path, mode: mode)
-        }
-        if let address = Environment.resolve(listen, "TOKEND_LISTEN") {
-            guard let tcp = ListenSocket.parseTCP(address) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:9000") }
-            return tcp
-        }
-        let environment = ProcessInfo.processInfo.environment
+    /// The socket to serve on, or nil for CGI mode: the configured one, else systemd's, else a
+    /// listening fd 0, else CGI when the web server started us as one.
+    static func listenSocket(_ settings: Settings, environment: [String: String]) throws -> ListenSocket? {
+        if let configured = settings.listenSocket { return configured }
         if let fd = ListenSocket.systemdSocket(environment: environment) { return .inherited(fd) }
         if ListenSocket.standardInputIsListening() { return .inherited(0) }
         if CGIRunner.isCGI(environment: environment) { return nil }

@@ -3,9 +3,10 @@ import Foundation
 import Logging
 import TokenCore
 import TokenStore
+import TokendSettings
 
-/// Settings shared by every command that opens a data directory. Each flag falls back to its
-/// environment variable (TOKEND_ + flag name), then to the documented default.
+/// The flags every command that opens a data directory takes. ``settings(_:)`` resolves them,
+/// once per invocation, with the environment and the config file into ``Settings``.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The data directory (env TOKEND_DATA; default ./var).", valueName: "dir"))
     var data: String?
@@ -16,31 +17,39 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A settings file of `name = value` lines (env TOKEND_CONFIG); flags and environment win over it.", valueName: "file"))
     var config: String?
 
-    mutating func validate() throws {
-        if let config { setenv("TOKEND_CONFIG", config, 1) }
-        if case .failure(let error) = ConfigFile.current { throw ValidationError(error.description) }
-    }
-
     @Flag(help: "Accept a store on NFS, CIFS or FUSE, whose locks are unreliable (env TOKEND_ALLOW_NETWORK_FILESYSTEM).")
     var allowNetworkFilesystem = false
 
-    var dataDirectory: String { Environment.resolve(data, "TOKEND_DATA") ?? "./var" }
+    var flags: [SettingName: String] {
+        var flags: [SettingName: String] = [:]
+        flags[.data] = data
+        flags[.logLevel] = logLevel
+        flags[.config] = config
+        if allowNetworkFilesystem { flags[.allowNetworkFilesystem] = "true" }
+        return flags
+    }
 
-    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed.
-    func openStore() throws -> JSONFileStore {
-        var allowed = allowNetworkFilesystem
-        if !allowed, let value = Environment.resolve(nil, "TOKEND_ALLOW_NETWORK_FILESYSTEM") {
-            allowed = try Environment.boolean(value, flag: "TOKEND_ALLOW_NETWORK_FILESYSTEM")
+    /// This invocation's settings: these flags and `more` over the environment over the config
+    /// file (`--config`, else `TOKEND_CONFIG`) over the defaults.
+    func settings(_ more: [SettingName: String] = [:]) throws -> Settings {
+        let flags = self.flags.merging(more) { own, _ in own }
+        let environment = ProcessEnvironment.variables
+        var file: ConfigFile?
+        if let path = flags[.config] ?? environment[SettingName.config.variable], !path.isEmpty {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("cannot read the config file \(path)")
+            }
+            do { file = try ConfigFile(text: text, path: path) } catch { throw ValidationError(error.description) }
         }
-        return try JSONFileStore(directory: dataDirectory, allowNetworkFilesystem: allowed, logger: logger("tokend"))
+        do {
+            return try Settings.resolve(flags: flags, environment: environment, file: file)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
-    func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { JSONLogHandler(label: $0) }
-        let level = Environment.resolve(logLevel, "TOKEND_LOG_LEVEL") ?? "info"
-        logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
-        return logger
-    }
+    /// Opens the store of these settings (for commands that need nothing else).
+    func openStore() throws -> JSONFileStore { try settings().openStore() }
 }
 
 /// The instance settings that change token behaviour.
@@ -57,57 +66,43 @@ struct InstanceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("GitLab Admin Mode: admins need the admin_mode scope (env TOKEND_ADMIN_MODE; default false).", valueName: "bool"))
     var adminMode: String?
 
-    @Option(name: .long, help: ArgumentHelp("The URL clients use, for pagination links (env TOKEND_EXTERNAL_URL; default: the web server's SERVER_NAME and SERVER_PORT, never the client's Host).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("The URL clients use, for links and bot e-mail addresses (env TOKEND_EXTERNAL_URL; default: the web server's SERVER_NAME and SERVER_PORT, never the client's Host).", valueName: "url"))
     var externalURL: String?
 
-    func settings() throws -> InstanceSettings {
-        var settings = InstanceSettings()
-        if let prefix = Environment.resolve(tokenPrefix, "TOKEND_TOKEN_PREFIX") {
-            guard !prefix.isEmpty, prefix.count <= 20 else { throw ValidationError("--token-prefix must be 1 to 20 characters") }
-            settings.tokenPrefix = prefix
-        }
-        if let value = Environment.resolve(requireExpiry, "TOKEND_REQUIRE_EXPIRY") {
-            settings.requireExpiry = try Environment.boolean(value, flag: "--require-expiry")
-        }
-        if let days = maxLifetimeDays ?? Environment.resolve(nil, "TOKEND_MAX_LIFETIME_DAYS").flatMap({ Int($0) }) {
-            guard days >= 1 else { throw ValidationError("--max-lifetime-days must be at least 1") }
-            settings.maximumLifetimeDays = days
-        }
-        if let value = Environment.resolve(adminMode, "TOKEND_ADMIN_MODE") {
-            settings.adminMode = try Environment.boolean(value, flag: "--admin-mode")
-        }
-        return settings
+    var flags: [SettingName: String] {
+        var flags: [SettingName: String] = [:]
+        flags[.tokenPrefix] = tokenPrefix
+        flags[.requireExpiry] = requireExpiry
+        flags[.maxLifetimeDays] = maxLifetimeDays.map(String.init)
+        flags[.adminMode] = adminMode
+        flags[.externalURL] = externalURL
+        return flags
     }
-
-    var resolvedExternalURL: String? { Environment.resolve(externalURL, "TOKEND_EXTERNAL_URL") }
 }
 
-enum Environment {
-    /// The flag's value, else the environment variable's (empty counts as unset), else the
-    /// config file's.
-    static func resolve(_ flag: String?, _ variable: String) -> String? {
-        source(flag, variable)?.value
+extension Settings {
+    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed.
+    func openStore() throws -> JSONFileStore {
+        try JSONFileStore(directory: data, allowNetworkFilesystem: allowNetworkFilesystem, logger: logger("tokend"))
     }
 
-    /// The value and where it came from: "flag", "environment", the config file's path.
-    static func source(_ flag: String?, _ variable: String) -> (value: String, origin: String)? {
-        if let flag { return (flag, "flag") }
-        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return (value, variable) }
-        if case .success(let file) = ConfigFile.current, let value = file.values[ConfigFile.name(forVariable: variable)] {
-            return (value, file.path ?? "config")
-        }
-        return nil
+    /// A logger writing JSON lines to stderr at the configured level.
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { JSONLogHandler(label: $0) }
+        logger.logLevel = logLevel
+        return logger
     }
+}
 
-    static func boolean(_ text: String, flag: String) throws -> Bool {
-        switch text.lowercased() {
-        case "true", "1", "yes", "on": return true
-        case "false", "0", "no", "off": return false
-        default: throw ValidationError("\(flag) takes true or false, not '\(text)'")
-        }
-    }
+/// The process's environment, read once: the only reader of it in tokend. Everything below the
+/// executable gets what it needs through ``Settings`` or as a parameter.
+enum ProcessEnvironment {
+    static let variables = ProcessInfo.processInfo.environment
+}
 
-    static let systemClock = Clock {
+extension Clock {
+    /// The system's wall clock, in milliseconds.
+    static let system = Clock {
         Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }

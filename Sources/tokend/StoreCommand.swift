@@ -1,5 +1,6 @@
 import ArgumentParser
 import TokenStore
+import TokendSettings
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,8 @@ struct CheckStore: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let repository = try store.openStore()
+        let settings = try store.settings()
+        let repository = try settings.openStore()
         let status = try repository.status()
         print("generation \(status.generation)")
         print("last_seq \(status.lastSeq)")
@@ -38,7 +40,7 @@ struct CheckStore: ParsableCommand {
         print("groups \(status.groups)")
         print("projects \(status.projects)")
         print("memberships \(status.memberships)")
-        let problems = StoreVerification.problems(in: store.dataDirectory)
+        let problems = StoreVerification.problems(in: settings.data)
         for problem in problems { print("problem: \(problem)") }
         if !problems.isEmpty { throw ExitCode(1) }
     }

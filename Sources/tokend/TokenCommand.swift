@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenCore
 import TokenStore
+import TokendSettings
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,11 +50,12 @@ struct CreateToken: ParsableCommand {
     }
 
     func run() throws {
-        let directory = store.dataDirectory
-        let repository = try store.openStore()
+        let settings = try store.settings(instance.flags)
+        let directory = settings.data
+        let repository = try settings.openStore()
         let issuer = TokenIssuer(
-            secret: try StoreSetup.loadSecret(directory: directory), random: .system, clock: Environment.systemClock,
-            settings: try instance.settings())
+            secret: try StoreSetup.loadSecret(directory: directory), random: .system, clock: Clock.system,
+            settings: settings.instance)
         let request = TokenRequest(
             name: name, description: description,
             scopes: scopes.split(separator: ",").map { Scope(String($0).trimmingCharacters(in: .whitespaces)) },

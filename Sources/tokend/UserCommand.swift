@@ -42,7 +42,7 @@ struct CreateUser: ParsableCommand {
 
     func run() throws {
         let repository = try store.openStore()
-        let now = Environment.systemClock.now()
+        let now = Clock.system.now()
         let new = UserDirectory.NewUser(
             username: username, name: name ?? username, email: email ?? "\(username)@example.com", isAdmin: admin)
         let user = try repository.write { state throws -> User in
@@ -137,7 +137,7 @@ struct DeleteUser: ParsableCommand {
 
     func run() throws {
         let reference = self.reference
-        let now = Environment.systemClock.now()
+        let now = Clock.system.now()
         try store.openStore().write { state throws in
             try UserDirectory.delete(try reference.resolve(in: state), at: now, in: &state)
         }

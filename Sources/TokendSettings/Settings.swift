@@ -1,0 +1,153 @@
+public import FastCGIServer
+public import Logging
+public import TokenCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every setting of one tokend invocation, resolved once from its flags, the environment and the
+/// config file, then passed down: nothing below the executable reads the environment.
+public struct Settings: Sendable {
+    /// Where a value came from, strongest first.
+    public enum Source: Sendable, Equatable, CustomStringConvertible {
+        case flag
+        case environment(String)
+        case file(String)
+        case defaultValue
+
+        public var description: String {
+            switch self {
+            case .flag: return "flag"
+            case .environment(let variable): return variable
+            case .file(let path): return path
+            case .defaultValue: return "default"
+            }
+        }
+    }
+
+    /// Store knobs for the reliability tests, honoured only with `TOKEND_TEST_HOOKS=1`.
+    public struct TestHooks: Sendable, Equatable {
+        /// `TOKEND_COMPACTION_BYTES`: compact when the journal passes this size.
+        public var compactionBytes: Int?
+        /// `TOKEND_FAILPOINT`: `name[:n][=action]`, see the store's failpoints.
+        public var failpoint: String?
+
+        public init(compactionBytes: Int? = nil, failpoint: String? = nil) {
+            self.compactionBytes = compactionBytes
+            self.failpoint = failpoint
+        }
+    }
+
+    public var data: String
+    public var logLevel: Logger.Level
+    /// The config file's path, when one was named.
+    public var configPath: String?
+    public var allowNetworkFilesystem: Bool
+    public var instance: InstanceSettings
+    /// The URL clients use (links, `web_url`s, bot e-mail addresses); nil: the web server's.
+    public var externalURL: String?
+    /// `--socket` / `--listen`, when given (else systemd, fd 0 or CGI decide).
+    public var listenSocket: ListenSocket?
+    /// Accept threads; nil: twice the cores.
+    public var threads: Int?
+    public var maxBodySize: Int
+    public var monitoringAllowList: [String]
+    public var testHooks: TestHooks?
+    /// Each setting's value as given and its source, for `tokend config check`.
+    public var sources: [SettingName: (value: String, source: Source)]
+
+    /// Resolves `flags` over `environment` over `file` over the defaults. Pure: the caller reads
+    /// the environment and the file once and hands them in.
+    public static func resolve(
+        flags: [SettingName: String], environment: [String: String], file: ConfigFile?
+    ) throws(SettingsError) -> Settings {
+        var sources: [SettingName: (value: String, source: Source)] = [:]
+        for name in SettingName.allCases {
+            if let value = flags[name] {
+                sources[name] = (value, .flag)
+            } else if let value = environment[name.variable], !value.isEmpty {
+                sources[name] = (value, .environment(name.variable))
+            } else if let file, let value = file.values[name] {
+                sources[name] = (value, .file(file.path))
+            }
+        }
+        func value(_ name: SettingName) -> String? { sources[name]?.value }
+
+        var instance = InstanceSettings()
+        if let prefix = value(.tokenPrefix) {
+            guard !prefix.isEmpty, prefix.count <= 20, prefix.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw SettingsError("--token-prefix must be 1 to 20 visible ASCII characters")
+            }
+            instance.tokenPrefix = prefix
+        }
+        if let text = value(.requireExpiry) { instance.requireExpiry = try boolean(text, .requireExpiry) }
+        if let text = value(.maxLifetimeDays) {
+            guard let days = Int(text), days >= 1 else { throw SettingsError("--max-lifetime-days must be a whole number of at least 1") }
+            instance.maximumLifetimeDays = days
+        }
+        if let text = value(.adminMode) { instance.adminMode = try boolean(text, .adminMode) }
+
+        var level = Logger.Level.info
+        if let text = value(.logLevel) {
+            guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
+                throw SettingsError("--log-level takes trace, debug, info, notice, warning, error or critical, not '\(text)'")
+            }
+            level = parsed
+        }
+
+        var listenSocket: ListenSocket?
+        if let path = value(.socket) {
+            guard value(.listen) == nil else { throw SettingsError("give --socket or --listen, not both") }
+            let modeText = value(.socketMode) ?? "0660"
+            guard let mode = mode_t(modeText, radix: 8), mode <= 0o777 else {
+                throw SettingsError("--socket-mode takes an octal mode such as 0660")
+            }
+            listenSocket = .unix(path: path, mode: mode)
+        } else if let address = value(.listen) {
+            guard let tcp = ListenSocket.parseTCP(address) else { throw SettingsError("--listen takes HOST:PORT, e.g. 127.0.0.1:9000") }
+            listenSocket = tcp
+        }
+
+        var threads: Int?
+        if let text = value(.threads) {
+            guard let count = Int(text), count >= 1 else { throw SettingsError("--threads must be at least 1") }
+            threads = count
+        }
+        var maxBodySize = 1 << 20
+        if let text = value(.maxBodySize) {
+            guard let bytes = Int(text), bytes >= 1 else { throw SettingsError("--max-body-size must be a positive number of bytes") }
+            maxBodySize = bytes
+        }
+        var externalURL: String?
+        if let url = value(.externalURL) {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw SettingsError("--external-url takes an http:// or https:// URL, e.g. https://gitlab.example.com")
+            }
+            externalURL = url
+        }
+        var allowNetworkFilesystem = false
+        if let text = value(.allowNetworkFilesystem) { allowNetworkFilesystem = try boolean(text, .allowNetworkFilesystem) }
+
+        var testHooks: TestHooks?
+        if environment["TOKEND_TEST_HOOKS"] == "1" {
+            testHooks = TestHooks(
+                compactionBytes: environment["TOKEND_COMPACTION_BYTES"].flatMap { Int($0) }, failpoint: environment["TOKEND_FAILPOINT"])
+        }
+
+        return Settings(
+            data: value(.data) ?? "./var", logLevel: level, configPath: value(.config),
+            allowNetworkFilesystem: allowNetworkFilesystem, instance: instance, externalURL: externalURL,
+            listenSocket: listenSocket, threads: threads, maxBodySize: maxBodySize,
+            monitoringAllowList: (value(.monitoringAllow) ?? "").split(separator: ",").map { Substring($0).trimmed }.filter { !$0.isEmpty },
+            testHooks: testHooks, sources: sources)
+    }
+
+    static func boolean(_ text: String, _ name: SettingName) throws(SettingsError) -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw SettingsError("--\(name.rawValue) takes true or false, not '\(text)'")
+        }
+    }
+}
