@@ -17,13 +17,9 @@ struct ApacheDeploymentTests {
         try String(contentsOfFile: LiveServer.packageRoot + "/deploy/apache/" + name, encoding: .utf8)
     }
 
-    /// Prints why the test is skipped and returns false when Apache or a module is missing.
+    /// True when Apache and `modules` are installed (`scripts/deps test` installs them).
     static func apacheRuns(_ modules: [String]) -> Bool {
-        if let reason = ApacheServer.unavailable(modules: modules) {
-            print("skipping: \(reason)")
-            return false
-        }
-        return true
+        ApacheServer.unavailable(modules: modules) == nil
     }
 
     /// Gives the data directory to the user Apache's children run as (root only), as an
@@ -66,11 +62,22 @@ struct ApacheDeploymentTests {
         let long = try apache.request("GET", "/personal_access_tokens?search=\(search)", token: token)
         #expect(long.status == 200, "\(long.body)")
         #expect(long.body == "[]")
+
+        // GitLab's health checks and metrics are routed too (the client is loopback here).
+        let health = try apache.request("GET", "//-/health")
+        #expect(health.status == 200, "\(health.body)\n\(apache.log)")
+        #expect(health.body == "GitLab OK")
+        let readiness = try apache.request("GET", "//-/readiness")
+        #expect(readiness.status == 200, "\(readiness.body)")
+        #expect(readiness.json?["status"]?.stringValue == "ok")
+        let metrics = try apache.request("GET", "//-/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("tokend_store_tokens "), "\(metrics.body)")
     }
 
     /// deploy/apache/tokend-proxy-fcgi.conf: Apache → unix socket → a running worker.
-    @Test func proxyFCGI() throws {
-        guard Self.apacheRuns(["proxy", "proxy_fcgi"]) else { return }
+    @Test(.enabled(if: apacheRuns(["proxy", "proxy_fcgi"]), "needs apache2 (scripts/deps test installs it)"))
+    func proxyFCGI() throws {
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
@@ -90,8 +97,8 @@ struct ApacheDeploymentTests {
 
     /// deploy/apache/tokend-fcgid.conf: Apache spawns `tokend` itself with the listening
     /// socket on fd 0 and TOKEND_DATA from FcgidInitialEnv; stopping Apache stops the worker.
-    @Test func fcgidSpawnsTheWorker() throws {
-        guard Self.apacheRuns(["fcgid"]) else { return }
+    @Test(.enabled(if: apacheRuns(["fcgid"]), "needs apache2 and libapache2-mod-fcgid (scripts/deps test)"))
+    func fcgidSpawnsTheWorker() throws {
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
@@ -113,9 +120,10 @@ struct ApacheDeploymentTests {
     /// only a web directory and the host allows overrides, ExecCGI and encoded slashes. With
     /// mod_fcgid the worker serves FastCGI on fd 0; with only mod_cgi(d) it answers each request
     /// as CGI.
-    @Test(arguments: ["fcgid", "cgid"])
+    @Test(
+        .enabled(if: apacheRuns(["fcgid", "cgid", "rewrite"]), "needs apache2 and libapache2-mod-fcgid (scripts/deps test)"),
+        arguments: ["fcgid", "cgid"])
     func htaccessOnSharedHosting(module: String) throws {
-        guard Self.apacheRuns([module, "rewrite"]) else { return }
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
