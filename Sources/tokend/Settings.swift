@@ -26,13 +26,22 @@ struct StoreOptions: ParsableArguments {
 
     var dataDirectory: String { Environment.resolve(data, "TOKEND_DATA") ?? "./var" }
 
-    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed.
+    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed. Run
+    /// as root on another user's directory, it first becomes that user (``StoreOwnership``).
     func openStore() throws -> JSONFileStore {
+        try becomeStoreOwner()
         var allowed = allowNetworkFilesystem
         if !allowed, let value = Environment.resolve(nil, "TOKEND_ALLOW_NETWORK_FILESYSTEM") {
             allowed = try Environment.boolean(value, flag: "TOKEND_ALLOW_NETWORK_FILESYSTEM")
         }
-        return try JSONFileStore(directory: dataDirectory, allowNetworkFilesystem: allowed, logger: logger("tokend"))
+        do {
+            return try JSONFileStore(directory: dataDirectory, allowNetworkFilesystem: allowed, logger: logger("tokend"))
+        } catch {
+            guard error.errno == EACCES else { throw error }
+            var explained = error
+            explained.detail = StoreOwnership.accessAdvice(directory: dataDirectory)
+            throw explained
+        }
     }
 
     func logger(_ label: String) -> Logger {
