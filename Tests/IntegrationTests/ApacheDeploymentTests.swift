@@ -104,7 +104,7 @@ struct ApacheDeploymentTests {
         let token = try server.createToken()
         try Self.handOver(server.data)
         let site = try Self.shipped("tokend-fcgid.conf")
-            .replacingOccurrences(of: "/var/lib/tokend", with: server.data)
+            .replacingOccurrences(of: "/var/lib/tokend-fcgid", with: server.data)
             .replacingOccurrences(of: "/usr/bin/tokend", with: server.binary)
         let apache = try ApacheServer(directory: server.directory, site: site, modules: ["fcgid"])
         defer { apache.stop() }
@@ -150,5 +150,43 @@ struct ApacheDeploymentTests {
         try Self.checkClients(apache, token: token)
         #expect((apache.running(server.binary).isEmpty) == (module == "cgid"), "FastCGI workers stay, CGI ones exit")
         #expect(apache.stop().isEmpty, "Apache left workers running")
+    }
+
+    /// The mod_fcgid layout of the README and tokend-fcgid.conf, next to install.sh's store
+    /// (which belongs to another user): a directory of its own made for www-data, initialised
+    /// as www-data, a token made by root (tokend becomes www-data), then writes through Apache
+    /// before and after root compacts the store offline. Every file stays www-data's.
+    @Test(.enabled(if: apacheRuns(["fcgid"]) && getpwnam("www-data") != nil && getuid() == 0, "needs root, www-data and mod_fcgid"))
+    func fcgidDataDirectoryOfItsOwn() throws {
+        let server = try LiveServer(workers: 0)  // its store plays install.sh's /var/lib/tokend
+        defer { server.stop() }
+        #expect(try LiveServer.run("/bin/chown", ["-R", "nobody:nogroup", server.data]).status == 0)
+        let data = server.directory + "/tokend-fcgid"
+        chmod(server.directory, 0o711)
+        let steps: [(String, [String])] = [
+            ("/usr/bin/install", ["-d", "-m", "0700", "-o", "www-data", "-g", "www-data", data]),
+            ("/usr/sbin/runuser", ["-u", "www-data", "--", server.binary, "init", "--data", data]),
+        ]
+        for (program, arguments) in steps {
+            let result = try LiveServer.run(program, arguments)
+            #expect(result.status == 0, "\(program): \(result.stderr)")
+        }
+        let token = try server.tokend(["token", "create", "--data", data, "--user", "root", "--name", "admin", "--scopes", "api,sudo"])
+        let site = try Self.shipped("tokend-fcgid.conf")
+            .replacingOccurrences(of: "/var/lib/tokend-fcgid", with: data)
+            .replacingOccurrences(of: "/usr/bin/tokend", with: server.binary)
+        let apache = try ApacheServer(directory: server.directory, site: site, modules: ["fcgid"])
+        defer { apache.stop() }
+        try Self.checkClients(apache, token: token)
+        let created = try apache.request("POST", "/users/1/personal_access_tokens?name=fcgid&scopes%5B%5D=api", token: token)
+        #expect(created.status == 201, "\(created.body)\n\(apache.log)")
+        _ = try server.tokend(["store", "compact", "--data", data])
+        let after = try apache.request("POST", "/users/1/personal_access_tokens?name=after-compact&scopes%5B%5D=api", token: token)
+        #expect(after.status == 201, "the workers still write after root's compaction: \(after.body)\n\(apache.log)")
+        let www = try #require(getpwnam("www-data")).pointee
+        for name in ["."] + (try FileManager.default.contentsOfDirectory(atPath: data)) {
+            var info = stat()
+            #expect(stat(data + "/" + name, &info) == 0 && info.st_uid == www.pw_uid && info.st_gid == www.pw_gid, "\(name)")
+        }
     }
 }
