@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs tokend from its release bundle (this file is install.sh at the bundle's top): the
 # `tokend` system user, the binary, the systemd units, and the state directory /var/lib/tokend
-# (mode 0700, owned by tokend) with an initialised store. Safe to run again: it replaces the
-# binary and the units and keeps the data.
+# (mode 0700, owned by tokend) with an initialised store. Safe to run again, which is also how
+# to upgrade: it replaces the binary and the units, keeps the data, and restarts a running
+# tokend.service.
 #   sudo ./install.sh                              # binary as /usr/bin/tokend
 #   sudo TOKEND_BIN_DIR=/usr/local/bin ./install.sh
-#   DESTDIR=/tmp/stage ./install.sh                # files only, under a staging root (packaging)
+#   sudo ./install.sh --uninstall                  # binary and units; keeps the data and the user
+#   sudo ./install.sh --uninstall --purge          # also /var/lib/tokend and the tokend user
+#   DESTDIR=/tmp/stage ./install.sh [--uninstall]  # files only, under a staging root (packaging)
 # The binary needs libfcgi at run time: apt-get install libfcgi0ldbl.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,17 +17,50 @@ state=/var/lib/tokend
 units=/etc/systemd/system
 root=${DESTDIR:-}
 
+uninstall=no
+purge=no
+for argument in "$@"; do
+    case "$argument" in
+        --uninstall) uninstall=yes ;;
+        --purge) uninstall=yes; purge=yes ;;
+        *) echo "usage: install.sh [--uninstall [--purge]]" >&2; exit 2 ;;
+    esac
+done
+
 if [ -z "$root" ] && [ "$(id -u)" -ne 0 ]; then
     echo "install.sh: run as root (or set DESTDIR to stage the files)" >&2
     exit 1
 fi
+systemd_runs() { [ -z "$root" ] && [ -d /run/systemd/system ]; }
+
+if [ "$uninstall" = yes ]; then
+    if systemd_runs; then
+        systemctl disable --now tokend.socket tokend.service 2>/dev/null || true
+    fi
+    rm -f "$root$bin_dir/tokend" "$root$units/tokend.socket" "$root$units/tokend.service"
+    if systemd_runs; then systemctl daemon-reload; fi
+    if [ "$purge" = yes ]; then
+        rm -rf "$root$state"
+        if [ -z "$root" ] && getent passwd tokend >/dev/null; then
+            userdel tokend || echo "install.sh: the tokend user stays (is a worker still running as tokend?)" >&2
+        fi
+        echo "tokend removed, with its data ($state) and the tokend user."
+    else
+        echo "tokend removed: binary and units. Kept: the data in $state and the tokend user"
+        echo "(install.sh --uninstall --purge removes both)."
+    fi
+    exit 0
+fi
+
 if [ -z "$root" ] && ! getent passwd tokend >/dev/null; then
     useradd --system --user-group --home-dir "$state" --no-create-home \
         --shell /usr/sbin/nologin --comment "tokend access-token service" tokend
 fi
 
 install -d -m 0755 "$root$bin_dir" "$root$units"
-install -m 0755 "$here/bin/tokend" "$root$bin_dir/tokend"
+# Replaced by rename, so a running worker keeps its old binary until it restarts.
+install -m 0755 "$here/bin/tokend" "$root$bin_dir/.tokend.new"
+mv "$root$bin_dir/.tokend.new" "$root$bin_dir/tokend"
 for unit in tokend.socket tokend.service; do
     sed "s#/usr/bin/tokend#$bin_dir/tokend#g" "$here/deploy/systemd/$unit" > "$root$units/$unit.new"
     chmod 0644 "$root$units/$unit.new"
@@ -37,8 +73,14 @@ if [ -z "$root" ]; then
     chown tokend:tokend "$state"
     # Creates the store and its secret the first time; never overwrites.
     runuser -u tokend -- "$bin_dir/tokend" init --data "$state"
-    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+    if systemd_runs; then
+        systemctl daemon-reload
+        # An upgrade: the running worker finishes its requests and the new binary takes over;
+        # the socket stays open, so clients wait instead of failing.
+        systemctl try-restart tokend.service
+    fi
     echo "tokend installed: $bin_dir/tokend, data in $state (owner tokend, 0700)."
-    echo "Next: systemctl enable --now tokend.socket, then include nginx/tokend.conf in nginx"
-    echo "(or see README.md for Apache)."
+    echo "Next: systemctl enable --now tokend.socket (or deploy/spawn-fcgi/tokend-spawn without systemd),"
+    echo "copy nginx/tokend.conf to /etc/nginx/conf.d/, and make the first admin token:"
+    echo "  runuser -u tokend -- $bin_dir/tokend token create --data $state --user root --name admin --scopes api,sudo"
 fi

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import TokenCore
 import TokenStore
@@ -12,6 +15,10 @@ struct Initialize: ParsableCommand {
             fresh 256-bit secret (0600) under which token digests are computed; then the first \
             administrator, `root` (id 1). Safe to run again: existing data is never overwritten.
 
+            Run it as the user the workers run as. When that user may not create DIR, create it \
+            as root first (install -d -m 0700 -o tokend -g tokend /var/lib/tokend). Run as root \
+            on a directory that belongs to another user, tokend becomes that user first.
+
             Example:
               tokend init --data /var/lib/tokend
             """
@@ -22,7 +29,14 @@ struct Initialize: ParsableCommand {
     func run() throws {
         let settings = try store.settings()
         let directory = settings.data
-        let created = try StoreSetup.initialize(directory: directory)
+        try settings.becomeStoreOwner()
+        let created: Bool
+        do {
+            created = try StoreSetup.initialize(directory: directory)
+        } catch {
+            guard error.operation == "mkdir", error.errno == EACCES else { throw error }
+            throw Self.cannotCreate(directory, error)
+        }
         let repository = try settings.openStore()
         let clock = Clock.system
         let madeRoot = try repository.write { state -> Bool in
@@ -35,5 +49,15 @@ struct Initialize: ParsableCommand {
         }
         print(created ? "initialised \(directory)" : "\(directory) already initialised; nothing overwritten")
         if madeRoot { print("created administrator root (id 1)") }
+    }
+
+    /// `mkdir` was refused: say who tokend runs as and the command that makes the directory.
+    static func cannotCreate(_ directory: String, _ error: StoreError) -> StoreError {
+        let user = StoreOwnership.userName(geteuid())
+        let group = StoreOwnership.groupName(getegid())
+        var explained = error
+        explained.detail = "tokend runs as \(user) and may not create it; create it as root first: "
+            + "install -d -m 0700 -o \(user) -g \(group) \(StoreLayout(directory: directory).directory)"
+        return explained
     }
 }

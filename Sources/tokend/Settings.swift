@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import TokenCore
@@ -81,9 +84,18 @@ struct InstanceOptions: ParsableArguments {
 }
 
 extension Settings {
-    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed.
+    /// Opens the store in the data directory, refusing unsafe filesystems unless allowed. Run
+    /// as root on another user's directory, it first becomes that user (``StoreOwnership``).
     func openStore() throws -> JSONFileStore {
-        try JSONFileStore(directory: data, allowNetworkFilesystem: allowNetworkFilesystem, logger: logger("tokend"))
+        try becomeStoreOwner()
+        do {
+            return try JSONFileStore(directory: data, allowNetworkFilesystem: allowNetworkFilesystem, logger: logger("tokend"))
+        } catch {
+            guard error.errno == EACCES else { throw error }
+            var explained = error
+            explained.detail = StoreOwnership.accessAdvice(directory: data)
+            throw explained
+        }
     }
 
     /// A logger writing JSON lines to stderr at the configured level.

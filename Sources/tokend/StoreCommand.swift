@@ -6,7 +6,7 @@ struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Inspect and maintain the data directory.",
-        subcommands: [CheckStore.self, CompactStore.self, SeedStore.self]
+        subcommands: [CheckStore.self, CompactStore.self, BackupStore.self, SeedStore.self]
     )
 }
 

@@ -8,7 +8,7 @@ struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Manage tokens offline, on the data directory.",
-        subcommands: [CreateToken.self]
+        subcommands: [CreateToken.self, ListTokens.self, RevokeToken.self]
     )
 }
 

@@ -17,13 +17,9 @@ struct ApacheDeploymentTests {
         try String(contentsOfFile: LiveServer.packageRoot + "/deploy/apache/" + name, encoding: .utf8)
     }
 
-    /// Prints why the test is skipped and returns false when Apache or a module is missing.
+    /// True when Apache and `modules` are installed (`scripts/deps test` installs them).
     static func apacheRuns(_ modules: [String]) -> Bool {
-        if let reason = ApacheServer.unavailable(modules: modules) {
-            print("skipping: \(reason)")
-            return false
-        }
-        return true
+        ApacheServer.unavailable(modules: modules) == nil
     }
 
     /// Gives the data directory to the user Apache's children run as (root only), as an
@@ -66,11 +62,22 @@ struct ApacheDeploymentTests {
         let long = try apache.request("GET", "/personal_access_tokens?search=\(search)", token: token)
         #expect(long.status == 200, "\(long.body)")
         #expect(long.body == "[]")
+
+        // GitLab's health checks and metrics are routed too (the client is loopback here).
+        let health = try apache.request("GET", "//-/health")
+        #expect(health.status == 200, "\(health.body)\n\(apache.log)")
+        #expect(health.body == "GitLab OK")
+        let readiness = try apache.request("GET", "//-/readiness")
+        #expect(readiness.status == 200, "\(readiness.body)")
+        #expect(readiness.json?["status"]?.stringValue == "ok")
+        let metrics = try apache.request("GET", "//-/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("tokend_store_tokens "), "\(metrics.body)")
     }
 
     /// deploy/apache/tokend-proxy-fcgi.conf: Apache → unix socket → a running worker.
-    @Test func proxyFCGI() throws {
-        guard Self.apacheRuns(["proxy", "proxy_fcgi"]) else { return }
+    @Test(.enabled(if: apacheRuns(["proxy", "proxy_fcgi"]), "needs apache2 (scripts/deps test installs it)"))
+    func proxyFCGI() throws {
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
@@ -90,14 +97,14 @@ struct ApacheDeploymentTests {
 
     /// deploy/apache/tokend-fcgid.conf: Apache spawns `tokend` itself with the listening
     /// socket on fd 0 and TOKEND_DATA from FcgidInitialEnv; stopping Apache stops the worker.
-    @Test func fcgidSpawnsTheWorker() throws {
-        guard Self.apacheRuns(["fcgid"]) else { return }
+    @Test(.enabled(if: apacheRuns(["fcgid"]), "needs apache2 and libapache2-mod-fcgid (scripts/deps test)"))
+    func fcgidSpawnsTheWorker() throws {
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
         try Self.handOver(server.data)
         let site = try Self.shipped("tokend-fcgid.conf")
-            .replacingOccurrences(of: "/var/lib/tokend", with: server.data)
+            .replacingOccurrences(of: "/var/lib/tokend-fcgid", with: server.data)
             .replacingOccurrences(of: "/usr/bin/tokend", with: server.binary)
         let apache = try ApacheServer(directory: server.directory, site: site, modules: ["fcgid"])
         defer { apache.stop() }
@@ -113,9 +120,10 @@ struct ApacheDeploymentTests {
     /// only a web directory and the host allows overrides, ExecCGI and encoded slashes. With
     /// mod_fcgid the worker serves FastCGI on fd 0; with only mod_cgi(d) it answers each request
     /// as CGI.
-    @Test(arguments: ["fcgid", "cgid"])
+    @Test(
+        .enabled(if: apacheRuns(["fcgid", "cgid", "rewrite"]), "needs apache2 and libapache2-mod-fcgid (scripts/deps test)"),
+        arguments: ["fcgid", "cgid"])
     func htaccessOnSharedHosting(module: String) throws {
-        guard Self.apacheRuns([module, "rewrite"]) else { return }
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
@@ -142,5 +150,43 @@ struct ApacheDeploymentTests {
         try Self.checkClients(apache, token: token)
         #expect((apache.running(server.binary).isEmpty) == (module == "cgid"), "FastCGI workers stay, CGI ones exit")
         #expect(apache.stop().isEmpty, "Apache left workers running")
+    }
+
+    /// The mod_fcgid layout of the README and tokend-fcgid.conf, next to install.sh's store
+    /// (which belongs to another user): a directory of its own made for www-data, initialised
+    /// as www-data, a token made by root (tokend becomes www-data), then writes through Apache
+    /// before and after root compacts the store offline. Every file stays www-data's.
+    @Test(.enabled(if: apacheRuns(["fcgid"]) && getpwnam("www-data") != nil && getuid() == 0, "needs root, www-data and mod_fcgid"))
+    func fcgidDataDirectoryOfItsOwn() throws {
+        let server = try LiveServer(workers: 0)  // its store plays install.sh's /var/lib/tokend
+        defer { server.stop() }
+        #expect(try LiveServer.run("/bin/chown", ["-R", "nobody:nogroup", server.data]).status == 0)
+        let data = server.directory + "/tokend-fcgid"
+        chmod(server.directory, 0o711)
+        let steps: [(String, [String])] = [
+            ("/usr/bin/install", ["-d", "-m", "0700", "-o", "www-data", "-g", "www-data", data]),
+            ("/usr/sbin/runuser", ["-u", "www-data", "--", server.binary, "init", "--data", data]),
+        ]
+        for (program, arguments) in steps {
+            let result = try LiveServer.run(program, arguments)
+            #expect(result.status == 0, "\(program): \(result.stderr)")
+        }
+        let token = try server.tokend(["token", "create", "--data", data, "--user", "root", "--name", "admin", "--scopes", "api,sudo"])
+        let site = try Self.shipped("tokend-fcgid.conf")
+            .replacingOccurrences(of: "/var/lib/tokend-fcgid", with: data)
+            .replacingOccurrences(of: "/usr/bin/tokend", with: server.binary)
+        let apache = try ApacheServer(directory: server.directory, site: site, modules: ["fcgid"])
+        defer { apache.stop() }
+        try Self.checkClients(apache, token: token)
+        let created = try apache.request("POST", "/users/1/personal_access_tokens?name=fcgid&scopes%5B%5D=api", token: token)
+        #expect(created.status == 201, "\(created.body)\n\(apache.log)")
+        _ = try server.tokend(["store", "compact", "--data", data])
+        let after = try apache.request("POST", "/users/1/personal_access_tokens?name=after-compact&scopes%5B%5D=api", token: token)
+        #expect(after.status == 201, "the workers still write after root's compaction: \(after.body)\n\(apache.log)")
+        let www = try #require(getpwnam("www-data")).pointee
+        for name in ["."] + (try FileManager.default.contentsOfDirectory(atPath: data)) {
+            var info = stat()
+            #expect(stat(data + "/" + name, &info) == 0 && info.st_uid == www.pw_uid && info.st_gid == www.pw_gid, "\(name)")
+        }
     }
 }

@@ -5,16 +5,13 @@ import Testing
 import Glibc
 #endif
 
-/// The deployment files started for real: systemd units verified and socket activation run,
-/// and the production nginx server block accepted by nginx.
+/// The deployment files started for real: systemd units verified, socket activation run, and
+/// deploy/spawn-fcgi/tokend-spawn started as root. (The production nginx files: NginxSiteTests.)
 @Suite(.timeLimit(.minutes(2)))
 struct DeploymentTests {
     /// `systemd-analyze verify` on deploy/systemd with ExecStart pointed at the built binary.
-    @Test func systemdUnitsVerify() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else {
-            print("skipping: systemd-analyze is not installed")
-            return
-        }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "systemd-analyze is not installed"))
+    func systemdUnitsVerify() throws {
         let directory = try LiveServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let units = LiveServer.packageRoot + "/deploy/systemd/"
@@ -28,11 +25,8 @@ struct DeploymentTests {
     }
 
     /// The worker takes the socket systemd passes (LISTEN_FDS, fd 3) and stops on SIGTERM.
-    @Test func socketActivation() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate") else {
-            print("skipping: systemd-socket-activate is not installed")
-            return
-        }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate"), "systemd-socket-activate is not installed"))
+    func socketActivation() throws {
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
@@ -53,18 +47,57 @@ struct DeploymentTests {
         stopped = true
     }
 
-    /// nginx accepts nginx/tokend.conf as shipped, inside an http block.
-    @Test func productionNginxConfigIsValid() throws {
-        guard getuid() == 0 else {
-            print("skipping: nginx -t of the production block needs root (it opens /var/log/nginx)")
-            return
-        }
+    /// deploy/spawn-fcgi/tokend-spawn as root, paths moved into a temporary directory and the
+    /// workers run as `nobody`: it makes the data directory theirs, the workers serve, write
+    /// their log lines to the log file (spawn-fcgi alone gives them /dev/null), and stop on
+    /// SIGTERM by the PIDs in the pid file, as the README says.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/spawn-fcgi"), "needs root and spawn-fcgi"))
+    func spawnFCGIScript() throws {
         let directory = try LiveServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createSymbolicLink(atPath: directory + "/fastcgi_params", withDestinationPath: "/etc/nginx/fastcgi_params")
-        let wrapper = "pid \(directory)/nginx.pid;\nevents {}\nhttp {\n    include \(LiveServer.packageRoot)/nginx/tokend.conf;\n}\n"
-        try wrapper.write(toFile: directory + "/nginx.conf", atomically: false, encoding: .utf8)
-        let result = try LiveServer.run("/usr/sbin/nginx", ["-t", "-p", directory, "-c", directory + "/nginx.conf", "-e", directory + "/error.log"])
-        #expect(result.status == 0, "\(result.stderr)")
+        chmod(directory, 0o711)
+        let nobody = try #require(getpwnam("nobody")).pointee
+        let data = directory + "/lib/tokend"
+        let socket = directory + "/run/fcgi.sock"
+        let pidFile = directory + "/run/tokend.pid"
+        let log = directory + "/log/tokend.log"
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in [
+            "TOKEND_DATA": data, "TOKEND_SOCKET": socket, "TOKEND_PID_FILE": pidFile, "TOKEND_LOG": log,
+            "TOKEND_BIN": LiveServer.binaryPath, "TOKEND_USER": "nobody", "TOKEND_SOCKET_USER": "nobody", "TOKEND_SOCKET_GROUP": "nogroup",
+        ] { environment[name] = value }
+        try FileManager.default.createDirectory(atPath: directory + "/lib", withIntermediateDirectories: true)
+        chmod(directory + "/lib", 0o755)
+        let started = try LiveServer.spawnAndWait(
+            LiveServer.packageRoot + "/deploy/spawn-fcgi/tokend-spawn", [], environment: environment, log: directory + "/spawn.log")
+        #expect(started == 0, "\((try? String(contentsOfFile: directory + "/spawn.log", encoding: .utf8)) ?? "")")
+        let pids = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
+        defer { for pid in pids where ApacheServer.isAlive(pid) { kill(pid, SIGKILL) } }
+        #expect(pids.count == 2)
+        let binary = URL(fileURLWithPath: LiveServer.binaryPath).resolvingSymlinksInPath().path
+        // Each worker is `sh -c 'exec tokend …'` until the shell has exec'd: wait for that.
+        for pid in pids {
+            for _ in 0..<250 where ApacheServer.executable(of: pid) != binary { usleep(20_000) }
+        }
+        #expect(pids.allSatisfy { ApacheServer.executable(of: $0) == binary }, "the pid file names the tokend workers")
+
+        let token = try LiveServer.run(
+            LiveServer.binaryPath, ["token", "create", "--data", data, "--user", "root", "--name", "spawn", "--scopes", "api"])
+        #expect(token.status == 0, "\(token.stderr)")
+        for name in ["."] + (try FileManager.default.contentsOfDirectory(atPath: data)) {
+            var info = stat()
+            #expect(stat(data + "/" + name, &info) == 0 && info.st_uid == nobody.pw_uid, "\(name) belongs to nobody")
+        }
+        let response = try LiveServer.fastCGI(
+            socket: socket, method: "GET", uri: "/api/v4/user", token: token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(response.hasPrefix("Status: 200"), "\(response)")
+        let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(logged.contains("\"route\":\"/user\""), "the workers log to \(log): \(logged)")
+
+        for pid in pids { kill(pid, SIGTERM) }
+        for pid in pids {
+            for _ in 0..<500 where ApacheServer.isAlive(pid) { usleep(20_000) }
+            #expect(!ApacheServer.isAlive(pid), "worker \(pid) outlived SIGTERM")
+        }
     }
 }

@@ -9,7 +9,11 @@ import Glibc
 /// Swift toolchain, that it serves, and that install.sh stages it idempotently. Runs when
 /// `TOKEND_DIST_TARBALL` names a tarball (`make test` builds one and sets it): a
 /// release build takes minutes.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(
+    .timeLimit(.minutes(2)),
+    .enabled(
+        if: !(ProcessInfo.processInfo.environment["TOKEND_DIST_TARBALL"] ?? "").isEmpty,
+        "TOKEND_DIST_TARBALL is not set (make test builds the bundle unless TOKEND_SKIP_DIST=1)"))
 struct ReleaseBundleTests {
     /// Shared libraries a bundled binary may need: glibc's, the C++ runtime's, and libfcgi.
     static let allowedLibraries: Set<String> = [
@@ -18,12 +22,9 @@ struct ReleaseBundleTests {
         "libfcgi.so.0",
     ]
 
-    /// The tarball to check, or nil (the test then says why it does nothing).
+    /// The tarball to check (the suite runs only when it is set).
     static var tarball: String? {
-        guard let path = ProcessInfo.processInfo.environment["TOKEND_DIST_TARBALL"], !path.isEmpty else {
-            print("skipping: TOKEND_DIST_TARBALL is not set (make test builds the bundle unless TOKEND_SKIP_DIST=1)")
-            return nil
-        }
+        guard let path = ProcessInfo.processInfo.environment["TOKEND_DIST_TARBALL"], !path.isEmpty else { return nil }
         return path.hasPrefix("/") ? path : LiveServer.packageRoot + "/" + path
     }
 
@@ -37,7 +38,7 @@ struct ReleaseBundleTests {
     }
 
     @Test func bundleHoldsTheBinaryTheDeployFilesAndTheInstaller() throws {
-        guard let tarball = Self.tarball else { return }
+        let tarball = try #require(Self.tarball)
         let name = URL(fileURLWithPath: tarball).lastPathComponent
         #expect(name.wholeMatch(of: /tokend-[0-9A-Za-z.+_-]+-linux-(x86_64|aarch64)\.tar\.gz/) != nil, "\(name)")
         let (directory, bundle) = try Self.unpack(tarball)
@@ -45,7 +46,7 @@ struct ReleaseBundleTests {
         for file in [
             "bin/tokend", "install.sh", "README.md", "deploy/systemd/tokend.service", "deploy/systemd/tokend.socket",
             "deploy/apache/tokend-proxy-fcgi.conf", "deploy/apache/tokend-fcgid.conf", "deploy/apache/tokend.fcgi",
-            "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf",
+            "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf", "nginx/tokend-tls.conf", "LICENSE",
         ] {
             #expect(FileManager.default.fileExists(atPath: bundle + "/" + file), "missing \(file)")
         }
@@ -56,7 +57,7 @@ struct ReleaseBundleTests {
     /// `ldd`: every library is glibc's, the C++ runtime's or libfcgi, and none is found in the
     /// Swift toolchain (no libswiftCore, libFoundation, libdispatch… by path or by name).
     @Test func binaryNeedsNoSwiftToolchain() throws {
-        guard let tarball = Self.tarball else { return }
+        let tarball = try #require(Self.tarball)
         let (directory, bundle) = try Self.unpack(tarball)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ldd = try LiveServer.run("/usr/bin/ldd", [bundle + "/bin/tokend"])
@@ -74,7 +75,7 @@ struct ReleaseBundleTests {
 
     /// The bundled binary initialises a store and answers a request (as CGI, one process).
     @Test func binaryServes() throws {
-        guard let tarball = Self.tarball else { return }
+        let tarball = try #require(Self.tarball)
         let (directory, bundle) = try Self.unpack(tarball)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = bundle + "/bin/tokend"
@@ -96,7 +97,7 @@ struct ReleaseBundleTests {
     /// install.sh with DESTDIR, twice: the binary, the units (ExecStart pointing at it) and the
     /// state directory at 0700, the same after the second run.
     @Test func installerStagesIdempotently() throws {
-        guard let tarball = Self.tarball else { return }
+        let tarball = try #require(Self.tarball)
         let (directory, bundle) = try Self.unpack(tarball)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let stage = directory + "/stage"

@@ -23,7 +23,7 @@ struct SettingsIntegrationTests {
     }
 
     @Test func everyCommandHasATeachingHelp() throws {
-        for command in [["serve"], ["init"], ["user", "create"], ["user", "block"], ["token", "create"], ["store", "check"], ["store", "seed"], ["config", "check"]] {
+        for command in [["serve"], ["init"], ["user", "create"], ["user", "block"], ["token", "create"], ["token", "list"], ["token", "revoke"], ["store", "check"], ["store", "backup"], ["store", "seed"], ["config", "check"]] {
             let result = try LiveServer.run(LiveServer.binaryPath, command + ["--help"])
             #expect(result.status == 0)
             #expect(result.stdout.contains("OVERVIEW:"), "\(command)")

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// `tokend token list` and `tokend token revoke`, the offline answer to a leaked token, run
+/// against the store of a live deployment: what they print, what they never print, and that
+/// the workers behind nginx see a revocation on their next request.
+@Suite(.timeLimit(.minutes(2)))
+struct OfflineTokenCommandTests {
+    /// The list's rows after its header, split into columns.
+    static func rows(_ output: String) -> [[String]] {
+        output.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    @Test func listShowsEveryTokenButNeverItsValueOrDigest() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        _ = try server.createUser("alice")
+        let admin = try server.createToken(name: "admin", scopes: "api,sudo")
+        let expiry = String(ISO8601DateFormatter().string(from: Date().addingTimeInterval(30 * 86_400)).prefix(10))
+        let alice = try server.createToken(user: "alice", name: "ci", scopes: "api,read_user", expiresAt: expiry)
+        #expect(try server.request("GET", "/user", token: alice).status == 200)
+        let listed = try server.tokend(["token", "list", "--data", server.data])
+        let header = listed.split(separator: "\n").first.map(String.init)
+        #expect(header == "id\tname\towner\tscopes\tstate\texpires_at\tlast_used_at")
+        let rows = Self.rows(listed)
+        #expect(rows.map { $0[0] } == ["1", "2"])
+        #expect(rows[1][1...5] == ["ci", "alice", "api,read_user", "active", expiry])
+        #expect(rows[1][6].hasPrefix("20"), "used through nginx a moment ago: \(rows[1])")
+        #expect(rows[0][6] == "-", "never used")
+        // Neither a value nor a digest (64 hex characters in the store files) is printed.
+        #expect(!listed.contains(admin) && !listed.contains(alice))
+        #expect(listed.firstMatch(of: /[0-9a-f]{64}/) == nil)
+
+        let onlyAlice = Self.rows(try server.tokend(["token", "list", "--data", server.data, "--user", "alice"]))
+        #expect(onlyAlice.map { $0[0] } == ["2"])
+        let unknown = try LiveServer.run(server.binary, ["token", "list", "--data", server.data, "--user", "bob"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("no user bob"))
+    }
+
+    /// A leaked value given on standard input: the token stops working through nginx at once,
+    /// and the value appears in no output and no log.
+    @Test func revokeByValueFromStandardInput() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        let kept = try server.createToken(name: "kept")
+        let leaked = try server.createToken(name: "leaked")
+        #expect(try server.request("GET", "/user", token: leaked).status == 200)
+        let revoked = try LiveServer.run(
+            server.binary, ["token", "revoke", "--data", server.data, "--value", "-"], stdin: leaked + "\n")
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdout == "revoked token 2 (leaked, owner root)\n")
+        #expect(!revoked.stdout.contains(leaked) && !revoked.stderr.contains(leaked))
+        let refused = try server.request("GET", "/user", token: leaked)
+        #expect(refused.status == 401)
+        #expect(try server.request("GET", "/user", token: kept).status == 200)
+        #expect(!server.workerLogs.contains(leaked))
+
+        let again = try LiveServer.run(
+            server.binary, ["token", "revoke", "--data", server.data, "--value", "-"], stdin: leaked + "\n")
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("was already revoked"))
+        let stranger = try LiveServer.run(
+            server.binary, ["token", "revoke", "--data", server.data, "--value", "glpat-never-issued-anywhere"])
+        #expect(stranger.status == 1)
+        #expect(stranger.stderr == "Error: no stored token has this value\n")
+        let state = Self.rows(try server.tokend(["token", "list", "--data", server.data]))
+        #expect(state.map { $0[4] } == ["active", "revoked"])
+    }
+
+    @Test func revokeByID() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        let token = try server.createToken(name: "by-id")
+        #expect(try server.tokend(["token", "revoke", "--data", server.data, "--id", "1"]) == "revoked token 1 (by-id, owner root)")
+        #expect(try server.request("GET", "/user", token: token).status == 401)
+        let missing = try LiveServer.run(server.binary, ["token", "revoke", "--data", server.data, "--id", "9"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no token with id 9"))
+    }
+
+    /// `validate()`: exactly one of --id and --value, and sane values, before the store is opened.
+    @Test(arguments: [
+        (["token", "revoke"], "give exactly one of --id and --value"),
+        (["token", "revoke", "--id", "1", "--value", "x"], "give exactly one of --id and --value"),
+        (["token", "revoke", "--id", "0"], "--id must be a positive number"),
+        (["token", "list", "--state", "gone"], "--state must be one of active, revoked, expired"),
+    ])
+    func argumentsAreValidated(arguments: [String], message: String) throws {
+        let result = try LiveServer.run(LiveServer.binaryPath, arguments + ["--data", "/nonexistent"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// The whole help text of `token revoke`, as an operator reads it (the argument-parser habit:
+    /// black-box, compared in full, so a changed word is a reviewed change).
+    @Test func revokeHelpIsTheWholeText() throws {
+        let result = try LiveServer.run(LiveServer.binaryPath, ["token", "revoke", "--help"], environment: ["COLUMNS": "80"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            OVERVIEW: Revoke a token by its id, or by its value (a leaked token).
+
+            With --value, tokend computes the value's keyed digest under the store's secret
+            and revokes the token stored under that digest; the value itself is never
+            printed, logged or stored. Give `--value -` to read it from standard input,
+            which keeps it out of the shell history and the process list. Prints the id,
+            name and owner of the token revoked. Workers see the revocation on their next
+            request.
+
+            Examples:
+              tokend token revoke --data /var/lib/tokend --id 42
+              printf '%s\\n' "$LEAKED" | tokend token revoke --data /var/lib/tokend --value -
+
+            USAGE: tokend token revoke [--data <dir>] [--log-level <level>] [--config <file>] [--allow-network-filesystem] [--id <id>] [--value <token>]
+
+            OPTIONS:
+              --data <dir>            The data directory (env TOKEND_DATA; default ./var).
+              --log-level <level>     Log level: trace, debug, info, notice, warning,
+                                      error, critical (env TOKEND_LOG_LEVEL; default info).
+              --config <file>         A settings file of `name = value` lines (env
+                                      TOKEND_CONFIG); flags and environment win over it.
+              --allow-network-filesystem
+                                      Accept a store on NFS, CIFS or FUSE, whose locks are
+                                      unreliable (env TOKEND_ALLOW_NETWORK_FILESYSTEM).
+              --id <id>               The token's id (tokend token list shows it).
+              --value <token>         The token's value, or - to read it from standard
+                                      input.
+              -h, --help              Show help information.
+
+
+            """)
+    }
+}
