@@ -15,6 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=${TOKEND_BIN_DIR:-/usr/bin}
 state=/var/lib/tokend
 units=/etc/systemd/system
+completions=/usr/share
 root=${DESTDIR:-}
 
 uninstall=no
@@ -37,7 +38,9 @@ if [ "$uninstall" = yes ]; then
     if systemd_runs; then
         systemctl disable --now tokend.socket tokend.service 2>/dev/null || true
     fi
-    rm -f "$root$bin_dir/tokend" "$root$units/tokend.socket" "$root$units/tokend.service"
+    rm -f "$root$bin_dir/tokend" "$root$units/tokend.socket" "$root$units/tokend.service" \
+        "$root$completions/bash-completion/completions/tokend" "$root$completions/zsh/vendor-completions/_tokend" \
+        "$root$completions/fish/vendor_completions.d/tokend.fish"
     if systemd_runs; then systemctl daemon-reload; fi
     if [ "$purge" = yes ]; then
         rm -rf "$root$state"
@@ -66,6 +69,12 @@ for unit in tokend.socket tokend.service; do
     chmod 0644 "$root$units/$unit.new"
     mv "$root$units/$unit.new" "$root$units/$unit"
 done
+# Shell completions where Debian's bash-completion, zsh and fish look for them.
+if [ -d "$here/completions" ]; then
+    install -D -m 0644 "$here/completions/tokend.bash" "$root$completions/bash-completion/completions/tokend"
+    install -D -m 0644 "$here/completions/_tokend" "$root$completions/zsh/vendor-completions/_tokend"
+    install -D -m 0644 "$here/completions/tokend.fish" "$root$completions/fish/vendor_completions.d/tokend.fish"
+fi
 install -d -m 0700 "$root$state"
 chmod 0700 "$root$state"
 

@@ -28,6 +28,9 @@ struct ReleaseBundleTests {
         return path.hasPrefix("/") ? path : LiveServer.packageRoot + "/" + path
     }
 
+    /// `tokend-<version>-linux-<arch>.tar.gz`.
+    func name(of tarball: String) -> String { URL(fileURLWithPath: tarball).lastPathComponent }
+
     /// Unpacks the tarball into a new directory; returns it and the bundle's top directory.
     static func unpack(_ tarball: String) throws -> (directory: String, bundle: String) {
         let directory = try LiveServer.makeTemporaryDirectory()
@@ -47,6 +50,7 @@ struct ReleaseBundleTests {
             "bin/tokend", "install.sh", "README.md", "deploy/systemd/tokend.service", "deploy/systemd/tokend.socket",
             "deploy/apache/tokend-proxy-fcgi.conf", "deploy/apache/tokend-fcgid.conf", "deploy/apache/tokend.fcgi",
             "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf", "nginx/tokend-tls.conf", "LICENSE",
+            "completions/tokend.bash", "completions/_tokend", "completions/tokend.fish",
         ] {
             #expect(FileManager.default.fileExists(atPath: bundle + "/" + file), "missing \(file)")
         }
@@ -79,6 +83,10 @@ struct ReleaseBundleTests {
         let (directory, bundle) = try Self.unpack(tarball)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = bundle + "/bin/tokend"
+        // make dist stamps the bundle's version into the binary.
+        let version = try LiveServer.run(binary, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(name(of: tarball).hasPrefix("tokend-\(version)-linux-"), "--version printed \(version)")
+        #expect(version != "dev")
         let data = directory + "/data"
         #expect(try LiveServer.run(binary, ["init", "--data", data]).status == 0)
         let created = try LiveServer.run(binary, ["token", "create", "--data", data, "--user", "root", "--name", "t", "--scopes", "api"])
@@ -110,6 +118,10 @@ struct ReleaseBundleTests {
             #expect(service.contains("ExecStart=/usr/local/bin/tokend serve"), "round \(round)")
             #expect(!service.contains("/usr/bin/tokend"))
             #expect(FileManager.default.fileExists(atPath: stage + "/etc/systemd/system/tokend.socket"))
+            let bash = (try? String(contentsOfFile: stage + "/usr/share/bash-completion/completions/tokend", encoding: .utf8)) ?? ""
+            #expect(bash.contains("complete") && bash.contains("tokend"), "round \(round): no bash completion")
+            #expect(FileManager.default.fileExists(atPath: stage + "/usr/share/zsh/vendor-completions/_tokend"))
+            #expect(FileManager.default.fileExists(atPath: stage + "/usr/share/fish/vendor_completions.d/tokend.fish"))
             var info = stat()
             #expect(stat(stage + "/var/lib/tokend", &info) == 0)
             #expect(info.st_mode & 0o7777 == 0o700, "round \(round): mode \(String(info.st_mode & 0o7777, radix: 8))")
