@@ -50,7 +50,13 @@ struct CompactStore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
         abstract: "Fold the journal into a new snapshot generation now.",
-        discussion: "Safe while workers run: they notice the new generation on their next request."
+        discussion: """
+            Safe while workers run: they notice the new generation on their next request. Workers \
+            also compact on their own when the journal outgrows a quarter of the snapshot.
+
+            Example:
+              tokend store compact --data /var/lib/tokend
+            """
     )
 
     @OptionGroup var store: StoreOptions

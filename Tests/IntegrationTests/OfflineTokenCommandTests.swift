@@ -91,43 +91,4 @@ struct OfflineTokenCommandTests {
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
-
-    /// The whole help text of `token revoke`, as an operator reads it (the argument-parser habit:
-    /// black-box, compared in full, so a changed word is a reviewed change).
-    @Test func revokeHelpIsTheWholeText() throws {
-        let result = try LiveServer.run(LiveServer.binaryPath, ["token", "revoke", "--help"], environment: ["COLUMNS": "80"])
-        #expect(result.status == 0)
-        #expect(result.stdout == """
-            OVERVIEW: Revoke a token by its id, or by its value (a leaked token).
-
-            With --value, tokend computes the value's keyed digest under the store's secret
-            and revokes the token stored under that digest; the value itself is never
-            printed, logged or stored. Give `--value -` to read it from standard input,
-            which keeps it out of the shell history and the process list. Prints the id,
-            name and owner of the token revoked. Workers see the revocation on their next
-            request.
-
-            Examples:
-              tokend token revoke --data /var/lib/tokend --id 42
-              printf '%s\\n' "$LEAKED" | tokend token revoke --data /var/lib/tokend --value -
-
-            USAGE: tokend token revoke [--data <dir>] [--log-level <level>] [--config <file>] [--allow-network-filesystem] [--id <id>] [--value <token>]
-
-            OPTIONS:
-              --data <dir>            The data directory (env TOKEND_DATA; default ./var).
-              --log-level <level>     Log level: trace, debug, info, notice, warning,
-                                      error, critical (env TOKEND_LOG_LEVEL; default info).
-              --config <file>         A settings file of `name = value` lines (env
-                                      TOKEND_CONFIG); flags and environment win over it.
-              --allow-network-filesystem
-                                      Accept a store on NFS, CIFS or FUSE, whose locks are
-                                      unreliable (env TOKEND_ALLOW_NETWORK_FILESYSTEM).
-              --id <id>               The token's id (tokend token list shows it).
-              --value <token>         The token's value, or - to read it from standard
-                                      input.
-              -h, --help              Show help information.
-
-
-            """)
-    }
 }
