@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "FastCGIServer",
             dependencies: [
-                "CFastCGI", "TokenAPI", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "CFastCGI", "TokenAPI", "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -6,18 +6,29 @@ public import TokenAPI
 
 /// The `NAME=value` parameters of one CGI or FastCGI request, and the ``APIRequest`` they make.
 ///
-/// The path comes from the raw `REQUEST_URI` (so `%2F` survives), headers from `HTTP_*` (the
-/// first of duplicates wins, as `FCGX_GetParam` does).
+/// One pass over the parameters keeps only what the API reads: the `HTTP_*` headers and a
+/// dozen CGI variables (no dictionary of every parameter per request). The path comes from the
+/// raw `REQUEST_URI` (so `%2F` survives). The first of duplicates wins, as `FCGX_GetParam` does.
 public struct CGIParameters: Sendable {
-    public private(set) var variables: [String: String] = [:]
+    /// The CGI variables the API reads, by name.
+    enum Variable: String, CaseIterable {
+        case requestMethod = "REQUEST_METHOD", requestURI = "REQUEST_URI", contentLength = "CONTENT_LENGTH"
+        case contentType = "CONTENT_TYPE", remoteAddress = "REMOTE_ADDR", serverName = "SERVER_NAME"
+        case serverPort = "SERVER_PORT", https = "HTTPS", requestScheme = "REQUEST_SCHEME"
+        case scriptName = "SCRIPT_NAME", pathInfo = "PATH_INFO", queryString = "QUERY_STRING"
+    }
+
+    private var values: [String?] = Array(repeating: nil, count: Variable.allCases.count)
+    /// `HTTP_*` parameters, name without the prefix (`PRIVATE_TOKEN`), in arrival order.
+    private var headers: [(name: Substring, value: String)] = []
 
     public init() {}
 
     public init(pairs: some Sequence<(String, String)>) {
-        for (name, value) in pairs where variables[name] == nil { variables[name] = value }
+        for (name, value) in pairs { add(name: name[...], value: value) }
     }
 
-    /// Adds one `NAME=value` entry; later duplicates are ignored.
+    /// Adds one `NAME=value` entry.
     public mutating func add(entry: UnsafePointer<CChar>) {
         // Split at the first '=' on bytes: a Character scan here cost ~8% of a request.
         guard let equals = strchr(entry, 61) else { return }
@@ -25,13 +36,34 @@ public struct CGIParameters: Sendable {
         let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
             String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
         }
-        if variables[name] == nil { variables[name] = String(cString: equals + 1) }
+        guard name.hasPrefix("HTTP_") || Self.wanted(name) else { return }
+        add(name: name[...], value: String(cString: equals + 1))
     }
 
-    public var contentLength: Int { variables["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0 }
+    private static func wanted(_ name: String) -> Bool { Variable(rawValue: name) != nil }
+
+    private mutating func add(name: Substring, value: String) {
+        if name.hasPrefix("HTTP_") {
+            let header = name.dropFirst(5)
+            if !headers.contains(where: { $0.name == header }) { headers.append((header, value)) }
+        } else if let variable = Variable(rawValue: String(name)) {
+            let index = Variable.allCases.firstIndex(of: variable)!
+            if values[index] == nil { values[index] = value }
+        }
+    }
+
+    subscript(_ variable: Variable) -> String? { values[Variable.allCases.firstIndex(of: variable)!] }
+
+    /// A parameter by its CGI name (`REQUEST_METHOD`, `HTTP_HOST`), for logs and tests.
+    public func value(named name: String) -> String? {
+        if name.hasPrefix("HTTP_") { return headers.first { $0.name == name.dropFirst(5) }?.value }
+        return Variable(rawValue: name).flatMap { self[$0] }
+    }
+
+    public var contentLength: Int { self[.contentLength].flatMap { Int($0) } ?? 0 }
 
     /// The method as sent, when it is one (an HTTP token).
-    public var method: HTTPRequest.Method? { HTTPRequest.Method(variables["REQUEST_METHOD"] ?? "GET") }
+    public var method: HTTPRequest.Method? { HTTPRequest.Method(self[.requestMethod] ?? "GET") }
 
     /// The request these parameters describe, or GitLab's plain 400 when it cannot be carried
     /// faithfully: a method that is not a token, or a header value with CR, LF or NUL (which
@@ -39,28 +71,28 @@ public struct CGIParameters: Sendable {
     public func request(body: [UInt8]) -> Result<APIRequest, HTTPError> {
         guard let method else { return .failure(.malformed) }
         var fields = HTTPFields()
-        for (name, value) in variables where name.hasPrefix("HTTP_") {
-            guard let fieldName = HTTPField.Name(Self.headerName(fromCGI: name.dropFirst(5))) else { continue }
+        for (name, value) in headers {
+            guard let fieldName = HTTPField.Name(Self.headerName(fromCGI: name)) else { continue }
             guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
             fields.append(HTTPField(name: fieldName, value: value))
         }
-        if let type = variables["CONTENT_TYPE"], !type.isEmpty {
+        if let type = self[.contentType], !type.isEmpty {
             guard !type.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
             fields[.contentType] = type
         }
         let target: String
-        if let uri = variables["REQUEST_URI"], !uri.isEmpty {
+        if let uri = self[.requestURI], !uri.isEmpty {
             target = uri
         } else {
             // Plain CGI without REQUEST_URI (some servers): rebuild it from the decoded parts.
-            let path = (variables["SCRIPT_NAME"] ?? "") + (variables["PATH_INFO"] ?? "")
-            let query = variables["QUERY_STRING"] ?? ""
+            let path = (self[.scriptName] ?? "") + (self[.pathInfo] ?? "")
+            let query = self[.queryString] ?? ""
             target = query.isEmpty ? path : path + "?" + query
         }
         // A request target is visible ASCII; HTTPRequest would turn anything else into spaces.
         guard !target.utf8.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
         return .success(APIRequest(
-            method: method, target: target, headerFields: fields, body: body, remoteAddress: variables["REMOTE_ADDR"],
+            method: method, target: target, headerFields: fields, body: body, remoteAddress: self[.remoteAddress],
             serverOrigin: serverOrigin))
     }
 
@@ -82,11 +114,11 @@ public struct CGIParameters: Sendable {
     /// its configured host the same way. A name that is not a plain host name or address
     /// (nginx's catch-all `_`, or anything with other characters) becomes `localhost`.
     var serverOrigin: String {
-        let https = variables["HTTPS"].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
-        let requested = variables["REQUEST_SCHEME"]?.lowercased()
+        let https = self[.https].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
+        let requested = self[.requestScheme]?.lowercased()
         let scheme = requested == "https" || requested == "http" ? requested! : (https ? "https" : "http")
-        var origin = scheme + "://" + Self.hostName(variables["SERVER_NAME"] ?? "")
-        if let port = variables["SERVER_PORT"], let number = UInt16(port),
+        var origin = scheme + "://" + Self.hostName(self[.serverName] ?? "")
+        if let port = self[.serverPort], let number = UInt16(port),
             !(scheme == "http" && number == 80), !(scheme == "https" && number == 443)
         {
             origin += ":" + String(number)
@@ -136,10 +168,18 @@ extension CGIParameters {
 extension APIResponse {
     /// The CGI response head: `Status:` line, headers, blank line.
     public var cgiHead: [UInt8] {
-        var head = "Status: \(status.code) \(status.reasonPhrase)\r\n"
-        for field in headerFields { head += "\(field.name.rawName): \(field.value)\r\n" }
-        if status != .noContent && headerFields[.contentLength] == nil { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8)
+        var head: [UInt8] = []
+        head.reserveCapacity(256)
+        func line(_ name: String, _ value: String) {
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: ": ".utf8)
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: "\r\n".utf8)
+        }
+        line("Status", String(status.code) + " " + status.reasonPhrase)
+        for field in headerFields { line(field.name.rawName, field.value) }
+        if status != .noContent && headerFields[.contentLength] == nil { line("Content-Length", String(body.count)) }
+        head.append(contentsOf: "\r\n".utf8)
+        return head
     }
 }

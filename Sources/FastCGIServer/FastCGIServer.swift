@@ -15,6 +15,8 @@ public final class FastCGIServer: Sendable {
     let threadCount: Int
     let application: Application
     let logger: Logger
+    /// One line per answered request; nil writes none.
+    let accessLog: AccessLog?
     private let workers: Mutex<[WorkerThread]> = Mutex([])
 
     /// One accept thread: its pthread and whether it is waiting in accept (safe to interrupt).
@@ -24,11 +26,12 @@ public final class FastCGIServer: Sendable {
         let handle = Mutex<pthread_t?>(nil)
     }
 
-    public init(listenFD: Int32, threads: Int, application: Application, logger: Logger) {
+    public init(listenFD: Int32, threads: Int, application: Application, logger: Logger, accessLog: AccessLog?) {
         self.listenFD = listenFD
         self.threadCount = max(1, threads)
         self.application = application
         self.logger = logger
+        self.accessLog = accessLog
     }
 
     /// Runs until SIGTERM or SIGINT; returns once every accept thread has stopped.
@@ -130,17 +133,18 @@ public final class FastCGIServer: Sendable {
             worker.finished.store(true, ordering: .sequentiallyConsistent)
         }
         FCGX_InitRequest(request, listenFD, 0)
+        var requestIDs = RequestIDGenerator()
         while true {
             worker.idle.store(true, ordering: .sequentiallyConsistent)
             let rc = FCGX_Accept_r(request)
             worker.idle.store(false, ordering: .sequentiallyConsistent)
             if rc < 0 { break }
-            handle(request)
+            handle(request, requestID: requestIDs.next())
             FCGX_Finish_r(request)
         }
     }
 
-    private func handle(_ request: UnsafeMutablePointer<FCGX_Request>) {
+    private func handle(_ request: UnsafeMutablePointer<FCGX_Request>, requestID: String) {
         var parameters = CGIParameters()
         if var entry = request.pointee.envp {
             while let pointer = entry.pointee {
@@ -150,32 +154,12 @@ public final class FastCGIServer: Sendable {
         }
         let started = monotonicNanoseconds()
         var answer = parameters.answer(with: application) { length in readBody(request.pointee.`in`, length: length) }
-        let requestID = Self.newRequestID()
         answer.response.headerFields[.requestID] = requestID
         write(answer.response, to: request.pointee.out)
-        logRequest(parameters: parameters, answer: answer, requestID: requestID, started: started)
-    }
-
-    /// One log line per request: method, route template, status, duration, user, request id.
-    /// Never the path's query or any header, so no token can reach the log; the method is a
-    /// bounded label.
-    func logRequest(parameters: CGIParameters, answer: Answer, requestID: String, started: UInt64) {
-        guard logger.logLevel <= .info else { return }
-        let micros = (monotonicNanoseconds() - started) / 1000
-        var metadata: Logger.Metadata = [
-            "method": "\(RequestMetrics.methodLabel(parameters.variables["REQUEST_METHOD"] ?? "-"))",
-            "route": "\(answer.telemetry.route)", "status": "\(answer.response.status.code)",
-            "duration_ms": "\(Double(micros) / 1000)", "request_id": "\(requestID)",
-        ]
-        if let user = answer.telemetry.userID { metadata["user_id"] = "\(user)" }
-        logger.info("request", metadata: metadata)
-    }
-
-    static func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        accessLog?.record(
+            method: RequestMetrics.methodLabel(parameters.value(named: "REQUEST_METHOD") ?? "-"), route: answer.telemetry.route,
+            status: answer.response.status.code, microseconds: (monotonicNanoseconds() - started) / 1000,
+            userID: answer.telemetry.userID, requestID: requestID)
     }
 
     private func monotonicNanoseconds() -> UInt64 {

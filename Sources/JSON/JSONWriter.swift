@@ -25,6 +25,8 @@ public struct JSONWriter: Sendable {
     public mutating func int64(_ value: Int64) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8); needsComma = true }
+    /// A number already formatted as JSON (`1.5`), written as it is.
+    public mutating func raw(_ number: String) { separate(); bytes.append(contentsOf: number.utf8); needsComma = true }
 
     public mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
 
@@ -67,23 +69,33 @@ public struct JSONWriter: Sendable {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// The string between quotes, escaped: runs that need no escape are copied whole.
     private mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(b)
-            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(b)
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(Self.hex[Int(b >> 4)])
-                bytes.append(Self.hex[Int(b & 0xF)])
-            default: bytes.append(b)
+        var s = s
+        s.withUTF8 { utf8 in
+            var start = 0
+            for (index, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                appendEscape(b)
+                start = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscape(_ b: UInt8) {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(b)
+        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+        default:
+            bytes.append(contentsOf: "\\u00".utf8)
+            bytes.append(Self.hex[Int(b >> 4)])
+            bytes.append(Self.hex[Int(b & 0xF)])
+        }
     }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }

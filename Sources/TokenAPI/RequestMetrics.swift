@@ -24,6 +24,12 @@ public final class RequestMetrics: Sendable {
         var bucketCounts = [Int](repeating: 0, count: RequestMetrics.buckets.count)
         var sum = 0.0
         var count = 0
+
+        mutating func observe(_ seconds: Double) {
+            for (index, bound) in RequestMetrics.buckets.enumerated() where seconds <= bound { bucketCounts[index] += 1 }
+            sum += seconds
+            count += 1
+        }
     }
 
     struct Counters {
@@ -51,11 +57,8 @@ public final class RequestMetrics: Sendable {
         let key = RouteKey(method: Self.methodLabel(method), route: route)
         counters.withLock { storage in
             storage.requests[CountKey(route: key, status: status), default: 0] += 1
-            var histogram = storage.latency[key] ?? Histogram()
-            for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.bucketCounts[index] += 1 }
-            histogram.sum += seconds
-            histogram.count += 1
-            storage.latency[key] = histogram
+            // In place: a copy out of the dictionary would copy the bucket array on every request.
+            storage.latency[key, default: Histogram()].observe(seconds)
         }
     }
 

@@ -30,19 +30,39 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     /// GitLab's wire format: `2020-07-23T14:31:47.729Z`.
     public var iso8601: String {
         let ms = millisecondsSinceEpoch
-        let dayMillis = ms - floorDivide(ms, Self.millisecondsPerDay) * Self.millisecondsPerDay
-        var out = date.iso8601
-        out.reserveCapacity(24)
-        out += "T"
-        appendPadded(&out, Int(dayMillis / 3_600_000), width: 2)
-        out += ":"
-        appendPadded(&out, Int(dayMillis / 60_000 % 60), width: 2)
-        out += ":"
-        appendPadded(&out, Int(dayMillis / 1000 % 60), width: 2)
-        out += "."
-        appendPadded(&out, Int(dayMillis % 1000), width: 3)
-        out += "Z"
-        return out
+        let dayMillis = Int(ms - floorDivide(ms, Self.millisecondsPerDay) * Self.millisecondsPerDay)
+        let date = self.date
+        // Written as 24 bytes at once: this runs several times per answered request.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var index = 0
+            func put(_ value: Int, width: Int) {
+                var rest = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    buffer[position] = UInt8(48 + rest % 10)
+                    rest /= 10
+                }
+                index += width
+            }
+            func put(_ byte: UInt8) {
+                buffer[index] = byte
+                index += 1
+            }
+            put(date.year, width: 4)
+            put(UInt8(ascii: "-"))
+            put(date.month, width: 2)
+            put(UInt8(ascii: "-"))
+            put(date.day, width: 2)
+            put(UInt8(ascii: "T"))
+            put(dayMillis / 3_600_000, width: 2)
+            put(UInt8(ascii: ":"))
+            put(dayMillis / 60_000 % 60, width: 2)
+            put(UInt8(ascii: ":"))
+            put(dayMillis / 1000 % 60, width: 2)
+            put(UInt8(ascii: "."))
+            put(dayMillis % 1000, width: 3)
+            put(UInt8(ascii: "Z"))
+            return index
+        }
     }
 
     /// Parses ISO 8601 as GitLab's API accepts it: a bare date (midnight UTC), or a date and time

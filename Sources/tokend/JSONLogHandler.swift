@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FastCGIServer
 import JSON
 import Logging
 import TokenCore
@@ -13,8 +14,13 @@ struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     let clock = Clock.system
+    /// Where the lines go, at once (request lines are batched by the transport's access log).
+    let sink: LogSink
 
-    init(label: String) { self.label = label }
+    init(label: String, sink: LogSink) {
+        self.label = label
+        self.sink = sink
+    }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -41,6 +47,6 @@ struct JSONLogHandler: LogHandler {
         w.endObject()
         var line = w.bytes
         line.append(0x0A)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        sink.immediate(line)
     }
 }

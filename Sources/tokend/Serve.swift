@@ -90,8 +90,13 @@ struct Serve: ParsableCommand {
             throw ExitCode(2)
         }
         let threadCount = settings.threads ?? 2 * ProcessInfo.processInfo.activeProcessorCount
-        let server = FastCGIServer(listenFD: fd, threads: threadCount, application: application, logger: logger)
+        let accessLog = settings.logLevel <= .info ? AccessLog(sink: .standardError) : nil
+        let server = FastCGIServer(listenFD: fd, threads: threadCount, application: application, logger: logger, accessLog: accessLog)
+        // Request lines are batched; a second is the longest one waits to reach the log.
+        let flusher = Thread { while true { sleep(1); LogSink.standardError.flush() } }
+        flusher.start()
         server.run()
+        LogSink.standardError.flush()
         if case .unix(let path, _) = listenSocket { unlink(path) }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FastCGIServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -100,10 +101,16 @@ extension Settings {
 
     /// A logger writing JSON lines to stderr at the configured level.
     func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { JSONLogHandler(label: $0) }
+        var logger = Logger(label: label) { JSONLogHandler(label: $0, sink: .standardError) }
         logger.logLevel = logLevel
         return logger
     }
+}
+
+extension LogSink {
+    /// The process's stderr: every log line of this process goes through it, so request lines
+    /// batched by the access log and immediate lines keep their order.
+    static let standardError = LogSink(descriptor: 2)
 }
 
 /// The process's environment, read once: the only reader of it in tokend. Everything below the

@@ -92,7 +92,7 @@ struct ApacheDeploymentTests {
         // Outside /api/v4/ the worker is not reachable: Apache denies it (the harness, like
         // Debian's apache2.conf, denies <Directory />).
         #expect(try apache.request("GET", "//api/v3/user", token: token).status == 403)
-        #expect(server.workerLogs.contains("\"route\":\"/user\""), "\(server.workerLogs)")
+        #expect(LiveServer.eventually { server.workerLogs.contains("\"route\":\"/user\"") }, "\(server.workerLogs)")
     }
 
     /// deploy/apache/tokend-fcgid.conf: Apache spawns `tokend` itself with the listening
@@ -111,7 +111,7 @@ struct ApacheDeploymentTests {
         try Self.checkClients(apache, token: token)
         let workers = apache.running(server.binary)
         #expect(!workers.isEmpty, "no tokend process below Apache")
-        #expect(apache.log.contains("\"route\":\"/user\""), "the worker's log lines go to Apache's error log")
+        #expect(LiveServer.eventually { apache.log.contains("\"route\":\"/user\"") }, "the worker's log lines go to Apache's error log")
         #expect(apache.stop().isEmpty, "Apache left workers running")
         #expect(workers.allSatisfy { !ApacheServer.isAlive($0) })
     }

@@ -91,6 +91,7 @@ struct DeploymentTests {
         let response = try LiveServer.fastCGI(
             socket: socket, method: "GET", uri: "/api/v4/user", token: token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(response.hasPrefix("Status: 200"), "\(response)")
+        LiveServer.eventually { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("\"route\":\"/user\"") }
         let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(logged.contains("\"route\":\"/user\""), "the workers log to \(log): \(logged)")
 

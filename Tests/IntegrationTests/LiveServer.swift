@@ -305,6 +305,17 @@ final class LiveServer: @unchecked Sendable {
         return nil
     }
 
+    /// Waits up to `seconds` for `condition`, polling: request log lines reach the log in batches,
+    /// at the latest a second after the request.
+    @discardableResult
+    static func eventually(seconds: Double = 3, _ condition: () throws -> Bool) rethrows -> Bool {
+        for _ in 0..<Int(seconds * 20) {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
     /// A short private directory (unix socket paths must stay under 108 bytes).
     static func makeTemporaryDirectory() throws -> String {
         var template = Array("/tmp/tokend-it.XXXXXX".utf8CString)

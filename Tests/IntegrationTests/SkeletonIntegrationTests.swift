@@ -199,6 +199,7 @@ struct SkeletonIntegrationTests {
         let response = try server.request("GET", "/personal_access_tokens/self?private_token=\(token)")
         #expect(response.status == 200)
         #expect(response.header("X-Request-Id")?.count == 16)
+        LiveServer.eventually { server.workerLogs.contains("\"route\":\"/personal_access_tokens/self\"") }
         let lines = server.workerLogs.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
         let requestLine = lines.last { $0["message"] == .string("request") && $0["route"] == .string("/personal_access_tokens/self") }
         #expect(requestLine?["status"] == .integer(200))

@@ -16,16 +16,22 @@ public struct EndpointScopes: Sendable {
     }
 
     /// In registration order: the order insufficient_scope names them.
-    public var grants: [Grant]
+    public let grants: [Grant]
+    /// The scopes that satisfy a read (GET, HEAD) and a write, computed once per route.
+    private let forReads: Set<Scope>
+    private let forWrites: Set<Scope>
 
     static let global = [Grant(.api), Grant(.readAPI, readOnly: true)]
 
-    public init(own: [Grant] = []) { grants = own + Self.global }
+    public init(own: [Grant] = []) {
+        grants = own + Self.global
+        forReads = Set(grants.map(\.scope))
+        forWrites = Set(grants.filter { !$0.readOnly }.map(\.scope))
+    }
 
     /// Scopes that satisfy this endpoint for `method`.
     public func accepted(for method: HTTPRequest.Method) -> Set<Scope> {
-        let reading = method == .get || method == .head
-        return Set(grants.filter { reading || !$0.readOnly }.map(\.scope))
+        method == .get || method == .head ? forReads : forWrites
     }
 
     /// Every registered scope, as the `scope` field of insufficient_scope lists them.
