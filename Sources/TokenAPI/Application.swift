@@ -27,6 +27,7 @@ public struct Application: Sendable {
         router.add(contentsOf: ProjectEndpoints.routes)
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
+        router.add(contentsOf: AdminTokenEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
         return router
     }()
@@ -57,6 +58,7 @@ public struct Application: Sendable {
     // MARK: Steps
 
     private func handle(_ request: APIRequest) -> Answer {
+        if let gate = AuthGate(dependencies: dependencies).answer(request) { return gate }
         if let health = HealthEndpoints.answer(request, dependencies: dependencies) { return health }
         var telemetry = Telemetry()
         var style = ErrorStyle.fieldMap
