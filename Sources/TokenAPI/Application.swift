@@ -42,6 +42,13 @@ public struct Application: Sendable {
         return answer
     }
 
+    /// Whether the answer to `target` (path and query, as sent) may depend on the body. The
+    /// forward-auth gate's never does, so a transport need not read (or limit) it there.
+    public static func readsBody(target: String) -> Bool {
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+        return !GateRequest.isGate(path)
+    }
+
     /// ``answer(_:)`` without the telemetry.
     public func respond(to request: APIRequest) -> APIResponse { answer(request).response }
 

@@ -15,6 +15,19 @@ struct AuthGateTests {
 
     @Test func botsAndMembership() throws { try GateScenarios.botsAndMembership(TestClient()) }
 
+    /// Both bot headers are always sent, empty for a person: a proxy that copies a header the
+    /// answer lacks may keep the client's own value (Caddy before 2.10).
+    @Test func sendsEveryIdentityHeaderEvenWhenEmpty() throws {
+        let client = TestClient()
+        let (_, token) = try alice(client)
+        let answer = client.request("GET", "//-/auth", token: token)
+        for name in ["X-Tokend-User-Id", "X-Tokend-Username", "X-Tokend-Token-Id", "X-Tokend-Scopes", "X-Tokend-Bot"] {
+            #expect(answer.header(name)?.isEmpty == false, "\(name)")
+        }
+        #expect(answer.header("X-Tokend-Bot-Project") == "")
+        #expect(answer.header("X-Tokend-Bot-Group") == "")
+    }
+
     func alice(_ client: TestClient, scopes: [String] = ["read_api"], expiresAt: CivilDate? = nil) throws -> (User, String) {
         let user = try client.createUser("alice")
         return (user, try client.createToken(for: user, scopes: scopes, expiresAt: expiresAt))

@@ -12,9 +12,11 @@ struct GateHeaders {
     static let scopes = HTTPField.Name("X-Tokend-Scopes")!
     /// `true` for a project or group access token's bot, else `false`.
     static let bot = HTTPField.Name("X-Tokend-Bot")!
-    /// The full path of the project whose bot the token belongs to (bots only).
+    /// The full path of the project whose bot the token belongs to; empty for everyone else.
+    /// Always sent, so a proxy that copies it never keeps a client's own value or a
+    /// placeholder (Caddy before 2.10 does both for a header the answer lacks).
     static let botProject = HTTPField.Name("X-Tokend-Bot-Project")!
-    /// The full path of the group whose bot the token belongs to (bots only).
+    /// The full path of the group whose bot the token belongs to; empty for everyone else.
     static let botGroup = HTTPField.Name("X-Tokend-Bot-Group")!
 
     /// Every header name above: a web server forwarding the gate's answer should drop any of
@@ -35,7 +37,7 @@ struct GateHeaders {
         else { return nil }
         var fields: HTTPFields = [
             userID: String(user.id.rawValue), self.username: username, tokenID: String(token.id.rawValue), scopes: scopeList,
-            bot: user.isBot ? "true" : "false",
+            bot: user.isBot ? "true" : "false", botProject: "", botGroup: "",
         ]
         if let resource = user.botResource {
             guard let botPath, let path = checked(botPath) else { return nil }
