@@ -99,5 +99,11 @@ struct AuthGateIntegrationTests {
         #expect(try front.get("/repo/info/refs", basic: ("git", writer)).status == 401)
         #expect(!server.workerLogs.contains(writer), "no token in the worker's log")
         #expect(!front.log.contains(writer), "no token in the front's log")
+
+        // Fail closed: with the worker gone, a valid token gets an error, never the service.
+        server.stopWorkers()
+        let down = try front.get("/dashboard/", headers: ["PRIVATE-TOKEN": reader])
+        #expect(down.status >= 500, "\(kind) with no worker: \(down.status) \(down.body)")
+        #expect(down.json?["uri"] == nil)
     }
 }

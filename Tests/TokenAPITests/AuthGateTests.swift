@@ -121,6 +121,17 @@ struct AuthGateTests {
         }
     }
 
+    /// The gate vouches for the token's owner only: `Sudo` (header or parameter) changes nothing.
+    @Test func ignoresSudo() throws {
+        let client = TestClient()
+        _ = try alice(client)
+        let admin = try client.rootToken(scopes: ["api", "sudo"])
+        let answer = client.request("GET", "//-/auth?sudo=alice", token: admin, headers: ["Sudo": "alice"])
+        #expect(answer.status == 204)
+        #expect(answer.header("X-Tokend-Username") == "root")
+        #expect(answer.header("X-Tokend-User-Id") == "1")
+    }
+
     @Test func metricsLabelTheGateByTemplateOnly() throws {
         let client = TestClient()
         let (_, token) = try alice(client)
