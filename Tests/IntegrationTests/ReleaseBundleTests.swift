@@ -45,7 +45,7 @@ struct ReleaseBundleTests {
         for file in [
             "bin/tokend", "install.sh", "README.md", "deploy/systemd/tokend.service", "deploy/systemd/tokend.socket",
             "deploy/apache/tokend-proxy-fcgi.conf", "deploy/apache/tokend-fcgid.conf", "deploy/apache/tokend.fcgi",
-            "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf",
+            "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf", "nginx/auth-gate.conf", "deploy/caddy/Caddyfile.example",
         ] {
             #expect(FileManager.default.fileExists(atPath: bundle + "/" + file), "missing \(file)")
         }
