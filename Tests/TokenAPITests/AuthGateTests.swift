@@ -121,6 +121,18 @@ struct AuthGateTests {
         }
     }
 
+    /// Nothing rotates at the gate, so a rotated-away token presented there is a plain 401: its
+    /// successor keeps working (on a rotate endpoint, the same token would revoke the family).
+    @Test func detectsNoReuse() throws {
+        let client = TestClient()
+        let (_, old) = try alice(client, scopes: ["api"])
+        let rotated = client.request("POST", "/personal_access_tokens/self/rotate", token: old)
+        let new = try #require(rotated.json?["token"]?.stringValue, "\(rotated.body)")
+        #expect(client.request("GET", "//-/auth", token: old).status == 401)
+        #expect(client.request("GET", "//-/auth", token: new).status == 204)
+        #expect(client.request("GET", "/personal_access_tokens/self", token: new).status == 200)
+    }
+
     /// The gate vouches for the token's owner only: `Sudo` (header or parameter) changes nothing.
     @Test func ignoresSudo() throws {
         let client = TestClient()
