@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TransportTests",
-            dependencies: ["FastCGIServer", "TokenAPI", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["FastCGIServer", "TokenAPI", "TokenCore", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

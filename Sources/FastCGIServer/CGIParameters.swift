@@ -80,20 +80,21 @@ public struct CGIParameters: Sendable {
             guard !type.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
             fields[.contentType] = type
         }
-        let target: String
-        if let uri = self[.requestURI], !uri.isEmpty {
-            target = uri
-        } else {
-            // Plain CGI without REQUEST_URI (some servers): rebuild it from the decoded parts.
-            let path = (self[.scriptName] ?? "") + (self[.pathInfo] ?? "")
-            let query = self[.queryString] ?? ""
-            target = query.isEmpty ? path : path + "?" + query
-        }
+        let target = self.target
         // A request target is visible ASCII; HTTPRequest would turn anything else into spaces.
         guard !target.utf8.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
         return .success(APIRequest(
             method: method, target: target, headerFields: fields, body: body, remoteAddress: self[.remoteAddress],
             serverOrigin: serverOrigin))
+    }
+
+    /// The raw request target: `REQUEST_URI`, or for plain CGI without one (some servers),
+    /// rebuilt from the decoded parts.
+    var target: String {
+        if let uri = self[.requestURI], !uri.isEmpty { return uri }
+        let path = (self[.scriptName] ?? "") + (self[.pathInfo] ?? "")
+        let query = self[.queryString] ?? ""
+        return query.isEmpty ? path : path + "?" + query
     }
 
     /// Maps a CGI/FastCGI parameter name (`PRIVATE_TOKEN`, after `HTTP_`) to a header name
@@ -154,11 +155,14 @@ public struct CGIParameters: Sendable {
 
 extension CGIParameters {
     /// Answers one request on `application`: the body is read only when it is within the limit,
-    /// and every refusal gets the application's headers and metrics.
+    /// and every refusal gets the application's headers and metrics. A target whose answer never
+    /// depends on the body (the forward-auth gate, which Caddy asks with the client's body) has
+    /// it neither read nor limited; libfcgi discards it.
     public func answer(with application: Application, readBody: (Int) -> [UInt8]) -> Answer {
         let limit = application.dependencies.maximumBodySize
-        guard contentLength <= limit else { return application.refuse(.payloadTooLarge, method: method) }
-        switch request(body: readBody(contentLength)) {
+        let readsBody = Application.readsBody(target: target)
+        guard !readsBody || contentLength <= limit else { return application.refuse(.payloadTooLarge, method: method) }
+        switch request(body: readsBody ? readBody(contentLength) : []) {
         case .success(let request): return application.answer(request)
         case .failure(let error): return application.refuse(error, method: method)
         }

@@ -27,6 +27,7 @@ public struct Application: Sendable {
         router.add(contentsOf: ProjectEndpoints.routes)
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
+        router.add(contentsOf: AdminTokenEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
         return router
     }()
@@ -39,6 +40,13 @@ public struct Application: Sendable {
         finish(&answer.response, method: request.method)
         record(answer, method: request.method, started: started)
         return answer
+    }
+
+    /// Whether the answer to `target` (path and query, as sent) may depend on the body. The
+    /// forward-auth gate's never does, so a transport need not read (or limit) it there.
+    public static func readsBody(target: String) -> Bool {
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+        return !GateRequest.isGate(path)
     }
 
     /// ``answer(_:)`` without the telemetry.
@@ -57,6 +65,7 @@ public struct Application: Sendable {
     // MARK: Steps
 
     private func handle(_ request: APIRequest) -> Answer {
+        if let gate = AuthGate(dependencies: dependencies).answer(request) { return gate }
         if let health = HealthEndpoints.answer(request, dependencies: dependencies) { return health }
         var telemetry = Telemetry()
         var style = ErrorStyle.fieldMap

@@ -30,7 +30,38 @@ public enum ErrorMapping {
         case let error as ResourceDirectory.Failure: return answer(to: error, style: style)
         case let error as UserDirectory.Failure: return answer(to: error)
         case let error as RepositoryError: return answer(to: error)
+        case let error as GateRefusal: return answer(to: error)
+        case let error as TokenIdentification.Failure: return answer(to: error)
         default: return nil
+        }
+    }
+
+    /// The forward-auth gate's answer to `error`: the API's status and body, and on a 401 the
+    /// gate's own challenge, realm `tokend`: `Basic` when the client sent Basic credentials (so
+    /// git and docker prompt), else `Bearer`, with `error="invalid_token"` when a token was
+    /// presented and refused (RFC 6750).
+    public static func gateError(for error: any Error, basic: Bool, tokenPresented: Bool) -> HTTPError? {
+        guard var mapped = httpError(for: error, style: .fieldMap) else { return nil }
+        if mapped.status == .unauthorized {
+            mapped.headerFields[.wwwAuthenticate] =
+                basic ? #"Basic realm="tokend""# : #"Bearer realm="tokend""# + (tokenPresented ? #", error="invalid_token""# : "")
+        }
+        return mapped
+    }
+
+    static func answer(to refusal: GateRefusal) -> HTTPError {
+        switch refusal {
+        case .insufficientScope(let required): return .insufficientScope(required)
+        case .notAMember: return .forbidden
+        }
+    }
+
+    /// GitLab's Token information API: `render_api_error!('Token type not supported.', 422)`
+    /// and `render_api_error!({ error: 'Not found' }, :not_found)`.
+    static func answer(to failure: TokenIdentification.Failure) -> HTTPError {
+        switch failure {
+        case .unsupportedType: return .message(.unprocessableContent, "Token type not supported.")
+        case .notFound: return .messageObject(.notFound, error: "Not found")
         }
     }
 

@@ -49,8 +49,9 @@ struct ReleaseBundleTests {
         for file in [
             "bin/tokend", "install.sh", "README.md", "deploy/systemd/tokend.service", "deploy/systemd/tokend.socket",
             "deploy/apache/tokend-proxy-fcgi.conf", "deploy/apache/tokend-fcgid.conf", "deploy/apache/tokend.fcgi",
-            "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf", "nginx/tokend-tls.conf", "LICENSE",
-            "completions/tokend.bash", "completions/_tokend", "completions/tokend.fish",
+            "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf", "nginx/tokend-tls.conf", "nginx/auth-gate.conf",
+            "deploy/caddy/Caddyfile.example", "LICENSE", "completions/tokend.bash", "completions/_tokend",
+            "completions/tokend.fish",
         ] {
             #expect(FileManager.default.fileExists(atPath: bundle + "/" + file), "missing \(file)")
         }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Testing
 import TokenAPI
+import TokenCore
 
 @testable import FastCGIServer
 
@@ -44,5 +45,27 @@ struct CGIParametersTests {
         var extra = ["SERVER_NAME": name, "SERVER_PORT": port, "HTTP_HOST": "evil.example"]
         if let https { extra["HTTPS"] = https }
         #expect(parameters(extra).serverOrigin == origin)
+    }
+
+    /// The gate's answer never depends on the body, so the transport reads none there and applies
+    /// no size limit (Caddy's forward_auth sends the client's body along); elsewhere a body over
+    /// the limit is refused before it is read.
+    @Test func theGateReadsNoBody() throws {
+        let application = Application(dependencies: APIDependencies(
+            repository: InMemoryRepository(), secret: TokenSecret(bytes: Array(repeating: 1, count: 32)), clock: Clock { Timestamp(iso8601: "2026-06-15T12:00:00Z")! },
+            maximumBodySize: 16))
+        var asked: [Int] = []
+        let gate = parameters(["REQUEST_URI": "/-/auth/read_api?project=a/b", "CONTENT_LENGTH": "1000000"])
+        #expect(gate.answer(with: application) { asked.append($0); return [] }.response.status.code == 401)
+        #expect(asked.isEmpty)
+        let api = parameters(["REQUEST_METHOD": "POST", "REQUEST_URI": "/api/v4/users", "CONTENT_LENGTH": "1000000"])
+        #expect(api.answer(with: application) { asked.append($0); return [] }.response.status.code == 413)
+        #expect(asked.isEmpty)
+        let small = parameters(["REQUEST_METHOD": "POST", "REQUEST_URI": "/api/v4/users", "CONTENT_LENGTH": "2"])
+        _ = small.answer(with: application) { asked.append($0); return Array("{}".utf8) }
+        #expect(asked == [2])
+        #expect(Application.readsBody(target: "/api/v4/users?x=/-/auth"))
+        #expect(!Application.readsBody(target: "/-/auth"))
+        #expect(Application.readsBody(target: "/-/authx"))
     }
 }

@@ -42,6 +42,19 @@ public struct HTTPError: HTTPResponseError, Equatable {
         return json(status, w, headerFields: headerFields)
     }
 
+    /// `{"message":{"error":"<text>"}}`: `render_api_error!` given a hash, as GitLab's Token
+    /// information API answers a token it cannot find.
+    public static func messageObject(_ status: HTTPResponse.Status, error text: String) -> HTTPError {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("message")
+        w.beginObject()
+        w.field("error", text)
+        w.endObject()
+        w.endObject()
+        return json(status, w)
+    }
+
     /// `{"error":"<text>"}`: Grape's shape (routing and parameter validation).
     public static func error(_ status: HTTPResponse.Status, _ text: String, headerFields: HTTPFields = [:]) -> HTTPError {
         var w = JSONWriter()

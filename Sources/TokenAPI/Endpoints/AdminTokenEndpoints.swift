@@ -1,0 +1,64 @@
+import HTTPTypes
+import JSON
+import Logging
+import TokenCore
+
+/// `/admin/token`, GitLab's Token information API (17.5+), for administrators: who owns a token
+/// value, and revoking it, without knowing its kind or id. tokend has personal, impersonation,
+/// project and group access tokens; any other value, or a prefix the instance used before, is
+/// 422 "Token type not supported.", as GitLab answers.
+///
+/// The value travels in the body only (a `token` in the query string is refused, since web
+/// servers log URLs), is digested and compared in constant time, and never reaches a log, an
+/// error body or a metric.
+enum AdminTokenEndpoints {
+    static let routes: [Route] = [
+        Route(.post, "admin/token", identify),
+        Route(.delete, "admin/token", revoke),
+    ]
+
+    /// 200 with GitLab's `PersonalAccessToken` entity, which GitLab presents for every kind
+    /// this API finds by a `glpat-` value (revoked and expired tokens too).
+    @Sendable static func identify(_ context: RequestContext) throws -> APIResponse {
+        try context.requireAdmin()
+        let plaintext = try tokenParameter(context)
+        let (secret, settings) = (context.dependencies.secret, context.dependencies.settings)
+        let token = try context.read { state in
+            try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
+        }
+        return TokenEntity.response(.ok, token, [], now: context.now)
+    }
+
+    /// 204 once the token is revoked (already revoked: 204 too, nothing changes). A bot's token
+    /// is revoked and its bot and membership kept, as GitLab 18 does.
+    @Sendable static func revoke(_ context: RequestContext) throws -> APIResponse {
+        try context.requireAdmin()
+        let plaintext = try tokenParameter(context)
+        let (secret, settings, issuer) = (context.dependencies.secret, context.dependencies.settings, context.issuer)
+        let (token, kind) = try context.write { state in
+            let token = try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
+            try issuer.revoke(token.id, in: &state)
+            return (token, TokenIdentification.kind(of: token, in: state))
+        }
+        context.dependencies.logger.notice(
+            "token revoked by value (admin token API)",
+            metadata: [
+                "token_id": "\(token.id.rawValue)", "owner_id": "\(token.userID.rawValue)", "kind": "\(kind.rawValue)",
+                "by_user_id": "\(context.user.id.rawValue)",
+            ])
+        return .noContent
+    }
+
+    /// The `token` of the body: Grape's 400 `{"error":"token is missing"}` without one, and a
+    /// 400 when it came in the query string instead.
+    static func tokenParameter(_ context: RequestContext) throws(HTTPError) -> String {
+        var query = Parameters()
+        try query.addForm(context.request.rawQuery)
+        if query["token"] != nil { throw HTTPError.error(.badRequest, "token must be sent in the request body, not the URL") }
+        var reader = context.reader()
+        let token = reader.string("token", required: true)
+        try reader.check()
+        guard let token else { throw HTTPError.error(.badRequest, "token is missing") }
+        return token
+    }
+}

@@ -1,0 +1,83 @@
+import HTTPTypes
+import Logging
+import TokenCore
+
+/// The forward-auth gate: `GET /-/auth[/<scope>[+<scope>…]][?project=…|group=…&min_access_level=…]`,
+/// asked by nginx's `auth_request` or Caddy's `forward_auth` before they serve another service.
+///
+/// 204 with the caller's identity in `X-Tokend-*` headers (``GateHeaders``) when the request
+/// carries a valid token with every scope named, whose owner may use the API and, when asked,
+/// is a member at the level named. Otherwise the API's refusal in the API's words: 401 for a
+/// missing, unknown, expired or revoked token (with a `Bearer` or `Basic` challenge, realm
+/// `tokend`), 403 insufficient_scope, 403 for a blocked owner or a non-member. It fails closed:
+/// a store that cannot be read gives 503, never 204.
+///
+/// One read of the store and no write on the common path: the token's use is recorded as the
+/// API records it (``Session``, GitLab's throttle), so only the first check in ten minutes, or
+/// from a new address, writes. Nothing rotates here, so there is no reuse detection.
+struct AuthGate {
+    let dependencies: APIDependencies
+
+    /// Answers a gate path, or nil when the path is not the gate's.
+    func answer(_ request: APIRequest) -> Answer? {
+        guard GateRequest.isGate(request.rawPath) else { return nil }
+        var telemetry = Telemetry(route: GateRequest.template(of: request.rawPath))
+        var (basic, presented) = (false, false)
+        do {
+            guard request.method == .get || request.method == .head else {
+                throw HTTPError.methodNotAllowed(allow: [.get, .head])
+            }
+            try RequestParsing.checkWellFormed(request)
+            let parsed = try GateRequest(request)
+            (basic, presented) = (parsed.basic, parsed.token != nil)
+            let (credential, fields) = try admit(parsed, request: request)
+            telemetry.userID = credential.user.id.rawValue
+            return Answer(response: APIResponse(status: .noContent, headerFields: fields), telemetry: telemetry)
+        } catch {
+            return Answer(response: refusal(error, basic: basic, presented: presented), telemetry: telemetry)
+        }
+    }
+
+    /// The checks in the API's order: the token (unknown, expired, revoked), the scopes, the
+    /// owner (impersonation disabled, blocked); then the use is recorded and membership checked.
+    private func admit(_ parsed: GateRequest, request: APIRequest) throws -> (Credential, HTTPFields) {
+        guard let presented = parsed.token else { throw AuthenticationFailure.unknownToken }
+        let (secret, now, requirement) = (dependencies.secret, dependencies.clock.now(), parsed.requirement)
+        let found = try dependencies.repository.read { state in
+            let lookup = Authentication.lookup(presented, secret: secret, in: state, now: now)
+            guard case .success(let credential) = lookup else { return Decision(lookup: lookup) }
+            let botPath = credential.user.botResource.flatMap { state.resources.fullPath(of: $0) }
+            let membership = GatePolicy.checkMembership(of: credential.user.id, against: requirement, in: state, now: now)
+            return Decision(lookup: lookup, botPath: botPath, membership: membership)
+        }
+        let credential = try found.lookup.get()
+        if let refusal = GatePolicy.checkScopes(of: credential.token, against: requirement) { throw refusal }
+        if let failure = Authentication.checkUser(credential, settings: dependencies.settings) { throw failure }
+        Session(
+            credential: credential, actor: credential.user.id, address: request.remoteAddress, now: now,
+            settings: dependencies.settings, detectsReuse: false
+        ).recordUseIfPending(in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
+        if let refusal = found.membership { throw refusal }
+        guard let fields = GateHeaders.fields(for: credential, botPath: found.botPath) else {
+            dependencies.logger.error("gate: a stored name cannot go into a header", metadata: ["user_id": "\(credential.user.id.rawValue)"])
+            throw HTTPError.internalError
+        }
+        return (credential, fields)
+    }
+
+    /// What the one read found.
+    private struct Decision {
+        var lookup: Result<Credential, AuthenticationFailure>
+        var botPath: String?
+        var membership: GateRefusal?
+    }
+
+    private func refusal(_ error: any Error, basic: Bool, presented: Bool) -> APIResponse {
+        if let error = error as? RepositoryError {
+            dependencies.logger.error("gate: store failure", metadata: ["error": "\(error.message)"])
+        }
+        if let mapped = ErrorMapping.gateError(for: error, basic: basic, tokenPresented: presented) { return mapped.response }
+        dependencies.logger.error("gate: unhandled error", metadata: ["error": "\(type(of: error))"])
+        return HTTPError.internalError.response
+    }
+}

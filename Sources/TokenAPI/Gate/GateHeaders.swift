@@ -1,0 +1,59 @@
+import HTTPTypes
+import TokenCore
+
+/// The identity headers a 204 from the gate carries to the guarded service (nginx passes them
+/// on with `auth_request_set`, Caddy with `copy_headers`). Every value is a number, a fixed
+/// word, or a validated name checked again here, so nothing a client sent reaches a header.
+struct GateHeaders {
+    static let userID = HTTPField.Name("X-Tokend-User-Id")!
+    static let username = HTTPField.Name("X-Tokend-Username")!
+    static let tokenID = HTTPField.Name("X-Tokend-Token-Id")!
+    /// The token's scopes, comma-separated, in the order the token was given them.
+    static let scopes = HTTPField.Name("X-Tokend-Scopes")!
+    /// `true` for a project or group access token's bot, else `false`.
+    static let bot = HTTPField.Name("X-Tokend-Bot")!
+    /// The full path of the project whose bot the token belongs to; empty for everyone else.
+    /// Always sent, so a proxy that copies it never keeps a client's own value or a
+    /// placeholder (Caddy before 2.10 does both for a header the answer lacks).
+    static let botProject = HTTPField.Name("X-Tokend-Bot-Project")!
+    /// The full path of the group whose bot the token belongs to; empty for everyone else.
+    static let botGroup = HTTPField.Name("X-Tokend-Bot-Group")!
+
+    /// Every header name above: a web server forwarding the gate's answer should drop any of
+    /// these the client sent itself.
+    static let all = [userID, username, tokenID, scopes, bot, botProject, botGroup]
+
+    /// Longest value written; GitLab's names and paths are far shorter (255 per segment).
+    static let maximumValueLength = 4096
+
+    /// The headers for `credential`, or nil when a stored name cannot be vouched for (a byte
+    /// outside visible ASCII, or past the length bound): the gate then refuses, never admits a
+    /// request it cannot describe.
+    static func fields(for credential: Credential, botPath: String?) -> HTTPFields? {
+        let token = credential.token
+        let user = credential.user
+        guard let username = checked(user.username),
+            let scopeList = checked(token.scopes.map(\.rawValue).joined(separator: ","))
+        else { return nil }
+        var fields: HTTPFields = [
+            userID: String(user.id.rawValue), self.username: username, tokenID: String(token.id.rawValue), scopes: scopeList,
+            bot: user.isBot ? "true" : "false", botProject: "", botGroup: "",
+        ]
+        if let resource = user.botResource {
+            guard let botPath, let path = checked(botPath) else { return nil }
+            switch resource {
+            case .project: fields[botProject] = path
+            case .group: fields[botGroup] = path
+            }
+        }
+        return fields
+    }
+
+    /// `value` when every byte is visible ASCII (no space, CR, LF, NUL or other control byte,
+    /// nothing beyond ASCII) and it is within ``maximumValueLength``; else nil.
+    static func checked(_ value: String) -> String? {
+        let bytes = value.utf8
+        guard bytes.count <= maximumValueLength, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return value
+    }
+}
