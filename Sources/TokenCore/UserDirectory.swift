@@ -64,14 +64,7 @@ public enum UserDirectory {
     public static func delete(_ id: UserID, at now: Timestamp, in state: inout StoreState) throws(Failure) {
         guard state.user(id) != nil else { throw .notFound }
         for project in state.resources.allProjects() where project.namespace == .user(id) {
-            for member in state.resources.members(of: .project(project.id)) {
-                if member.userID != id, state.user(member.userID)?.botResource == .project(project.id) {
-                    try delete(member.userID, at: now, in: &state)
-                } else {
-                    state.deleteMembership(member.key)
-                }
-            }
-            state.deleteProject(project.id)
+            do { try ResourceRemoval.removeProject(project.id, at: now, in: &state) } catch { throw .notFound }
         }
         for membership in state.resources.memberships(of: id) { state.deleteMembership(membership.key) }
         for token in state.tokens(ownedBy: id) where !token.revoked {
