@@ -6,7 +6,8 @@ public enum ResourceRemoval {
     /// `DELETE /projects/:id`: the project's Owners (Owners of its group included) and admins.
     public static func deleteProject(_ id: ProjectID, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(ResourceDirectory.Failure) {
         try requireOwner(.project(id), by: caller, state: state, now: now)
-        try removeProject(id, at: now, in: &state)
+        var cascade = Cascade(state: state)
+        cascade.removeProject(id, at: now, in: &state)
     }
 
     /// `DELETE /groups/:id`: the group's Owners (of an ancestor included) and admins.
@@ -25,11 +26,12 @@ public enum ResourceRemoval {
             next += 1
         }
         let removed = Set(doomed)
+        var cascade = Cascade(state: state)
         for project in resources.allProjects() {
-            if case .group(let owner) = project.namespace, removed.contains(owner) { try removeProject(project.id, at: now, in: &state) }
+            if case .group(let owner) = project.namespace, removed.contains(owner) { cascade.removeProject(project.id, at: now, in: &state) }
         }
         for group in doomed.reversed() {
-            try removeMembersAndBots(of: .group(group), at: now, in: &state)
+            cascade.removeMembersAndBots(of: .group(group), at: now, in: &state)
             state.deleteGroup(group)
         }
         for var group in state.resources.allGroups() where group.sharedWith.contains(where: { removed.contains($0.groupID) }) {
@@ -38,21 +40,46 @@ public enum ResourceRemoval {
         }
     }
 
-    /// Removes a project with its members and bots; no permission check (a deleted user's
-    /// personal projects go this way too).
-    static func removeProject(_ id: ProjectID, at now: Timestamp, in state: inout StoreState) throws(ResourceDirectory.Failure) {
-        try removeMembersAndBots(of: .project(id), at: now, in: &state)
-        state.deleteProject(id)
-    }
+    /// One deletion's cascade: which users' personal projects go with them, looked up once, so
+    /// deleting N bots does not scan every project N times.
+    struct Cascade {
+        private var personalProjects: [UserID: [ProjectID]] = [:]
 
-    /// Deletes the resource's own bots (revoking their tokens) and every other membership of it.
-    private static func removeMembersAndBots(of resource: Resource, at now: Timestamp, in state: inout StoreState) throws(ResourceDirectory.Failure) {
-        for member in state.resources.members(of: resource) {
-            if state.user(member.userID)?.botResource == resource {
-                do { try UserDirectory.delete(member.userID, at: now, in: &state) } catch { throw .notFound("User") }
-            } else {
-                state.deleteMembership(member.key)
+        init(state: borrowing StoreState) {
+            for project in state.resources.projects.values {
+                if case .user(let owner) = project.namespace { personalProjects[owner, default: []].append(project.id) }
             }
+        }
+
+        /// Removes a project with its members and bots; no permission check.
+        mutating func removeProject(_ id: ProjectID, at now: Timestamp, in state: inout StoreState) {
+            removeMembersAndBots(of: .project(id), at: now, in: &state)
+            state.deleteProject(id)
+        }
+
+        /// Deletes the resource's own bots and every other membership of it.
+        mutating func removeMembersAndBots(of resource: Resource, at now: Timestamp, in state: inout StoreState) {
+            for member in state.resources.members(of: resource) {
+                if state.user(member.userID)?.botResource == resource {
+                    removeUser(member.userID, at: now, in: &state)
+                } else {
+                    state.deleteMembership(member.key)
+                }
+            }
+        }
+
+        /// A user's personal projects (their bots included), memberships and the user; their
+        /// tokens are revoked, so they can never authenticate again.
+        mutating func removeUser(_ id: UserID, at now: Timestamp, in state: inout StoreState) {
+            for project in (personalProjects.removeValue(forKey: id) ?? []).sorted() { removeProject(project, at: now, in: &state) }
+            for membership in state.resources.memberships(of: id) { state.deleteMembership(membership.key) }
+            for token in state.tokens(ownedBy: id) where !token.revoked {
+                var revoked = token
+                revoked.revoked = true
+                revoked.updatedAt = now
+                state.put(revoked)
+            }
+            state.deleteUser(id)
         }
     }
 
