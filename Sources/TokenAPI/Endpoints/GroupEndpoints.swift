@@ -125,9 +125,11 @@ enum GroupEndpoints {
         try reader.check()
         let (caller, now, webBase) = (context.signedInCaller, context.now, context.webBase)
         let body = try context.write { state throws -> JSONWriter in
-            guard case .group(let invited)? = ResourceKind.group.lookup(String(invitedID ?? 0), in: state),
-                AccessPolicy.canRead(.group(invited), by: caller, state: state, now: now)
-            else { throw HTTPError.notFound(ResourceKind.group.title) }
+            // GitLab finds the invited group first, then the one to share.
+            let invited = GroupID(invitedID ?? 0)
+            guard state.resources.group(invited) != nil, AccessPolicy.canRead(.group(invited), by: caller, state: state, now: now) else {
+                throw HTTPError.notFound(ResourceKind.group.title)
+            }
             guard case .group(let id) = try context.visibleResource(.group, in: state) else { throw HTTPError.notFound(ResourceKind.group.title) }
             let group = try GroupSharing.share(
                 id, with: invited, accessLevel: level ?? .guest, expiresAt: expiresAt, by: caller, at: now, in: &state)

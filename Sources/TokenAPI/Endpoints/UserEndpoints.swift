@@ -39,16 +39,18 @@ enum UserEndpoints {
         }
     }
 
-    /// A user's direct memberships (admins): `type=Project` or `Namespace` narrows them.
+    /// A user's direct memberships (admins, after Grape has checked the parameters):
+    /// `type=Project` or `Namespace` narrows them.
     @Sendable static func memberships(_ context: RequestContext) throws -> APIResponse {
-        try context.requireAdmin()
+        let id = try context.path.require("user_id", as: Int.self)
         var reader = context.reader()
         let type = reader.oneOf("type", ["Project", "Namespace"])
         let pagination = Pagination(&reader)
         try reader.check()
+        try context.requireAdmin()
         let webBase = context.webBase
         return try context.read { state throws -> APIResponse in
-            guard let id = try context.path.integer("user_id"), state.user(UserID(id)) != nil else { throw HTTPError.notFound("User") }
+            guard state.user(UserID(id)) != nil else { throw HTTPError.notFound("User") }
             let memberships = state.resources.memberships(of: UserID(id)).filter { membership in
                 switch (type, membership.resource) {
                 case ("Project", .group), ("Namespace", .project): return false

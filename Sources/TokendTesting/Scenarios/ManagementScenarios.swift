@@ -201,6 +201,10 @@ public enum ManagementScenarios {
             == #"{"error":"type does not have a valid value"}"#)
         #expect(try client.call("GET", "/users/\(bob.id)/memberships", token: admin, headers: ["Sudo": "alice"]).body == #"{"message":"403 Forbidden"}"#)
         #expect(try client.call("GET", "/users/999/memberships", token: admin).body == #"{"message":"404 User Not Found"}"#)
+        // Grape checks the parameters before the endpoint asks for an administrator.
+        #expect(try client.call("GET", "/users/abc/memberships", token: alice.token).body == #"{"error":"user_id is invalid"}"#)
+        #expect(try client.call("GET", "/users/\(bob.id)/memberships?type=Group", token: alice.token).status == 400)
+        #expect(try client.call("GET", "/users/\(bob.id)/memberships", token: alice.token).body == #"{"message":"403 Forbidden"}"#)
 
         #expect(try client.call("GET", "/projects/\(project)", token: bob.token).status == 404)
         #expect(try client.call("POST", "/groups/\(acme)/share", token: bob.token, form: "group_id=\(team)&group_access=30").status == 404)
