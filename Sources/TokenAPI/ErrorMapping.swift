@@ -29,6 +29,7 @@ public enum ErrorMapping {
         case let error as ResourceTokenService.Failure: return answer(to: error)
         case let error as ResourceDirectory.Failure: return answer(to: error, style: style)
         case let error as UserDirectory.Failure: return answer(to: error)
+        case let error as GroupSharing.Failure: return answer(to: error)
         case let error as RepositoryError: return answer(to: error)
         case let error as GateRefusal: return answer(to: error)
         case let error as TokenIdentification.Failure: return answer(to: error)
@@ -112,6 +113,15 @@ public enum ErrorMapping {
         case .invalid(let error): return .validation([error])
         case .taken(let attribute): return .message(.conflict, "\(attribute) has already been taken")
         case .notFound: return .notFound("User")
+        }
+    }
+
+    /// GitLab's Groups::GroupLinks services, rendered by `render_api_error!`.
+    static func answer(to failure: GroupSharing.Failure) -> HTTPError {
+        switch failure {
+        case .notPermitted: return .message(.notFound, "Not Found")
+        case .alreadyShared: return .message(.conflict, "Shared group The group has already been shared with this group")
+        case .linkNotFound: return .notFound("Group Link")
         }
     }
 

@@ -41,14 +41,33 @@ public enum AccessPolicy {
         return (direct, inherited)
     }
 
+    /// The highest of the user's memberships of the group and its ancestors, and of what the
+    /// groups they are shared with grant (each capped at the share's level).
     private static func groupLevel(of user: UserID, in group: GroupID, state: borrowing StoreState, now: Timestamp) -> AccessLevel? {
         var best: AccessLevel?
         for ancestor in state.resources.lineage(of: group) {
-            if let level = active(state.resources.membership(.group(ancestor.id), user), now) {
-                best = max(best ?? level, level)
+            best = highest(best, active(state.resources.membership(.group(ancestor.id), user), now))
+            for link in ancestor.sharedWith where link.isActive(at: now) {
+                best = highest(best, membershipLevel(of: user, in: link.groupID, state: state, now: now).map { min($0, link.accessLevel) })
             }
         }
         return best
+    }
+
+    /// Membership only, direct or inherited from ancestors: what a share passes on (shares do
+    /// not chain).
+    static func membershipLevel(of user: UserID, in group: GroupID, state: borrowing StoreState, now: Timestamp) -> AccessLevel? {
+        var best: AccessLevel?
+        for ancestor in state.resources.lineage(of: group) {
+            best = highest(best, active(state.resources.membership(.group(ancestor.id), user), now))
+        }
+        return best
+    }
+
+    static func highest(_ a: AccessLevel?, _ b: AccessLevel?) -> AccessLevel? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return max(a, b)
     }
 
     private static func active(_ membership: Membership?, _ now: Timestamp) -> AccessLevel? {
@@ -103,9 +122,10 @@ public enum AccessPolicy {
         return level >= .maintainer
     }
 
-    /// Everyone with access to the resource, directly or through ancestor groups, each once at
-    /// their highest level (GitLab's `members/all`), by ascending user id. Expired memberships
-    /// are left out.
+    /// Everyone with access to the resource, directly, through ancestor groups or through the
+    /// groups those are shared with (capped at the share's level), each once at their highest
+    /// level (GitLab's `members/all`), by ascending user id. Expired memberships and shares are
+    /// left out.
     public static func effectiveMembers(of resource: Resource, state: borrowing StoreState, now: Timestamp) -> [Membership] {
         var sources: [Resource] = [resource]
         var group: GroupID?
@@ -116,10 +136,21 @@ public enum AccessPolicy {
         }
         if let group { sources += state.resources.lineage(of: group).map { .group($0.id) } }
         var best: [UserID: Membership] = [:]
+        func offer(_ member: Membership) {
+            if let current = best[member.userID], current.accessLevel >= member.accessLevel { return }
+            best[member.userID] = member
+        }
         for source in sources {
-            for member in state.resources.members(of: source) where member.isActive(at: now) {
-                if let current = best[member.userID], current.accessLevel >= member.accessLevel { continue }
-                best[member.userID] = member
+            for member in state.resources.members(of: source) where member.isActive(at: now) { offer(member) }
+        }
+        for case .group(let id) in sources {
+            for link in state.resources.group(id)?.sharedWith ?? [] where link.isActive(at: now) {
+                for invited in state.resources.lineage(of: link.groupID) {
+                    for var member in state.resources.members(of: .group(invited.id)) where member.isActive(at: now) {
+                        member.accessLevel = min(member.accessLevel, link.accessLevel)
+                        offer(member)
+                    }
+                }
             }
         }
         return best.values.sorted { $0.userID < $1.userID }

@@ -68,10 +68,12 @@ public struct Group: Hashable, Sendable {
     public var parentID: GroupID?
     public var visibility: Visibility
     public var createdAt: Timestamp
+    /// The groups this group is shared with, in the order shared.
+    public var sharedWith: [GroupLink]
 
     public init(
         id: GroupID, name: String, path: String, description: String = "", parentID: GroupID? = nil,
-        visibility: Visibility = .private, createdAt: Timestamp
+        visibility: Visibility = .private, createdAt: Timestamp, sharedWith: [GroupLink] = []
     ) {
         self.id = id
         self.name = name
@@ -80,6 +82,7 @@ public struct Group: Hashable, Sendable {
         self.parentID = parentID
         self.visibility = visibility
         self.createdAt = createdAt
+        self.sharedWith = sharedWith
     }
 }
 

@@ -66,6 +66,10 @@ public enum ResourceDirectory {
             else { throw .notFound("Group") }
             if let caller, !AccessPolicy.canCreate(in: parent, by: caller, state: state, now: now) { throw .forbidden }
             fullPath = (state.resources.fullPath(of: .group(parent)) ?? "") + "/" + new.path
+            if let parentGroup = state.resources.group(parent), new.visibility.rank > parentGroup.visibility.rank {
+                errors.append(FieldError(
+                    "visibility_level", "\(new.visibility.rawValue) is not allowed since the parent group has a \(parentGroup.visibility.rawValue) visibility."))
+            }
         } else if state.user(username: new.path) != nil {
             errors.append(FieldError("path", "has already been taken"))
         }
@@ -105,6 +109,9 @@ public enum ResourceDirectory {
                 caller.map({ AccessPolicy.canRead(.group(groupID), by: $0, state: state, now: now) }) ?? true
             else { throw .notFound("Namespace") }
             if let caller, !AccessPolicy.canCreate(in: groupID, by: caller, state: state, now: now) { throw .forbidden }
+            if let group = state.resources.group(groupID), new.visibility.rank > group.visibility.rank {
+                errors.append(FieldError("visibility_level", "\(new.visibility.rawValue) is not allowed in a \(group.visibility.rawValue) group."))
+            }
             namespace = .group(groupID)
             namespacePath = state.resources.fullPath(of: .group(groupID)) ?? ""
         } else {

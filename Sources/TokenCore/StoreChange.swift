@@ -6,6 +6,7 @@ public enum StoreChange: Hashable, Sendable {
     case deleteUser(UserID)
     case putToken(AccessToken)
     case putGroup(Group)
+    case deleteGroup(GroupID)
     case putProject(Project)
     case deleteProject(ProjectID)
     case putMembership(Membership)

@@ -30,6 +30,8 @@ public struct StoreState: Sendable {
         case project(ProjectID, Project?)
         case membership(Membership.Key, Membership?)
         case nextIDs(user: Int, token: Int, group: Int, project: Int)
+        /// Undone by replaying a change (``record(_:undoneBy:)``).
+        case change(StoreChange)
     }
 
     public init() {}
@@ -93,6 +95,7 @@ public struct StoreState: Sendable {
             switch entry {
             case .user(let id, let old): setUser(id, old)
             case .token(let id, let old): setToken(id, old)
+            case .change(let undo): apply(undo)
             case .group(let id, let old): setGroup(id, old)
             case .project(let id, let old): setProject(id, old)
             case .membership(let key, let old): resources.setMembership(key, old)
@@ -175,6 +178,14 @@ public struct StoreState: Sendable {
         pendingChanges.append(.putToken(token))
     }
 
+    /// For changes made in `StoreState+…` files: applies `change`, journals it, and on rollback
+    /// applies `undo`.
+    mutating func record(_ change: StoreChange, undoneBy undo: StoreChange) {
+        undoLog.append(.change(undo))
+        apply(change)
+        pendingChanges.append(change)
+    }
+
     // MARK: Replay
 
     /// Applies a persisted change without transaction bookkeeping (loading, catching up).
@@ -184,6 +195,7 @@ public struct StoreState: Sendable {
         case .deleteUser(let id): setUser(id, nil)
         case .putToken(let token): setToken(token.id, token)
         case .putGroup(let group): setGroup(group.id, group)
+        case .deleteGroup(let id): setGroup(id, nil)
         case .putProject(let project): setProject(project.id, project)
         case .deleteProject(let id): setProject(id, nil)
         case .putMembership(let membership): resources.setMembership(membership.key, membership)

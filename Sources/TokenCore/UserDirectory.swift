@@ -63,24 +63,8 @@ public enum UserDirectory {
     /// and their memberships and personal projects (with those projects' bots) go with them.
     public static func delete(_ id: UserID, at now: Timestamp, in state: inout StoreState) throws(Failure) {
         guard state.user(id) != nil else { throw .notFound }
-        for project in state.resources.allProjects() where project.namespace == .user(id) {
-            for member in state.resources.members(of: .project(project.id)) {
-                if member.userID != id, state.user(member.userID)?.botResource == .project(project.id) {
-                    try delete(member.userID, at: now, in: &state)
-                } else {
-                    state.deleteMembership(member.key)
-                }
-            }
-            state.deleteProject(project.id)
-        }
-        for membership in state.resources.memberships(of: id) { state.deleteMembership(membership.key) }
-        for token in state.tokens(ownedBy: id) where !token.revoked {
-            var revoked = token
-            revoked.revoked = true
-            revoked.updatedAt = now
-            state.put(revoked)
-        }
-        state.deleteUser(id)
+        var cascade = ResourceRemoval.Cascade(state: state)
+        cascade.removeUser(id, at: now, in: &state)
     }
 
     /// A user by numeric id or username.

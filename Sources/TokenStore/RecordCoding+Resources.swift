@@ -13,6 +13,13 @@ extension RecordCoding {
         w.field("name", group.name)
         w.field("parent_id", group.parentID?.rawValue)
         w.field("path", group.path)
+        if !group.sharedWith.isEmpty {
+            // Only when shared: a group that never was keeps the bytes older releases wrote.
+            w.key("shared_with")
+            w.beginArray()
+            for link in group.sharedWith { write(link, into: &w) }
+            w.endArray()
+        }
         w.field("visibility", group.visibility.rawValue)
         w.endObject()
     }
@@ -24,7 +31,7 @@ extension RecordCoding {
         return Group(
             id: GroupID(id), name: name, path: path, description: v["description"]?.stringValue ?? "",
             parentID: v["parent_id"]?.intValue.map { GroupID($0) }, visibility: try visibility(v),
-            createdAt: Timestamp(millisecondsSinceEpoch: created))
+            createdAt: Timestamp(millisecondsSinceEpoch: created), sharedWith: try sharedWith(v))
     }
 
     static func write(_ project: Project, into w: inout JSONWriter) {

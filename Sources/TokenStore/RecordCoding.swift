@@ -64,6 +64,8 @@ enum RecordCoding {
         case .putGroup(let group):
             header("group", "put")
             write(group, into: &w)
+        case .deleteGroup(let id):
+            deletion("group", id.rawValue)
         case .putProject(let project):
             header("project", "put")
             write(project, into: &w)
@@ -82,9 +84,13 @@ enum RecordCoding {
     static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
         let kind = value["kind"]?.stringValue
         let op = value["op"]?.stringValue ?? "put"
-        if (kind == "user" || kind == "project"), op == "delete" {
+        if kind == "user" || kind == "project" || kind == "group", op == "delete" {
             guard let id = value["id"]?.intValue else { throw DecodeError(description: "missing id") }
-            return kind == "user" ? .deleteUser(UserID(id)) : .deleteProject(ProjectID(id))
+            switch kind {
+            case "user": return .deleteUser(UserID(id))
+            case "project": return .deleteProject(ProjectID(id))
+            default: return .deleteGroup(GroupID(id))
+            }
         }
         guard let record = value["record"] else { throw DecodeError(description: "missing record") }
         switch (kind, op) {

@@ -21,7 +21,8 @@ from conftest import cli, live_tokend
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# Operations that can take the caller's own token or account away.
+# Operations that can take the caller's own token or account away, or the seeded group and project
+# the other operations' examples name.
 CALLER_DESTRUCTIVE = [
     "revokePersonalAccessTokenSelf",
     "rotatePersonalAccessTokenSelf",
@@ -29,6 +30,8 @@ CALLER_DESTRUCTIVE = [
     "rotatePersonalAccessToken",
     "blockUser",
     "deleteUser",
+    "deleteProject",
+    "deleteGroup",
 ]
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
           "response_headers_conformance")

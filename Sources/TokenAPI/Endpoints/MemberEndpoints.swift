@@ -21,12 +21,15 @@ enum MemberEndpoints {
     static func list(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let query = reader.string("query", maxLength: RequestLimits.searchTerm).flatMap { $0.isEmpty ? nil : SubstringSearch($0) }
+        let only = reader.integerArray("user_ids").map { Set($0.map { UserID($0) }) }
+        let skipped = Set(reader.integerArray("skip_users")?.map { UserID($0) } ?? [])
         let pagination = Pagination(&reader)
         try reader.check()
         let webBase = context.webBase
         return try context.read { state throws -> APIResponse in
             let resource = try context.visibleResource(kind, in: state)
             let members = state.resources.members(of: resource).filter { member in
+                if skipped.contains(member.userID) || only.map({ !$0.contains(member.userID) }) == true { return false }
                 guard let query, let user = state.user(member.userID) else { return true }
                 return query.occurs(in: user.username) || query.occurs(in: user.name)
             }

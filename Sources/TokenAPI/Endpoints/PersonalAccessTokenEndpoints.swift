@@ -19,16 +19,14 @@ enum PersonalAccessTokenEndpoints {
 
     @Sendable static func list(_ context: RequestContext) throws -> APIResponse {
         let isAdmin = context.isAdmin
-        let me = context.user.id
-        if !isAdmin, context.reader().has("user_id") {
-            var probe = context.reader()
-            guard probe.integer("user_id") == me.rawValue else { throw HTTPError.unauthorized }
-        }
+        let me = context.user
+        // `user_id` is an id or, as the seed pages document it, a username.
         var reader = context.reader()
-        let userParameter = reader.string("user_id")
-        var userID: Int?
-        if let userParameter, !userParameter.isEmpty {
-            userID = reader.integer("user_id")
+        let userParameter = reader.string("user_id", maxLength: RequestLimits.searchTerm)?.trimmingSpaces
+        if !isAdmin, reader.has("user_id") {
+            guard let userParameter, Int(userParameter) == me.id.rawValue || userParameter.lowercased() == me.username.lowercased() else {
+                throw HTTPError.unauthorized
+            }
         }
         let query = TokenQuery.read(from: &reader)
         let pagination = Pagination(&reader)
@@ -46,12 +44,10 @@ enum PersonalAccessTokenEndpoints {
         let tokens = try context.read { state throws(HTTPError) -> [AccessToken] in
             if isAdmin {
                 guard let userParameter else { return state.allTokens() }
-                guard let userID, state.user(UserID(userID)) != nil, !userParameter.isEmpty else {
-                    throw HTTPError.notFound
-                }
-                return state.tokens(ownedBy: UserID(userID))
+                guard !userParameter.isEmpty, let owner = UserDirectory.find(userParameter, in: state) else { throw HTTPError.notFound }
+                return state.tokens(ownedBy: owner.id)
             }
-            return state.tokens(ownedBy: me).filter { !$0.impersonation }
+            return state.tokens(ownedBy: me.id).filter { !$0.impersonation }
         }
         let selected = query.apply(to: tokens, now: now)
         return pagination.response(selected, context: context) { token, w in

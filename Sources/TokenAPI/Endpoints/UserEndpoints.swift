@@ -12,6 +12,10 @@ enum UserEndpoints {
         Route(.delete, "users/:id", scopes: .users, delete),
         Route(.post, "users/:id/block", scopes: .users, block),
         Route(.post, "users/:id/unblock", scopes: .users, unblock),
+        Route(.get, "users/:user_id/memberships", scopes: .users, memberships),
+        Route(.get, "users/:user_id/projects", scopes: .users, access: .anonymousAllowed) {
+            try ProjectEndpoints.respond($0, owner: try $0.path.require("user_id"))
+        },
     ]
 
     @Sendable static func currentUser(_ context: RequestContext) throws -> APIResponse {
@@ -21,19 +25,40 @@ enum UserEndpoints {
     }
 
     /// Admins see every user (`UserWithAdmin`); others the active ones, as `UserBasic` (no
-    /// e-mail addresses). `username=` matches case-insensitively.
+    /// e-mail addresses), GitLab's UsersFinder filters applied (``UserQuery``).
     @Sendable static func list(_ context: RequestContext) throws -> APIResponse {
         var reader = context.reader()
-        let username = reader.string("username", maxLength: RequestLimits.searchTerm)?.lowercased()
+        let query = UserQuery.read(from: &reader)
         let pagination = Pagination(&reader)
         try reader.check()
         let isAdmin = context.isAdmin
-        let users = try context.read { $0.allUsers() }.filter { user in
-            (isAdmin || user.state == .active) && (username.map { user.username.lowercased() == $0 } ?? true)
-        }
+        let users = query.apply(to: try context.read { $0.allUsers() }, isAdmin: isAdmin)
         let base = context.webBase
         return pagination.response(users, context: context) { user, w in
             UserEntity.write(user, isAdmin ? .admin : .basic, webBase: base, into: &w)
+        }
+    }
+
+    /// A user's direct memberships (admins, after Grape has checked the parameters):
+    /// `type=Project` or `Namespace` narrows them.
+    @Sendable static func memberships(_ context: RequestContext) throws -> APIResponse {
+        let id = try context.path.require("user_id", as: Int.self)
+        var reader = context.reader()
+        let type = reader.oneOf("type", ["Project", "Namespace"])
+        let pagination = Pagination(&reader)
+        try reader.check()
+        try context.requireAdmin()
+        let webBase = context.webBase
+        return try context.read { state throws -> APIResponse in
+            guard state.user(UserID(id)) != nil else { throw HTTPError.notFound("User") }
+            let memberships = state.resources.memberships(of: UserID(id)).filter { membership in
+                switch (type, membership.resource) {
+                case ("Project", .group), ("Namespace", .project): return false
+                default: return true
+                }
+            }.sorted { ($0.createdAt, $0.resource) < ($1.createdAt, $1.resource) }
+            let entity = ResourceEntity(state: state, webBase: webBase)
+            return pagination.response(memberships, context: context) { membership, w in entity.writeUserMembership(membership, into: &w) }
         }
     }
 
@@ -73,13 +98,29 @@ enum UserEndpoints {
         return .noContent
     }
 
-    @Sendable static func block(_ context: RequestContext) throws -> APIResponse { try setBlocked(true, context) }
-    @Sendable static func unblock(_ context: RequestContext) throws -> APIResponse { try setBlocked(false, context) }
-
-    /// GitLab answers block and unblock with 201 and the body `true`.
-    static func setBlocked(_ blocked: Bool, _ context: RequestContext) throws -> APIResponse {
+    @Sendable static func block(_ context: RequestContext) throws -> APIResponse {
         try context.requireAdmin()
-        try context.write { state in _ = try UserDirectory.setBlocked(blocked, try target(context, in: state).id, in: &state) }
-        return .text(.created, "true", contentType: "application/json")
+        let me = context.user.id
+        let blocked = try context.write { state throws -> Bool in
+            let user = try target(context, in: state)
+            if user.id == me { throw HTTPError.forbidden("The API initiating user cannot be blocked by the API") }
+            if user.state == .blocked { return false }
+            _ = try UserDirectory.setBlocked(true, user.id, in: &state)
+            return true
+        }
+        // GitLab returns early for a user already blocked: its endpoint's value is nil.
+        return .text(.created, blocked ? "true" : "null", contentType: "application/json")
+    }
+
+    @Sendable static func unblock(_ context: RequestContext) throws -> APIResponse {
+        try context.requireAdmin()
+        let unblocked = try context.write { state throws -> Bool in
+            let user = try target(context, in: state)
+            if user.state != .blocked { return false }
+            _ = try UserDirectory.setBlocked(false, user.id, in: &state)
+            return true
+        }
+        // GitLab's UnblockService fails for a user who is not blocked: the body is `false`.
+        return .text(.created, unblocked ? "true" : "false", contentType: "application/json")
     }
 }

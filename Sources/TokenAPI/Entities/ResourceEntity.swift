@@ -18,6 +18,12 @@ struct ResourceEntity {
 
     func write(_ group: Group, into w: inout JSONWriter) {
         w.beginObject()
+        writeFields(of: group, into: &w)
+        w.endObject()
+    }
+
+    /// The `Group` entity's fields, for it and the entities built on it.
+    func writeFields(of group: Group, into w: inout JSONWriter) {
         w.field("id", group.id.rawValue)
         w.field("web_url", webBase + "/groups/" + fullPath(.group(group.id)))
         w.field("name", group.name)
@@ -36,7 +42,6 @@ struct ResourceEntity {
         w.field("created_at", group.createdAt.iso8601)
         w.field("parent_id", group.parentID?.rawValue)
         w.field("organization_id", 1)
-        w.endObject()
     }
 
     /// The group or project entity of a stored resource.

@@ -27,6 +27,15 @@ public struct APIResponse: Sendable {
     }
 
     public static var noContent: APIResponse { APIResponse(status: .noContent) }
+
+    /// GitLab's `accepted!`: 202 `{"message":"202 Accepted"}` (deleting a project or group).
+    public static var accepted: APIResponse {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("message", "202 Accepted")
+        w.endObject()
+        return .json(.accepted, w)
+    }
 }
 
 /// What the request log and the metrics record about an exchange, never sent to the client.

@@ -1,0 +1,77 @@
+import JSON
+import TokenCore
+
+/// The entity variants of the list and management endpoints: `simple` projects, group details
+/// with their shares, a user's memberships, and a project's ancestor groups.
+extension ResourceEntity {
+    /// `BasicProjectDetails` (`GET /projects?simple=true`): the project without visibility and
+    /// repository state.
+    func writeSimple(_ project: Project, into w: inout JSONWriter) {
+        let path = fullPath(.project(project.id))
+        w.beginObject()
+        writeProjectBasics(project, into: &w)
+        w.field("default_branch", nil as String?)
+        w.field("tag_list", [String]())
+        w.field("topics", [String]())
+        w.field("web_url", webBase + "/" + path)
+        w.field("readme_url", nil as String?)
+        w.field("forks_count", 0)
+        w.field("avatar_url", nil as String?)
+        w.field("star_count", 0)
+        w.field("last_activity_at", project.createdAt.iso8601)
+        w.key("namespace")
+        write(project.namespace, into: &w)
+        w.endObject()
+    }
+
+    /// `GroupDetail`: the group and `shared_with_groups`, the shares whose invited group the
+    /// caller may see (nil: anonymous).
+    func writeDetail(_ group: Group, caller: Caller?, now: Timestamp, into w: inout JSONWriter) {
+        w.beginObject()
+        writeFields(of: group, into: &w)
+        w.key("shared_with_groups")
+        w.beginArray()
+        for link in group.sharedWith {
+            guard let invited = state.resources.group(link.groupID),
+                AccessPolicy.canRead(.group(invited.id), by: caller, state: state, now: now)
+            else { continue }
+            w.beginObject()
+            w.field("group_id", invited.id.rawValue)
+            w.field("group_name", invited.name)
+            w.field("group_full_path", fullPath(.group(invited.id)))
+            w.field("group_access_level", link.accessLevel.rawValue)
+            w.field("expires_at", link.expiresAt?.iso8601)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+    }
+
+    /// `Membership` (`GET /users/:id/memberships`): the resource a membership is of.
+    func writeUserMembership(_ membership: Membership, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("source_id", membership.resource.rawID)
+        switch membership.resource {
+        case .group(let id):
+            w.field("source_name", state.resources.group(id)?.name ?? "")
+            w.field("source_type", "Namespace")
+        case .project(let id):
+            w.field("source_name", state.resources.project(id)?.name ?? "")
+            w.field("source_type", "Project")
+        }
+        w.field("access_level", membership.accessLevel.rawValue)
+        w.endObject()
+    }
+
+    /// `PublicGroupDetails` (`GET /projects/:id/groups`).
+    func writePublic(_ group: Group, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", group.id.rawValue)
+        w.field("web_url", webBase + "/groups/" + fullPath(.group(group.id)))
+        w.field("name", group.name)
+        w.field("avatar_url", nil as String?)
+        w.field("full_name", groupFullName(group.id))
+        w.field("full_path", fullPath(.group(group.id)))
+        w.endObject()
+    }
+}

@@ -1,0 +1,21 @@
+import Testing
+import TokendTesting
+
+/// The users, projects and groups scenarios through a real nginx and worker (TokenAPITests runs
+/// the same ones in-process).
+@Suite(.timeLimit(.minutes(3)))
+struct ManagementIntegrationTests {
+    @Test(arguments: [
+        ("lists", ManagementScenarios.listsAreScopedFilteredAndPaginated),
+        ("deletion", ManagementScenarios.deletionIsAcceptedAndCascades),
+        ("users", ManagementScenarios.usersAreFilteredAndBlockingIsIdempotent),
+        ("updates", ManagementScenarios.updatesFollowGitLabsRules),
+        ("tokens by username", ManagementScenarios.tokensAreListedByUsername),
+        ("memberships and shares", ManagementScenarios.membershipsAndShares),
+    ] as [(String, @Sendable (LiveServer) throws -> Void)])
+    func sharedScenarios(name: String, scenario: @Sendable (LiveServer) throws -> Void) throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        try scenario(server)
+    }
+}
