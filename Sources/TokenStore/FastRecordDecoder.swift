@@ -15,22 +15,26 @@ struct FastRecordDecoder {
 
     /// `{"kind":"token","record":{…}}`
     static func snapshotToken(_ line: ArraySlice<UInt8>) -> StoreChange? {
-        line.withUnsafeBufferPointer { buffer in
-            var d = FastRecordDecoder(buffer)
-            guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
-            return .putToken(token)
-        }
+        line.withUnsafeBufferPointer { snapshotToken($0) }
+    }
+
+    static func snapshotToken(_ line: UnsafeBufferPointer<UInt8>) -> StoreChange? {
+        var d = FastRecordDecoder(line)
+        guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
+        return .putToken(token)
     }
 
     /// `{"kind":"token","op":"put","record":{…},"seq":N}`
     static func journalToken(_ line: ArraySlice<UInt8>) -> (seq: Int, change: StoreChange)? {
-        line.withUnsafeBufferPointer { buffer in
-            var d = FastRecordDecoder(buffer)
-            guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
-                let seq = d.integer(), d.literal("}"), d.atEnd
-            else { return nil }
-            return (Int(seq), .putToken(token))
-        }
+        line.withUnsafeBufferPointer { journalToken($0) }
+    }
+
+    static func journalToken(_ line: UnsafeBufferPointer<UInt8>) -> (seq: Int, change: StoreChange)? {
+        var d = FastRecordDecoder(line)
+        guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
+            let seq = d.integer(), d.literal("}"), d.atEnd
+        else { return nil }
+        return (Int(seq), .putToken(token))
     }
 
     private var atEnd: Bool { index == bytes.count }

@@ -48,10 +48,24 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
     var readOnly = false
     let failpoints = Failpoints.fromEnvironment
+    /// Until the first full load in ``Loading/onDemand`` mode: answers reads record by record.
+    var lazyView: LazyStoreView?
 
-    /// Opens an initialised data directory and loads it; throws with path and offset on corruption.
+    /// When the store's records are read into memory.
+    public enum Loading: Sendable {
+        /// All of them, when the store opens: a long-lived worker, whose reads are then
+        /// dictionary lookups.
+        case eager
+        /// Only what each read needs, found in the files, until a write or a read that needs
+        /// everything (a list) loads it all: a process that serves one request (CGI mode).
+        case onDemand
+    }
+
+    /// Opens an initialised data directory and loads it (or, `onDemand`, checks its header);
+    /// throws with path and offset on corruption.
     public init(
-        directory: String, allowNetworkFilesystem: Bool = false, logger: Logger = Logger(label: "tokend.store")
+        directory: String, allowNetworkFilesystem: Bool = false, loading: Loading = .eager,
+        logger: Logger = Logger(label: "tokend.store")
     ) throws(StoreError) {
         layout = StoreLayout(directory: directory)
         self.logger = logger
@@ -66,8 +80,13 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         if readOnly {
             logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
         }
-        try reload()
-        sweepLeftovers()
+        switch loading {
+        case .eager:
+            try reload()
+            sweepLeftovers()
+        case .onDemand:
+            lazyView = try LazyStoreView(layout: layout)
+        }
     }
 
     deinit {
@@ -78,6 +97,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     // MARK: TokenRepository
 
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
+        if lazyView != nil, let answered = try rw.withWriteLock({ () throws -> T? in try readOnDemand(body) }) {
+            return answered
+        }
         let current = try rw.withReadLock { () throws -> T? in
             do throws(StoreError) {
                 guard try isCurrent() else { return nil }
@@ -101,7 +123,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// True when the snapshot is the one loaded and the journal holds no bytes not yet applied
     /// (two syscalls, no mutation: safe under the shared lock).
     private func isCurrent() throws(StoreError) -> Bool {
-        guard try FileIO.identity(ofPath: layout.snapshot) == snapshotIdentity else { return false }
+        guard snapshotIdentity != nil, try FileIO.identity(ofPath: layout.snapshot) == snapshotIdentity else { return false }
         return try FileIO.fileSize(journalFD, path: layout.journal(generation: generation)) == journalSeenSize
     }
 
@@ -212,6 +234,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// Brings the in-memory state up to date with the files: a new snapshot generation means a
     /// full reload; new journal bytes are applied line by line.
     func refresh() throws(StoreError) {
+        lazyView = nil
         let identity = try FileIO.identity(ofPath: layout.snapshot)
         guard identity == snapshotIdentity else {
             try reload()
@@ -282,7 +305,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         let size = try FileIO.fileSize(newSnapshotFD, path: layout.snapshot)
         let bytes = try FileIO.pread(newSnapshotFD, offset: 0, count: size, path: layout.snapshot)
         var fresh = StoreState()
-        let header = try Self.parseSnapshot(bytes, path: layout.snapshot, into: &fresh)
+        let header = try bytes.withUnsafeBufferPointer { buffer throws(StoreError) in
+            try SnapshotParser.parse(buffer, path: layout.snapshot, into: &fresh)
+        }
         let journalPath = layout.journal(generation: header.generation)
         let fd = try readOnly
             ? FileIO.open(journalPath, O_RDONLY) : FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
@@ -302,42 +327,4 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         journalOffset = try applyJournal(journal, path: journalPath, baseOffset: 0, strictSeq: true) ?? 0
         journalSeenSize = journalSize
     }
-
-    static func parseSnapshot(_ bytes: [UInt8], path: String, into state: inout StoreState) throws(StoreError) -> RecordCoding.SnapshotHeader {
-        guard let firstNewline = bytes.firstIndex(of: 0x0A) else {
-            throw .corrupt(path, line: 1, offset: 0, bytes.isEmpty ? "the snapshot is empty" : "the header line is incomplete")
-        }
-        let header: RecordCoding.SnapshotHeader
-        do {
-            header = try RecordCoding.decodeHeader(try JSONParser.parse(bytes[0..<firstNewline]))
-        } catch {
-            throw .corrupt(path, line: 1, offset: 0, "\(error)")
-        }
-        var start = firstNewline + 1
-        var line = 1
-        state.reserveCapacity(tokens: bytes.count / 340)
-        while start < bytes.count {
-            line += 1
-            guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
-                throw .corrupt(path, line: line, offset: start, "the last record is incomplete")
-            }
-            let slice = bytes[start..<newline]
-            if let fast = FastRecordDecoder.snapshotToken(slice) {
-                state.apply(fast)
-                start = newline + 1
-                continue
-            }
-            do {
-                state.apply(try RecordCoding.decodeChange(try JSONParser.parse(slice)))
-            } catch {
-                throw .corrupt(path, line: line, offset: start, "\(error)")
-            }
-            start = newline + 1
-        }
-        state.reserveIDs(
-            nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
-            nextProjectID: header.nextProjectID)
-        return header
-    }
-
 }

@@ -56,7 +56,8 @@ struct Serve: ParsableCommand {
         let listenSocket = try resolveSocket()
         let application: Application
         do {
-            let repository = try store.openStore()
+            // One CGI request reads a token or two: find them in the files rather than load all.
+            let repository = try store.openStore(loading: listenSocket == nil ? .onDemand : .eager)
             let secret = try StoreSetup.loadSecret(directory: store.dataDirectory)
             let environment = APIEnvironment(
                 repository: repository, secret: secret, clock: Environment.systemClock,

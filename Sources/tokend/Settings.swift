@@ -27,12 +27,13 @@ struct StoreOptions: ParsableArguments {
     var dataDirectory: String { Environment.resolve(data, "TOKEND_DATA") ?? "./var" }
 
     /// Opens the store in the data directory, refusing unsafe filesystems unless allowed.
-    func openStore() throws -> JSONFileStore {
+    /// `onDemand` (CGI mode) reads single records from the files instead of loading them all.
+    func openStore(loading: JSONFileStore.Loading = .eager) throws -> JSONFileStore {
         var allowed = allowNetworkFilesystem
         if !allowed, let value = Environment.resolve(nil, "TOKEND_ALLOW_NETWORK_FILESYSTEM") {
             allowed = try Environment.boolean(value, flag: "TOKEND_ALLOW_NETWORK_FILESYSTEM")
         }
-        return try JSONFileStore(directory: dataDirectory, allowNetworkFilesystem: allowed, logger: logger("tokend"))
+        return try JSONFileStore(directory: dataDirectory, allowNetworkFilesystem: allowed, loading: loading, logger: logger("tokend"))
     }
 
     func logger(_ label: String) -> Logger {
