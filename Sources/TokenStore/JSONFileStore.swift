@@ -128,7 +128,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     }
 
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        try rw.withWriteLock {
+        var due: CompactionPlan?
+        let result = try rw.withWriteLock {
             if let failure { throw failure }
             if readOnly { throw RepositoryError(.readOnly, "the store is on a read-only filesystem: \(layout.directory)") }
             do {
@@ -162,9 +163,12 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             }
             try append(changes)
             state.commit()
-            compactIfDue()
+            due = compactionPlanIfDue()
             return result
         }
+        // Acknowledged already; the rewrite runs with both locks released.
+        if let due { compact(due) }
+        return result
     }
 
     // MARK: Writing
@@ -231,13 +235,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     // MARK: Reading
 
-    /// Brings the in-memory state up to date with the files: a new snapshot generation means a
-    /// full reload; new journal bytes are applied line by line.
+    /// Brings the in-memory state up to date with the files: a new snapshot generation is
+    /// followed through the journals when possible (``followCompaction()``), else reloaded;
+    /// new journal bytes are applied line by line.
     func refresh() throws(StoreError) {
         lazyView = nil
         let identity = try FileIO.identity(ofPath: layout.snapshot)
         guard identity == snapshotIdentity else {
-            try reload()
+            if try !followCompaction() { try reload() }
             return
         }
         let path = layout.journal(generation: generation)
@@ -259,7 +264,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     /// Applies complete lines of journal bytes; returns the bytes consumed, or nil when the
     /// sequence does not continue (the caller reloads).
-    private func applyJournal(_ bytes: [UInt8], path: String, baseOffset: Int, strictSeq: Bool) throws(StoreError) -> Int? {
+    func applyJournal(_ bytes: [UInt8], path: String, baseOffset: Int, strictSeq: Bool) throws(StoreError) -> Int? {
         var start = 0
         var line = 0
         while let newline = bytes[start...].firstIndex(of: 0x0A) {
