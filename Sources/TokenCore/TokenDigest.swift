@@ -27,6 +27,28 @@ public struct TokenDigest: Hashable, Sendable {
         self.words = words
     }
 
+    /// From 64 hex characters in memory (either case); nil for anything else. The same as the
+    /// generic initializer, without a protocol call per character: the store decodes a million
+    /// of these at start-up.
+    public init?(hexUTF8 hex: UnsafeBufferPointer<UInt8>) {
+        guard hex.count == 64 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for word in 0..<4 {
+            var value: UInt64 = 0
+            for index in (word * 16)..<(word * 16 + 16) {
+                guard let nibble = Self.nibble(hex[index]) else { return nil }
+                value = value << 4 | nibble
+            }
+            switch word {
+            case 0: words.0 = value
+            case 1: words.1 = value
+            case 2: words.2 = value
+            default: words.3 = value
+            }
+        }
+        self.words = words
+    }
+
     /// Shifts `value` into word `word` from the right (big-endian order within the digest).
     private static func append(_ value: UInt64, bits: UInt64, at word: Int, to words: inout (UInt64, UInt64, UInt64, UInt64)) {
         switch word {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TokenCore
 
 /// Decodes token lines exactly as ``RecordCoding`` writes them (sorted keys, no spaces) in one
@@ -79,9 +82,7 @@ struct FastRecordDecoder {
 
     private mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        let start = text.utf8Start
-        for i in 0..<count where bytes[index + i] != start[i] { return false }
+        guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, text.utf8Start, count) == 0 else { return false }
         index += count
         return true
     }
