@@ -307,10 +307,13 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         var keep = false
         defer { if !keep { close(newSnapshotFD) } }
         let identity = try FileIO.identity(ofDescriptor: newSnapshotFD, path: layout.snapshot)
-        let size = try FileIO.fileSize(newSnapshotFD, path: layout.snapshot)
-        let bytes = try FileIO.pread(newSnapshotFD, offset: 0, count: size, path: layout.snapshot)
+        // Mapped, not read: no buffer the size of the file to fill and free; the pages are the
+        // page cache's and leave with the map.
+        let mapped = try MappedFile(descriptor: newSnapshotFD, path: layout.snapshot)
+        mapped.adviseSequential()
+        let size = mapped.count
         var fresh = StoreState()
-        let header = try bytes.withUnsafeBufferPointer { buffer throws(StoreError) in
+        let header = try mapped.withBytes { buffer throws(StoreError) in
             try SnapshotParser.parse(buffer, path: layout.snapshot, into: &fresh)
         }
         let journalPath = layout.journal(generation: header.generation)
@@ -321,7 +324,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         if snapshotFD >= 0 { close(snapshotFD) }
         snapshotFD = newSnapshotFD
         keep = true
-        state = fresh
+        state = consume fresh  // `fresh` must not share the storage: the journal lines below would copy it all
         generation = header.generation
         lastSeq = header.lastSeq
         snapshotIdentity = identity
