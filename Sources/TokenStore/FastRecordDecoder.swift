@@ -10,9 +10,11 @@ import TokenCore
 struct FastRecordDecoder {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
+    private let interner: ScopeInterner?
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, interner: ScopeInterner?) {
         self.bytes = bytes
+        self.interner = interner
         index = 0
     }
 
@@ -21,19 +23,19 @@ struct FastRecordDecoder {
         line.withUnsafeBufferPointer { snapshotToken($0) }
     }
 
-    static func snapshotToken(_ line: UnsafeBufferPointer<UInt8>) -> StoreChange? {
-        var d = FastRecordDecoder(line)
+    static func snapshotToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> StoreChange? {
+        var d = FastRecordDecoder(line, interner: interner)
         guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
         return .putToken(token)
     }
 
     /// `{"kind":"token","op":"put","record":{…},"seq":N}`
-    static func journalToken(_ line: ArraySlice<UInt8>) -> (seq: Int, change: StoreChange)? {
-        line.withUnsafeBufferPointer { journalToken($0) }
+    static func journalToken(_ line: ArraySlice<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
+        line.withUnsafeBufferPointer { journalToken($0, interner: interner) }
     }
 
-    static func journalToken(_ line: UnsafeBufferPointer<UInt8>) -> (seq: Int, change: StoreChange)? {
-        var d = FastRecordDecoder(line)
+    static func journalToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
+        var d = FastRecordDecoder(line, interner: interner)
         guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
             let seq = d.integer(), d.literal("}"), d.atEnd
         else { return nil }
@@ -54,7 +56,7 @@ struct FastRecordDecoder {
             literal(#","name":"#), let name = string(),
             literal(#","previous_id":"#), let previous = optionalInteger(),
             literal(#","revoked":"#), let revoked = boolean(),
-            literal(#","scopes":"#), let scopes = stringArray(),
+            literal(#","scopes":"#), let scopes = internedStringArray(),
             literal(#","updated_at":"#), let updated = integer(),
             literal(#","user_id":"#), let userID = integer(),
             literal("}")
@@ -141,6 +143,38 @@ struct FastRecordDecoder {
         if literal("null") { return .some(nil) }
         guard let value = string() else { return nil }
         return .some(value)
+    }
+
+    /// A string array, shared with earlier tokens spelled the same when there is an interner.
+    private mutating func internedStringArray() -> [String]? {
+        guard let interner else { return stringArray() }
+        let start = index
+        guard let end = arrayEnd() else { return nil }
+        let spelling = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if let shared = interner.scopes(spelledAs: spelling) {
+            index = end
+            return shared
+        }
+        guard let scopes = stringArray() else { return nil }
+        interner.remember(scopes, spelledAs: spelling)
+        return scopes
+    }
+
+    /// Just past the `]` closing the array that starts here (strings without escapes only).
+    private func arrayEnd() -> Int? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
+        var i = index + 1
+        var inString = false
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\\"): return nil
+            case UInt8(ascii: "\""): inString.toggle()
+            case UInt8(ascii: "]") where !inString: return i + 1
+            default: break
+            }
+            i += 1
+        }
+        return nil
     }
 
     private mutating func stringArray() -> [String]? {

@@ -48,6 +48,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
     var readOnly = false
     let failpoints = Failpoints.fromEnvironment
+    /// Scope lists shared among the tokens loaded (used under the exclusive lock).
+    let scopeInterner = ScopeInterner()
     /// Until the first full load in ``Loading/onDemand`` mode: answers reads record by record.
     var lazyView: LazyStoreView?
 
@@ -271,7 +273,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             line += 1
             let slice = bytes[start..<newline]
             let entry: (seq: Int, change: StoreChange)
-            if let fast = FastRecordDecoder.journalToken(slice) {
+            if let fast = FastRecordDecoder.journalToken(slice, interner: scopeInterner) {
                 entry = fast
             } else {
                 do {
@@ -314,7 +316,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         let size = mapped.count
         var fresh = StoreState()
         let header = try mapped.withBytes { buffer throws(StoreError) in
-            try SnapshotParser.parse(buffer, path: layout.snapshot, into: &fresh)
+            try SnapshotParser.parse(buffer, path: layout.snapshot, into: &fresh, interner: scopeInterner)
         }
         let journalPath = layout.journal(generation: header.generation)
         let fd = try readOnly

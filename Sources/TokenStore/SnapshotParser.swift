@@ -17,7 +17,9 @@ enum SnapshotParser {
     }
 
     /// Applies every record to `state` and returns the header.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, path: String, into state: inout StoreState) throws(StoreError) -> RecordCoding.SnapshotHeader {
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, path: String, into state: inout StoreState, interner: ScopeInterner? = nil
+    ) throws(StoreError) -> RecordCoding.SnapshotHeader {
         let header = try header(bytes, path: path)
         var start = LineSearch.newline(in: bytes, from: 0)! + 1
         var line = 1
@@ -28,7 +30,7 @@ enum SnapshotParser {
                 throw .corrupt(path, line: line, offset: start, "the last record is incomplete")
             }
             let slice = UnsafeBufferPointer(rebasing: bytes[start..<newline])
-            if let fast = FastRecordDecoder.snapshotToken(slice) {
+            if let fast = FastRecordDecoder.snapshotToken(slice, interner: interner) {
                 state.apply(fast)
                 start = newline + 1
                 continue
