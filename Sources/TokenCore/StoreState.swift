@@ -5,8 +5,7 @@
 /// for reads, `inout` inside a transaction. Domain code mutates it only through `put`/`delete`.
 public struct StoreState: Sendable {
     private var userRecords: [UserID: User] = [:]
-    private var tokenRecords: [TokenID: AccessToken] = [:]
-    private var tokenIDByDigest: [TokenDigest: TokenID] = [:]
+    private var tokenRecords = TokenTable()
     private var tokenIDsByUser: [UserID: [TokenID]] = [:]
     private var userIDByUsername: [String: UserID] = [:]
     /// Every token id, ascending: pages of the unfiltered list without sorting per request.
@@ -42,7 +41,7 @@ public struct StoreState: Sendable {
         return userRecords
     }
 
-    public var tokens: [TokenID: AccessToken] {
+    public var tokens: TokenTable {
         _ = covers(.everything)
         return tokenRecords
     }
@@ -75,7 +74,7 @@ public struct StoreState: Sendable {
 
     public func token(digest: TokenDigest) -> AccessToken? {
         guard covers(.tokenDigest(digest)) else { return nil }
-        return tokenIDByDigest[digest].flatMap { tokenRecords[$0] }
+        return tokenRecords.token(digest: digest)
     }
 
     /// One user's tokens, by ascending id.
@@ -225,7 +224,6 @@ public struct StoreState: Sendable {
     /// are not rehashed again and again while it loads.
     public mutating func reserveCapacity(tokens count: Int) {
         tokenRecords.reserveCapacity(count)
-        tokenIDByDigest.reserveCapacity(count)
         orderedTokenIDs.reserveCapacity(count)
     }
 
@@ -289,18 +287,13 @@ public struct StoreState: Sendable {
     }
 
     private mutating func setToken(_ id: TokenID, _ token: AccessToken?) {
-        let old = tokenRecords[id]
-        if let old {
-            tokenIDByDigest[old.digest] = nil
-            if old.userID != token?.userID {
-                tokenIDsByUser[old.userID]?.removeAll { $0 == id }
-            }
+        let old = tokenRecords.replace(id, with: token)
+        if let old, old.userID != token?.userID {
+            tokenIDsByUser[old.userID]?.removeAll { $0 == id }
         }
-        tokenRecords[id] = token
         if old == nil, token != nil { insertOrdered(id) }
         if old != nil, token == nil, let index = orderedIndex(of: id) { orderedTokenIDs.remove(at: index) }
         guard let token else { return }
-        tokenIDByDigest[token.digest] = id
         nextIDs.token = max(nextIDs.token, id.rawValue + 1)
         if old?.userID != token.userID {
             // In place (the dictionary's modify accessor): copying the array per insert would

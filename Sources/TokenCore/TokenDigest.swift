@@ -73,6 +73,9 @@ public struct TokenDigest: Hashable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The first 64 bits: uniform (an HMAC output), so a hash table may use them as they are.
+    var leadingWord: UInt64 { words.0 }
+
     /// Equality in time independent of where the digests differ.
     public func constantTimeEquals(_ other: TokenDigest) -> Bool {
         let difference = (words.0 ^ other.words.0) | (words.1 ^ other.words.1) | (words.2 ^ other.words.2)
