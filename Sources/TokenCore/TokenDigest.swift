@@ -31,23 +31,32 @@ public struct TokenDigest: Hashable, Sendable {
     /// generic initializer, without a protocol call per character: the store decodes a million
     /// of these at start-up.
     public init?(hexUTF8 hex: UnsafeBufferPointer<UInt8>) {
-        guard hex.count == 64 else { return nil }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for word in 0..<4 {
-            var value: UInt64 = 0
-            for index in (word * 16)..<(word * 16 + 16) {
-                guard let nibble = Self.nibble(hex[index]) else { return nil }
-                value = value << 4 | nibble
+        guard hex.count == 64, let base = hex.baseAddress else { return nil }
+        let parsed = Self.nibbleTable.withUnsafeBufferPointer { table -> (UInt64, UInt64, UInt64, UInt64)? in
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            var invalid: UInt8 = 0
+            for word in 0..<4 {
+                var value: UInt64 = 0
+                for index in (word * 16)..<(word * 16 + 16) {
+                    let nibble = table[Int(base[index])]
+                    invalid |= nibble
+                    value = value << 4 | UInt64(nibble & 0x0F)
+                }
+                switch word {
+                case 0: words.0 = value
+                case 1: words.1 = value
+                case 2: words.2 = value
+                default: words.3 = value
+                }
             }
-            switch word {
-            case 0: words.0 = value
-            case 1: words.1 = value
-            case 2: words.2 = value
-            default: words.3 = value
-            }
+            return invalid & 0xF0 == 0 ? words : nil
         }
-        self.words = words
+        guard let parsed else { return nil }
+        words = parsed
     }
+
+    /// A character's value as a hex digit, or 0xFF for a character that is not one.
+    private static let nibbleTable: [UInt8] = (0..<256).map { UInt8(truncatingIfNeeded: nibble(UInt8($0)) ?? 0xFF) }
 
     /// Shifts `value` into word `word` from the right (big-endian order within the digest).
     private static func append(_ value: UInt64, bits: UInt64, at word: Int, to words: inout (UInt64, UInt64, UInt64, UInt64)) {
