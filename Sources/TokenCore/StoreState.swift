@@ -296,14 +296,17 @@ public struct StoreState: Sendable {
         guard let token else { return }
         nextIDs.token = max(nextIDs.token, id.rawValue + 1)
         if old?.userID != token.userID {
-            // In place (the dictionary's modify accessor): copying the array per insert would
-            // make loading one user's N tokens quadratic.
-            if let last = tokenIDsByUser[token.userID]?.last, last > id {
-                let index = tokenIDsByUser[token.userID]!.firstIndex { $0 > id }!
-                tokenIDsByUser[token.userID]!.insert(id, at: index)
-            } else {
-                tokenIDsByUser[token.userID, default: []].append(id)
-            }
+            // In place (the dictionary's modify accessor, one hash): copying the array per
+            // insert would make loading one user's N tokens quadratic.
+            Self.insertAscending(id, into: &tokenIDsByUser[token.userID, default: []])
+        }
+    }
+
+    private static func insertAscending(_ id: TokenID, into ids: inout [TokenID]) {
+        if let last = ids.last, last > id {
+            ids.insert(id, at: ids.firstIndex { $0 > id }!)
+        } else {
+            ids.append(id)
         }
     }
 }
