@@ -46,6 +46,13 @@ public struct TokenTable: Sendable {
     /// Stores `token` under `id` (nil removes it); returns what was there.
     @discardableResult
     mutating func replace(_ id: TokenID, with token: AccessToken?) -> AccessToken? {
+        if let token, sparse.isEmpty, let index = slotIndex(id), index == slots.count {
+            // The next id, as when loading or creating: nothing to look up or take out.
+            slots.append(token)
+            count += 1
+            insertDigest(token.digest, id: id)
+            return nil
+        }
         let old = self[id]
         if let old { removeDigest(old.digest, id: id) }
         if !sparse.isEmpty, sparse[id] != nil {

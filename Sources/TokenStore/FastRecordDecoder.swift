@@ -97,6 +97,13 @@ struct FastRecordDecoder {
         }
         let start = index
         var value: Int64 = 0
+        // Up to 18 digits cannot overflow; longer numbers take the checked path.
+        while index < bytes.count, index - start < 18 {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int64(digit)
+            index += 1
+        }
         while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(Int64(bytes[index] - 48))
