@@ -227,6 +227,16 @@ public struct StoreState: Sendable {
         orderedTokenIDs.reserveCapacity(count)
     }
 
+    /// Starts a bulk load (a snapshot): lookups by digest answer nothing until
+    /// ``endBulkLoad()``, which indexes all digests in one pass, much faster than one by one.
+    public mutating func beginBulkLoad() {
+        tokenRecords.deferDigestIndex()
+    }
+
+    public mutating func endBulkLoad() {
+        tokenRecords.buildDigestIndex()
+    }
+
     /// Raises the id counters to at least these values (from a snapshot header).
     public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1) {
         nextIDs.user = max(nextIDs.user, nextUserID)

@@ -14,6 +14,8 @@ public struct TokenTable: Sendable {
     /// Digests of tokens whose id does not fit a slot (beyond UInt32).
     private var sparseDigests: [TokenDigest: TokenID] = [:]
     public private(set) var count = 0
+    /// While loading: digests are indexed all at once at the end (``buildDigestIndex()``).
+    private var digestsDeferred = false
 
     public var isEmpty: Bool { count == 0 }
 
@@ -37,10 +39,49 @@ public struct TokenTable: Sendable {
         return nil
     }
 
+    /// Stops indexing digests one by one until ``buildDigestIndex()``: for a bulk load, where
+    /// a million inserts at random places in the index, each between two record decodes,
+    /// waited on memory one at a time. Lookups by digest must wait for the build.
+    mutating func deferDigestIndex() {
+        digestsDeferred = true
+    }
+
+    /// Indexes every digest in one pass: one tight loop of independent stores, which the
+    /// processor overlaps.
+    mutating func buildDigestIndex() {
+        digestsDeferred = false
+        var size = 16
+        while size < count * 2 { size <<= 1 }
+        var table = [UInt32](repeating: 0, count: size)
+        var sparseTable: [TokenDigest: TokenID] = [:]
+        let mask = size - 1
+        slots.withUnsafeBufferPointer { records in
+            table.withUnsafeMutableBufferPointer { table in
+                for index in records.indices {
+                    guard let digest = records[index]?.digest else { continue }
+                    var slot = Self.home(digest, mask)
+                    while table[slot] != 0 { slot = (slot + 1) & mask }
+                    table[slot] = UInt32(index + 1)
+                }
+            }
+        }
+        for (id, token) in sparse {
+            if slotIndex(id) == nil {
+                sparseTable[token.digest] = id
+            } else {
+                var slot = Self.home(token.digest, mask)
+                while table[slot] != 0 { slot = (slot + 1) & mask }
+                table[slot] = UInt32(id.rawValue)
+            }
+        }
+        digestSlots = table
+        sparseDigests = sparseTable
+    }
+
     /// Room for `capacity` tokens with ids from 1 without growing.
     mutating func reserveCapacity(_ capacity: Int) {
         slots.reserveCapacity(capacity)
-        if digestSlots.count < capacity * 2 { rehash(capacity: capacity * 2) }
+        if !digestsDeferred, digestSlots.count < capacity * 2 { rehash(capacity: capacity * 2) }
     }
 
     /// Stores `token` under `id` (nil removes it); returns what was there.
@@ -82,6 +123,7 @@ public struct TokenTable: Sendable {
     private static func home(_ digest: TokenDigest, _ mask: Int) -> Int { Int(truncatingIfNeeded: digest.leadingWord) & mask }
 
     private mutating func insertDigest(_ digest: TokenDigest, id: TokenID) {
+        guard !digestsDeferred else { return }
         guard slotIndex(id) != nil else {
             sparseDigests[digest] = id
             return
@@ -96,6 +138,7 @@ public struct TokenTable: Sendable {
     /// Backward-shift deletion: later entries of the probe run move up into the hole, so no
     /// lookup ever stops early at it.
     private mutating func removeDigest(_ digest: TokenDigest, id: TokenID) {
+        guard !digestsDeferred else { return }
         guard slotIndex(id) != nil else {
             sparseDigests[digest] = nil
             return

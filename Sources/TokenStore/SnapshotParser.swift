@@ -23,6 +23,8 @@ enum SnapshotParser {
         let header = try header(bytes, path: path)
         var start = LineSearch.newline(in: bytes, from: 0)! + 1
         var line = 1
+        state.beginBulkLoad()
+        defer { state.endBulkLoad() }
         state.reserveCapacity(tokens: bytes.count / 340)
         while start < bytes.count {
             line += 1

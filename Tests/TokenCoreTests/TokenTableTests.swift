@@ -41,4 +41,20 @@ struct TokenTableTests {
             }
         }
     }
+
+    /// A bulk load indexes digests at the end: the same lookups as one by one.
+    @Test func aBulkLoadIndexesEveryDigestAtTheEnd() {
+        var state = StoreState()
+        state.beginBulkLoad()
+        let ids = Array(1...300) + [9_000_000, 1 << 40, 0]
+        for id in ids { state.apply(.putToken(token(id, "bulk\(id)"))) }
+        state.apply(.putToken(token(7, "bulk7-again")))
+        state.endBulkLoad()
+        #expect(state.tokens.count == ids.count)
+        for id in ids where id != 7 { #expect(state.token(digest: .test("bulk\(id)"))?.id == TokenID(id)) }
+        #expect(state.token(digest: .test("bulk7")) == nil)
+        #expect(state.token(digest: .test("bulk7-again"))?.id == TokenID(7))
+        state.apply(.putToken(token(301, "after")))
+        #expect(state.token(digest: .test("after"))?.id == TokenID(301))
+    }
 }
