@@ -11,7 +11,8 @@ import Glibc
 ///
 /// Points: `journal.before-write`, `journal.half-line` (write half the bytes, then crash),
 /// `journal.after-write-before-sync`, `journal.sync`, `journal.after-sync`,
-/// `lock.after-acquire`, `snapshot.after-fsync-before-rename`,
+/// `lock.after-acquire`, `compaction.before-swap` (the new snapshot written, no lock held),
+/// `snapshot.after-fsync-before-rename` (the next journal written too),
 /// `snapshot.after-rename-before-dirsync`, `compaction.before-unlink`.
 struct Failpoints: Sendable {
     enum Action: Sendable, Equatable {

@@ -62,6 +62,7 @@ extension JSONFileStore {
         let temp = try DurableFile.prepare(for: layout.snapshot, with: bytes, directory: layout.directory)
         var installed = false
         defer { if !installed { unlink(temp) } }
+        failpoints.hit("compaction.before-swap")
         try rw.withWriteLock {
             guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
                 throw RepositoryError(.busy, "the store lock was held for more than \(lockTimeoutMilliseconds) ms")
