@@ -207,7 +207,7 @@ public struct StoreState: Sendable {
     // MARK: Replay
 
     /// Applies a persisted change without transaction bookkeeping (loading, catching up).
-    public mutating func apply(_ change: StoreChange) {
+    public mutating func apply(_ change: consuming StoreChange) {
         switch change {
         case .putUser(let user): setUser(user.id, user)
         case .deleteUser(let id): setUser(id, nil)
@@ -296,19 +296,20 @@ public struct StoreState: Sendable {
         }
     }
 
-    private mutating func setToken(_ id: TokenID, _ token: AccessToken?) {
-        let old = tokenRecords.replace(id, with: token)
-        if let old, old.userID != token?.userID {
+    private mutating func setToken(_ id: TokenID, _ token: consuming AccessToken?) {
+        let owner = token?.userID
+        let old = tokenRecords.replace(id, with: token)  // moves the record in
+        if let old, old.userID != owner {
             tokenIDsByUser[old.userID]?.removeAll { $0 == id }
         }
-        if old == nil, token != nil { insertOrdered(id) }
-        if old != nil, token == nil, let index = orderedIndex(of: id) { orderedTokenIDs.remove(at: index) }
-        guard let token else { return }
+        if old == nil, owner != nil { insertOrdered(id) }
+        if old != nil, owner == nil, let index = orderedIndex(of: id) { orderedTokenIDs.remove(at: index) }
+        guard let owner else { return }
         nextIDs.token = max(nextIDs.token, id.rawValue + 1)
-        if old?.userID != token.userID {
+        if old?.userID != owner {
             // In place (the dictionary's modify accessor, one hash): copying the array per
             // insert would make loading one user's N tokens quadratic.
-            Self.insertAscending(id, into: &tokenIDsByUser[token.userID, default: []])
+            Self.insertAscending(id, into: &tokenIDsByUser[owner, default: []])
         }
     }
 

@@ -86,30 +86,32 @@ public struct TokenTable: Sendable {
 
     /// Stores `token` under `id` (nil removes it); returns what was there.
     @discardableResult
-    mutating func replace(_ id: TokenID, with token: AccessToken?) -> AccessToken? {
-        if let token, sparse.isEmpty, let index = slotIndex(id), index == slots.count {
-            // The next id, as when loading or creating: nothing to look up or take out.
+    mutating func replace(_ id: TokenID, with token: consuming AccessToken?) -> AccessToken? {
+        if let digest = token?.digest, sparse.isEmpty, let index = slotIndex(id), index == slots.count {
+            // The next id, as when loading or creating: nothing to look up or take out, and
+            // the record moves in without a copy.
             slots.append(token)
             count += 1
-            insertDigest(token.digest, id: id)
+            insertDigest(digest, id: id)
             return nil
         }
         let old = self[id]
         if let old { removeDigest(old.digest, id: id) }
+        let digest = token?.digest
         if !sparse.isEmpty, sparse[id] != nil {
             sparse[id] = token
-        } else if let index = slotIndex(id), index < slots.count || (token != nil && index <= slots.count + slots.count / 2 + 1024) {
+        } else if let index = slotIndex(id), index < slots.count || (digest != nil && index <= slots.count + slots.count / 2 + 1024) {
+            if index > slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count)) }
             if index == slots.count {
-                slots.append(token)  // the usual case: the next id
+                slots.append(token)
             } else {
-                if index > slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }
                 slots[index] = token
             }
-        } else if token != nil {
+        } else if digest != nil {
             sparse[id] = token
         }
-        count += (token == nil ? 0 : 1) - (old == nil ? 0 : 1)
-        if let token { insertDigest(token.digest, id: id) }
+        count += (digest == nil ? 0 : 1) - (old == nil ? 0 : 1)
+        if let digest { insertDigest(digest, id: id) }
         return old
     }
 
