@@ -16,19 +16,59 @@ enum SnapshotParser {
         }
     }
 
+    /// Snapshots smaller than this are read by one thread.
+    static let parallelThreshold = 4 << 20
+
     /// Applies every record to `state` and returns the header.
+    ///
+    /// A large snapshot is read by two threads: a second one decodes the last two thirds of
+    /// the lines while this one decodes and applies the first third, then applies the second
+    /// thread's records in file order (applying costs about as much as decoding).
     static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, path: String, into state: inout StoreState, interner: ScopeInterner? = nil
     ) throws(StoreError) -> RecordCoding.SnapshotHeader {
         let header = try header(bytes, path: path)
-        var start = LineSearch.newline(in: bytes, from: 0)! + 1
-        var line = 1
+        let bodyStart = LineSearch.newline(in: bytes, from: 0)! + 1
         state.beginBulkLoad()
         defer { state.endBulkLoad() }
         state.reserveCapacity(tokens: bytes.count / 340)
-        while start < bytes.count {
+        var split = bytes.count
+        var background: BackgroundDecode?
+        if bytes.count >= parallelThreshold, let newline = LineSearch.newline(in: bytes, from: bodyStart + (bytes.count - bodyStart) / 3) {
+            split = newline + 1
+            background = BackgroundDecode(bytes, range: split..<bytes.count)
+            if background == nil { split = bytes.count }
+        }
+        do {
+            try apply(bytes, bodyStart..<split, firstLine: 2, path: path, into: &state, interner: interner)
+        } catch {
+            _ = background?.changes()  // the thread reads `bytes`: wait for it before they go away
+            throw error
+        }
+        if let background {
+            switch background.changes() {
+            case .success(let changes):
+                for change in changes { state.apply(change) }
+            case .failure(let failure):
+                throw .corrupt(path, line: LineSearch.lineNumber(in: bytes, at: failure.offset), offset: failure.offset, failure.reason)
+            }
+        }
+        state.reserveIDs(
+            nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
+            nextProjectID: header.nextProjectID)
+        return header
+    }
+
+    /// Decodes and applies the lines in `range`, which starts at line `firstLine`.
+    private static func apply(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, firstLine: Int, path: String, into state: inout StoreState,
+        interner: ScopeInterner?
+    ) throws(StoreError) {
+        var start = range.lowerBound
+        var line = firstLine - 1
+        while start < range.upperBound {
             line += 1
-            guard let newline = LineSearch.newline(in: bytes, from: start) else {
+            guard let newline = LineSearch.newline(in: bytes, from: start), newline < range.upperBound else {
                 throw .corrupt(path, line: line, offset: start, "the last record is incomplete")
             }
             let slice = UnsafeBufferPointer(rebasing: bytes[start..<newline])
@@ -44,9 +84,5 @@ enum SnapshotParser {
             }
             start = newline + 1
         }
-        state.reserveIDs(
-            nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
-            nextProjectID: header.nextProjectID)
-        return header
     }
 }
