@@ -1,24 +1,26 @@
 /// A personal, impersonation or resource access token, as stored: never the plaintext,
 /// only its keyed digest.
 public struct AccessToken: Hashable, Sendable {
+    // Stored properties are declared words first and bytes last, so a million of them pack
+    // without padding holes.
     public var id: TokenID
     public var userID: UserID
     public var name: String
     public var description: String?
     /// Scope names in the order they were given.
     public var scopes: [Scope]
-    public var revoked: Bool
-    public var expiresAt: CivilDate?
+    /// The most recent client addresses, oldest first, at most ``AccessToken/maximumLastUsedIPs``.
+    public var lastUsedIPs: [String]
+    /// HMAC-SHA256 of the plaintext under the instance secret.
+    public var digest: TokenDigest
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     public var lastUsedAt: Timestamp?
-    /// The most recent client addresses, oldest first, at most ``AccessToken/maximumLastUsedIPs``.
-    public var lastUsedIPs: [String]
-    public var impersonation: Bool
     /// The token this one replaced by rotation (GitLab's token family link).
     public var previousTokenID: TokenID?
-    /// HMAC-SHA256 of the plaintext under the instance secret.
-    public var digest: TokenDigest
+    public var expiresAt: CivilDate?
+    public var revoked: Bool
+    public var impersonation: Bool
 
     public static let maximumLastUsedIPs = 5
 

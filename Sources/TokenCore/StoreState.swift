@@ -4,20 +4,18 @@
 /// A store backend keeps one `StoreState` current and hands it to domain operations: read-only
 /// for reads, `inout` inside a transaction. Domain code mutates it only through `put`/`delete`.
 public struct StoreState: Sendable {
-    public private(set) var users: [UserID: User] = [:]
-    public private(set) var tokens: [TokenID: AccessToken] = [:]
-    private var tokenIDByDigest: [TokenDigest: TokenID] = [:]
+    private var userRecords: [UserID: User] = [:]
+    private var tokenRecords = TokenTable()
     private var tokenIDsByUser: [UserID: [TokenID]] = [:]
     private var userIDByUsername: [String: UserID] = [:]
     /// Every token id, ascending: pages of the unfiltered list without sorting per request.
     private var orderedTokenIDs: [TokenID] = []
     /// Groups, projects and memberships.
-    public private(set) var resources = ResourceIndex()
+    private var resourceRecords = ResourceIndex()
     /// The next ids to hand out; never reused, even after a deletion.
-    public private(set) var nextUserID = 1
-    public private(set) var nextTokenID = 1
-    public private(set) var nextGroupID = 1
-    public private(set) var nextProjectID = 1
+    private var nextIDs = (user: 1, token: 1, group: 1, project: 1)
+    /// Set only on a partial state (``partial(tokens:users:resolvedDigests:resolvedTokenIDs:resolvedUserIDs:)``).
+    var coverage: PartialCoverage?
 
     /// Changes made since ``beginTransaction()``, in order.
     public private(set) var pendingChanges: [StoreChange] = []
@@ -37,39 +35,73 @@ public struct StoreState: Sendable {
     public init() {}
 
     // MARK: Queries
+    //
+    // On a partial state, each query first checks that it is covered (``covers(_:)``).
 
-    public func user(_ id: UserID) -> User? { users[id] }
+    public var users: [UserID: User] {
+        _ = covers(.everything)
+        return userRecords
+    }
+
+    public var tokens: TokenTable {
+        _ = covers(.everything)
+        return tokenRecords
+    }
+
+    public var resources: ResourceIndex {
+        _ = covers(.everything)
+        return resourceRecords
+    }
+
+    public var nextUserID: Int { covers(.everything) ? nextIDs.user : 0 }
+    public var nextTokenID: Int { covers(.everything) ? nextIDs.token : 0 }
+    public var nextGroupID: Int { covers(.everything) ? nextIDs.group : 0 }
+    public var nextProjectID: Int { covers(.everything) ? nextIDs.project : 0 }
+
+    public func user(_ id: UserID) -> User? {
+        guard covers(.user(id)) else { return nil }
+        return userRecords[id]
+    }
 
     /// Case-insensitive, as GitLab's username lookup.
     public func user(username: String) -> User? {
-        userIDByUsername[username.lowercased()].flatMap { users[$0] }
+        guard covers(.everything) else { return nil }
+        return userIDByUsername[username.lowercased()].flatMap { userRecords[$0] }
     }
 
-    public func token(_ id: TokenID) -> AccessToken? { tokens[id] }
+    public func token(_ id: TokenID) -> AccessToken? {
+        guard covers(.token(id)) else { return nil }
+        return tokenRecords[id]
+    }
 
     public func token(digest: TokenDigest) -> AccessToken? {
-        tokenIDByDigest[digest].flatMap { tokens[$0] }
+        guard covers(.tokenDigest(digest)) else { return nil }
+        return tokenRecords.token(digest: digest)
     }
 
     /// One user's tokens, by ascending id.
     public func tokens(ownedBy user: UserID) -> [AccessToken] {
-        (tokenIDsByUser[user] ?? []).compactMap { tokens[$0] }
+        guard covers(.everything) else { return [] }
+        return (tokenIDsByUser[user] ?? []).compactMap { tokenRecords[$0] }
     }
 
     /// Every token, by ascending id.
     public func allTokens() -> [AccessToken] {
-        orderedTokenIDs.compactMap { tokens[$0] }
+        guard covers(.everything) else { return [] }
+        return orderedTokenIDs.compactMap { tokenRecords[$0] }
     }
 
     /// The tokens at positions `range` of the id order (clamped): one page of the full list.
     public func tokens(atPositions range: Range<Int>) -> [AccessToken] {
+        guard covers(.everything) else { return [] }
         let clamped = range.clamped(to: 0..<orderedTokenIDs.count)
-        return orderedTokenIDs[clamped].compactMap { tokens[$0] }
+        return orderedTokenIDs[clamped].compactMap { tokenRecords[$0] }
     }
 
     /// Every user, by ascending id.
     public func allUsers() -> [User] {
-        users.values.sorted { $0.id < $1.id }
+        guard covers(.everything) else { return [] }
+        return userRecords.values.sorted { $0.id < $1.id }
     }
 
     // MARK: Transactions
@@ -77,7 +109,7 @@ public struct StoreState: Sendable {
     public mutating func beginTransaction() {
         pendingChanges.removeAll(keepingCapacity: true)
         undoLog.removeAll(keepingCapacity: true)
-        undoLog.append(.nextIDs(user: nextUserID, token: nextTokenID, group: nextGroupID, project: nextProjectID))
+        undoLog.append(.nextIDs(user: nextIDs.user, token: nextIDs.token, group: nextIDs.group, project: nextIDs.project))
     }
 
     /// Ends the transaction, keeping its effects; returns what it changed.
@@ -98,12 +130,9 @@ public struct StoreState: Sendable {
             case .change(let undo): apply(undo)
             case .group(let id, let old): setGroup(id, old)
             case .project(let id, let old): setProject(id, old)
-            case .membership(let key, let old): resources.setMembership(key, old)
+            case .membership(let key, let old): resourceRecords.setMembership(key, old)
             case .nextIDs(let u, let t, let g, let p):
-                nextUserID = u
-                nextTokenID = t
-                nextGroupID = g
-                nextProjectID = p
+                nextIDs = (u, t, g, p)
             }
         }
         pendingChanges.removeAll()
@@ -111,69 +140,69 @@ public struct StoreState: Sendable {
     }
 
     public mutating func allocateUserID() -> UserID {
-        defer { nextUserID += 1 }
-        return UserID(nextUserID)
+        defer { nextIDs.user += 1 }
+        return UserID(nextIDs.user)
     }
 
     public mutating func allocateTokenID() -> TokenID {
-        defer { nextTokenID += 1 }
-        return TokenID(nextTokenID)
+        defer { nextIDs.token += 1 }
+        return TokenID(nextIDs.token)
     }
 
     public mutating func allocateGroupID() -> GroupID {
-        defer { nextGroupID += 1 }
-        return GroupID(nextGroupID)
+        defer { nextIDs.group += 1 }
+        return GroupID(nextIDs.group)
     }
 
     public mutating func allocateProjectID() -> ProjectID {
-        defer { nextProjectID += 1 }
-        return ProjectID(nextProjectID)
+        defer { nextIDs.project += 1 }
+        return ProjectID(nextIDs.project)
     }
 
     public mutating func put(_ group: Group) {
-        undoLog.append(.group(group.id, resources.group(group.id)))
+        undoLog.append(.group(group.id, resourceRecords.group(group.id)))
         setGroup(group.id, group)
         pendingChanges.append(.putGroup(group))
     }
 
     public mutating func put(_ project: Project) {
-        undoLog.append(.project(project.id, resources.project(project.id)))
+        undoLog.append(.project(project.id, resourceRecords.project(project.id)))
         setProject(project.id, project)
         pendingChanges.append(.putProject(project))
     }
 
     public mutating func deleteProject(_ id: ProjectID) {
-        undoLog.append(.project(id, resources.project(id)))
+        undoLog.append(.project(id, resourceRecords.project(id)))
         setProject(id, nil)
         pendingChanges.append(.deleteProject(id))
     }
 
     public mutating func put(_ membership: Membership) {
-        undoLog.append(.membership(membership.key, resources.memberships[membership.key]))
-        resources.setMembership(membership.key, membership)
+        undoLog.append(.membership(membership.key, resourceRecords.memberships[membership.key]))
+        resourceRecords.setMembership(membership.key, membership)
         pendingChanges.append(.putMembership(membership))
     }
 
     public mutating func deleteMembership(_ key: Membership.Key) {
-        undoLog.append(.membership(key, resources.memberships[key]))
-        resources.setMembership(key, nil)
+        undoLog.append(.membership(key, resourceRecords.memberships[key]))
+        resourceRecords.setMembership(key, nil)
         pendingChanges.append(.deleteMembership(key))
     }
 
     public mutating func put(_ user: User) {
-        undoLog.append(.user(user.id, users[user.id]))
+        undoLog.append(.user(user.id, userRecords[user.id]))
         setUser(user.id, user)
         pendingChanges.append(.putUser(user))
     }
 
     public mutating func deleteUser(_ id: UserID) {
-        undoLog.append(.user(id, users[id]))
+        undoLog.append(.user(id, userRecords[id]))
         setUser(id, nil)
         pendingChanges.append(.deleteUser(id))
     }
 
     public mutating func put(_ token: AccessToken) {
-        undoLog.append(.token(token.id, tokens[token.id]))
+        undoLog.append(.token(token.id, tokenRecords[token.id]))
         setToken(token.id, token)
         pendingChanges.append(.putToken(token))
     }
@@ -189,7 +218,7 @@ public struct StoreState: Sendable {
     // MARK: Replay
 
     /// Applies a persisted change without transaction bookkeeping (loading, catching up).
-    public mutating func apply(_ change: StoreChange) {
+    public mutating func apply(_ change: consuming StoreChange) {
         switch change {
         case .putUser(let user): setUser(user.id, user)
         case .deleteUser(let id): setUser(id, nil)
@@ -198,25 +227,34 @@ public struct StoreState: Sendable {
         case .deleteGroup(let id): setGroup(id, nil)
         case .putProject(let project): setProject(project.id, project)
         case .deleteProject(let id): setProject(id, nil)
-        case .putMembership(let membership): resources.setMembership(membership.key, membership)
-        case .deleteMembership(let key): resources.setMembership(key, nil)
+        case .putMembership(let membership): resourceRecords.setMembership(membership.key, membership)
+        case .deleteMembership(let key): resourceRecords.setMembership(key, nil)
         }
     }
 
     /// Makes room for about `count` tokens at once (loading a large snapshot), so the indexes
     /// are not rehashed again and again while it loads.
     public mutating func reserveCapacity(tokens count: Int) {
-        tokens.reserveCapacity(count)
-        tokenIDByDigest.reserveCapacity(count)
+        tokenRecords.reserveCapacity(count)
         orderedTokenIDs.reserveCapacity(count)
+    }
+
+    /// Starts a bulk load (a snapshot): lookups by digest answer nothing until
+    /// ``endBulkLoad()``, which indexes all digests in one pass, much faster than one by one.
+    public mutating func beginBulkLoad() {
+        tokenRecords.deferDigestIndex()
+    }
+
+    public mutating func endBulkLoad() {
+        tokenRecords.buildDigestIndex()
     }
 
     /// Raises the id counters to at least these values (from a snapshot header).
     public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1) {
-        self.nextUserID = max(self.nextUserID, nextUserID)
-        self.nextTokenID = max(self.nextTokenID, nextTokenID)
-        self.nextGroupID = max(self.nextGroupID, nextGroupID)
-        self.nextProjectID = max(self.nextProjectID, nextProjectID)
+        nextIDs.user = max(nextIDs.user, nextUserID)
+        nextIDs.token = max(nextIDs.token, nextTokenID)
+        nextIDs.group = max(nextIDs.group, nextGroupID)
+        nextIDs.project = max(nextIDs.project, nextProjectID)
     }
 
     // MARK: Index maintenance
@@ -246,53 +284,52 @@ public struct StoreState: Sendable {
     }
 
     private mutating func setGroup(_ id: GroupID, _ group: Group?) {
-        resources.setGroup(id, group)
-        if group != nil { nextGroupID = max(nextGroupID, id.rawValue + 1) }
+        resourceRecords.setGroup(id, group)
+        if group != nil { nextIDs.group = max(nextIDs.group, id.rawValue + 1) }
     }
 
     private mutating func setProject(_ id: ProjectID, _ project: Project?) {
         var namespacePath: String?
         switch project?.namespace {
-        case .group(let group): namespacePath = resources.groupPath(group)
-        case .user(let user): namespacePath = users[user]?.username
+        case .group(let group): namespacePath = resourceRecords.groupPath(group)
+        case .user(let user): namespacePath = userRecords[user]?.username
         case nil: break
         }
-        resources.setProject(id, project, namespacePath: namespacePath)
-        if project != nil { nextProjectID = max(nextProjectID, id.rawValue + 1) }
+        resourceRecords.setProject(id, project, namespacePath: namespacePath)
+        if project != nil { nextIDs.project = max(nextIDs.project, id.rawValue + 1) }
     }
 
     private mutating func setUser(_ id: UserID, _ user: User?) {
-        if let old = users[id] { userIDByUsername[old.username.lowercased()] = nil }
-        users[id] = user
+        if let old = userRecords[id] { userIDByUsername[old.username.lowercased()] = nil }
+        userRecords[id] = user
         if let user {
             userIDByUsername[user.username.lowercased()] = id
-            nextUserID = max(nextUserID, id.rawValue + 1)
+            nextIDs.user = max(nextIDs.user, id.rawValue + 1)
         }
     }
 
-    private mutating func setToken(_ id: TokenID, _ token: AccessToken?) {
-        let old = tokens[id]
-        if let old {
-            tokenIDByDigest[old.digest] = nil
-            if old.userID != token?.userID {
-                tokenIDsByUser[old.userID]?.removeAll { $0 == id }
-            }
+    private mutating func setToken(_ id: TokenID, _ token: consuming AccessToken?) {
+        let owner = token?.userID
+        let old = tokenRecords.replace(id, with: token)  // moves the record in
+        if let old, old.userID != owner {
+            tokenIDsByUser[old.userID]?.removeAll { $0 == id }
         }
-        tokens[id] = token
-        if old == nil, token != nil { insertOrdered(id) }
-        if old != nil, token == nil, let index = orderedIndex(of: id) { orderedTokenIDs.remove(at: index) }
-        guard let token else { return }
-        tokenIDByDigest[token.digest] = id
-        nextTokenID = max(nextTokenID, id.rawValue + 1)
-        if old?.userID != token.userID {
-            // In place (the dictionary's modify accessor): copying the array per insert would
-            // make loading one user's N tokens quadratic.
-            if let last = tokenIDsByUser[token.userID]?.last, last > id {
-                let index = tokenIDsByUser[token.userID]!.firstIndex { $0 > id }!
-                tokenIDsByUser[token.userID]!.insert(id, at: index)
-            } else {
-                tokenIDsByUser[token.userID, default: []].append(id)
-            }
+        if old == nil, owner != nil { insertOrdered(id) }
+        if old != nil, owner == nil, let index = orderedIndex(of: id) { orderedTokenIDs.remove(at: index) }
+        guard let owner else { return }
+        nextIDs.token = max(nextIDs.token, id.rawValue + 1)
+        if old?.userID != owner {
+            // In place (the dictionary's modify accessor, one hash): copying the array per
+            // insert would make loading one user's N tokens quadratic.
+            Self.insertAscending(id, into: &tokenIDsByUser[owner, default: []])
+        }
+    }
+
+    private static func insertAscending(_ id: TokenID, into ids: inout [TokenID]) {
+        if let last = ids.last, last > id {
+            ids.insert(id, at: ids.firstIndex { $0 > id }!)
+        } else {
+            ids.append(id)
         }
     }
 }

@@ -132,17 +132,23 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 
 /// A calendar date in the proleptic Gregorian calendar, as GitLab's `expires_at` (`YYYY-MM-DD`).
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    /// `year << 9 | month << 5 | day` in one word: a token carries a date, and a million
+    /// tokens carried three words each.
+    private let packed: Int64
+
+    public var year: Int { Int(packed >> 9) }
+    public var month: Int { Int(packed >> 5 & 0xF) }
+    public var day: Int { Int(packed & 0x1F) }
+
+    private init(unchecked year: Int, _ month: Int, _ day: Int) {
+        packed = Int64(year) << 9 | Int64(month) << 5 | Int64(day)
+    }
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
             (1...CivilDate.daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        self.init(unchecked: year, month, day)
     }
 
     /// Days-from-civil, inverted (Howard Hinnant's algorithm).
@@ -155,9 +161,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        month = m
-        day = d
+        self.init(unchecked: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     public var daysSinceEpoch: Int {

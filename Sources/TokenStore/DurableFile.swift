@@ -4,11 +4,13 @@ import Glibc
 
 /// Creates and replaces files so that a crash leaves either the old or the new content:
 /// temp file (0600, O_EXCL) in the same directory, write, fsync, rename, fsync the directory.
+/// A replacement comes in two halves so that the long one (writing) can happen outside the
+/// store lock and the short one (rename) inside it.
 enum DurableFile {
-    /// Atomically replaces `path` with `bytes`, mode 0600 whatever the umask.
-    static func replace(
-        at path: String, with bytes: [UInt8], directory: String, failpoints: Failpoints = .fromEnvironment
-    ) throws(StoreError) {
+    /// Writes `bytes` to a new temp file beside `path` (0600, O_EXCL) and fsyncs it: the first
+    /// half of a replacement, which ``install(_:at:directory:failpoints:)`` completes. Returns
+    /// the temp file's path; nothing is left behind on failure.
+    static func prepare(for path: String, with bytes: [UInt8], directory: String) throws(StoreError) -> String {
         let temp = "\(directory)/.\(basename(path)).\(getpid()).tmp"
         unlink(temp)
         let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
@@ -22,6 +24,12 @@ enum DurableFile {
             unlink(temp)
             throw error
         }
+        return temp
+    }
+
+    /// Renames a prepared temp file over `path` (the temp file is removed if that fails). The
+    /// caller then fsyncs the directory: only after that is the new content durable.
+    static func install(_ temp: String, at path: String, failpoints: Failpoints) throws(StoreError) {
         failpoints.hit("snapshot.after-fsync-before-rename")
         if rename(temp, path) != 0 {
             let failure = StoreError.syscall("rename", path)
@@ -29,7 +37,6 @@ enum DurableFile {
             throw failure
         }
         failpoints.hit("snapshot.after-rename-before-dirsync")
-        try FileIO.fsyncDirectory(directory)
     }
 
     /// Creates `path` with `bytes` only if it does not exist yet (mode 0600); false if it did.

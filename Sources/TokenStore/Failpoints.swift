@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// Named points in the store where a test can make the process crash, fail or stall, so crash
-/// and fault tests are deterministic. Honoured only when `TOKEND_TEST_HOOKS=1`.
+/// and fault tests are deterministic. Armed only through ``JSONFileStore/Tuning``, which the
+/// executable fills only when `TOKEND_TEST_HOOKS=1`.
 ///
 /// `TOKEND_FAILPOINT=name[:n][=action]` arms one point; it fires on its n-th pass (default 1).
 /// Actions: `crash` (default: `_exit(137)`, as a SIGKILL would leave things), `eio` (the
@@ -11,7 +12,8 @@ import Glibc
 ///
 /// Points: `journal.before-write`, `journal.half-line` (write half the bytes, then crash),
 /// `journal.after-write-before-sync`, `journal.sync`, `journal.after-sync`,
-/// `lock.after-acquire`, `snapshot.after-fsync-before-rename`,
+/// `lock.after-acquire`, `compaction.before-swap` (the new snapshot written, no lock held),
+/// `snapshot.after-fsync-before-rename` (the next journal written too),
 /// `snapshot.after-rename-before-dirsync`, `compaction.before-unlink`.
 struct Failpoints: Sendable {
     enum Action: Sendable, Equatable {
@@ -23,12 +25,10 @@ struct Failpoints: Sendable {
     private let armed: (name: String, pass: Int, action: Action)?
     private let counter = PassCounter()
 
-    static let fromEnvironment = Failpoints(
-        hooks: getenv("TOKEND_TEST_HOOKS").map { String(cString: $0) },
-        spec: getenv("TOKEND_FAILPOINT").map { String(cString: $0) })
-
-    init(hooks: String?, spec: String?) {
-        guard hooks == "1", let spec, !spec.isEmpty else {
+    /// Arms the point `spec` names; nil or empty arms none. The executable passes it only when
+    /// `TOKEND_TEST_HOOKS=1` (``JSONFileStore/Tuning``).
+    init(spec: String?) {
+        guard let spec, !spec.isEmpty else {
             armed = nil
             return
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TokenCore
 
 /// Decodes token lines exactly as ``RecordCoding`` writes them (sorted keys, no spaces) in one
@@ -7,30 +10,36 @@ import TokenCore
 struct FastRecordDecoder {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
+    private let interner: ScopeInterner?
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, interner: ScopeInterner?) {
         self.bytes = bytes
+        self.interner = interner
         index = 0
     }
 
     /// `{"kind":"token","record":{…}}`
     static func snapshotToken(_ line: ArraySlice<UInt8>) -> StoreChange? {
-        line.withUnsafeBufferPointer { buffer in
-            var d = FastRecordDecoder(buffer)
-            guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
-            return .putToken(token)
-        }
+        line.withUnsafeBufferPointer { snapshotToken($0) }
+    }
+
+    static func snapshotToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> StoreChange? {
+        var d = FastRecordDecoder(line, interner: interner)
+        guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
+        return .putToken(token)
     }
 
     /// `{"kind":"token","op":"put","record":{…},"seq":N}`
-    static func journalToken(_ line: ArraySlice<UInt8>) -> (seq: Int, change: StoreChange)? {
-        line.withUnsafeBufferPointer { buffer in
-            var d = FastRecordDecoder(buffer)
-            guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
-                let seq = d.integer(), d.literal("}"), d.atEnd
-            else { return nil }
-            return (Int(seq), .putToken(token))
-        }
+    static func journalToken(_ line: ArraySlice<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
+        line.withUnsafeBufferPointer { journalToken($0, interner: interner) }
+    }
+
+    static func journalToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
+        var d = FastRecordDecoder(line, interner: interner)
+        guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
+            let seq = d.integer(), d.literal("}"), d.atEnd
+        else { return nil }
+        return (Int(seq), .putToken(token))
     }
 
     private var atEnd: Bool { index == bytes.count }
@@ -47,7 +56,7 @@ struct FastRecordDecoder {
             literal(#","name":"#), let name = string(),
             literal(#","previous_id":"#), let previous = optionalInteger(),
             literal(#","revoked":"#), let revoked = boolean(),
-            literal(#","scopes":"#), let scopes = stringArray(),
+            literal(#","scopes":"#), let scopes = internedScopes(),
             literal(#","updated_at":"#), let updated = integer(),
             literal(#","user_id":"#), let userID = integer(),
             literal("}")
@@ -58,7 +67,7 @@ struct FastRecordDecoder {
             expiresAt = date
         }
         return AccessToken(
-            id: TokenID(Int(id)), userID: UserID(Int(userID)), name: name, description: description, scopes: scopes.map(Scope.init(rawValue:)),
+            id: TokenID(Int(id)), userID: UserID(Int(userID)), name: name, description: description, scopes: scopes,
             revoked: revoked, expiresAt: expiresAt, createdAt: Timestamp(millisecondsSinceEpoch: created),
             updatedAt: Timestamp(millisecondsSinceEpoch: updated),
             lastUsedAt: lastUsed.map { Timestamp(millisecondsSinceEpoch: $0) }, lastUsedIPs: ips,
@@ -75,9 +84,7 @@ struct FastRecordDecoder {
 
     private mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        let start = text.utf8Start
-        for i in 0..<count where bytes[index + i] != start[i] { return false }
+        guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, text.utf8Start, count) == 0 else { return false }
         index += count
         return true
     }
@@ -90,6 +97,13 @@ struct FastRecordDecoder {
         }
         let start = index
         var value: Int64 = 0
+        // Up to 18 digits cannot overflow; longer numbers take the checked path.
+        while index < bytes.count, index - start < 18 {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int64(digit)
+            index += 1
+        }
         while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(Int64(bytes[index] - 48))
@@ -136,6 +150,38 @@ struct FastRecordDecoder {
         if literal("null") { return .some(nil) }
         guard let value = string() else { return nil }
         return .some(value)
+    }
+
+    /// A scope list, shared with earlier tokens spelled the same when there is an interner.
+    private mutating func internedScopes() -> [Scope]? {
+        guard let interner else { return stringArray()?.map(Scope.init(rawValue:)) }
+        let start = index
+        guard let end = arrayEnd() else { return nil }
+        let spelling = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if let shared = interner.scopes(spelledAs: spelling) {
+            index = end
+            return shared
+        }
+        guard let scopes = stringArray()?.map(Scope.init(rawValue:)) else { return nil }
+        interner.remember(scopes, spelledAs: spelling)
+        return scopes
+    }
+
+    /// Just past the `]` closing the array that starts here (strings without escapes only).
+    private func arrayEnd() -> Int? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
+        var i = index + 1
+        var inString = false
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\\"): return nil
+            case UInt8(ascii: "\""): inString.toggle()
+            case UInt8(ascii: "]") where !inString: return i + 1
+            default: break
+            }
+            i += 1
+        }
+        return nil
     }
 
     private mutating func stringArray() -> [String]? {

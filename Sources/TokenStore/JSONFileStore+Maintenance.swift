@@ -18,12 +18,14 @@ extension JSONFileStore {
         // the lock before deciding which journal is stale.
         guard (try? refresh()) != nil, let directory = opendir(layout.directory) else { return }
         defer { closedir(directory) }
+        // A compaction writes its temp file without the store lock: leave it alone while one runs.
+        let compaction = try? CompactionLock(directory: layout.directory)
         let live = DurableFile.basename(layout.journal(generation: generation))
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            let stale = (name.hasPrefix(".tokens.snapshot") && name.hasSuffix(".tmp"))
+            let stale = (compaction != nil && name.hasPrefix(".tokens.snapshot") && name.hasSuffix(".tmp"))
                 || (name.hasPrefix("tokens.journal.") && name.hasSuffix(".jsonl") && name != live)
             if stale {
                 unlink(layout.directory + "/" + name)
@@ -32,63 +34,15 @@ extension JSONFileStore {
         }
     }
 
-    // MARK: Compaction
-
-    func compactIfDue() {
-        let floor = compactionThreshold < 4 << 20 ? compactionThreshold : max(compactionThreshold, snapshotSize / 4)
-        guard journalOffset > floor else { return }
-        do throws(StoreError) {
-            try compactLocked()
-        } catch {
-            logger.error("compaction failed; the journal keeps growing until it succeeds", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Writes a new snapshot generation from the current state (the lock must be held).
-    private func compactLocked() throws(StoreError) {
-        let next = generation + 1
-        var bytes = RecordCoding.headerLine(
-            .init(
-                generation: next, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
-                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID))
-        // Owners before what they own: users, groups (parents first), projects, memberships, tokens.
-        for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
-        for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
-        for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
-        for membership in state.resources.allMemberships() { bytes += RecordCoding.snapshotLine(.putMembership(membership)) }
-        for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
-        let newJournal = layout.journal(generation: next)
-        let journalFDNew = try FileIO.open(newJournal, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, mode: 0o600)
-        do throws(StoreError) {
-            fchmod(journalFDNew, 0o600)
-            try FileIO.fsync(journalFDNew, path: newJournal)
-            try DurableFile.replace(at: layout.snapshot, with: bytes, directory: layout.directory, failpoints: failpoints)
-        } catch {
-            close(journalFDNew)
-            unlink(newJournal)
-            throw error
-        }
-        let oldJournal = layout.journal(generation: generation)
-        failpoints.hit("compaction.before-unlink")
-        unlink(oldJournal)
-        try? FileIO.fsyncDirectory(layout.directory)
-        close(journalFD)
-        journalFD = journalFDNew
-        generation = next
-        journalOffset = 0
-        journalSeenSize = 0
-        snapshotSize = bytes.count
-        let pinned = try FileIO.open(layout.snapshot, O_RDONLY)
-        if snapshotFD >= 0 { close(snapshotFD) }
-        snapshotFD = pinned
-        snapshotIdentity = try FileIO.identity(ofDescriptor: pinned, path: layout.snapshot)
-        logger.info("compacted the store", metadata: ["generation": "\(next)", "records": "\(state.users.count + state.tokens.count)"])
-    }
+    // MARK: Bulk loading
 
     /// Runs `body` on the state and writes the result as a new snapshot generation instead of
     /// journal lines: the bulk path for seeding large stores (`tokend store seed`). Same records,
     /// same guarantees (lock held, temp file, fsync, rename, directory fsync).
     public func bulkWrite(_ body: (inout StoreState) throws -> Void) throws {
+        guard let compaction = try CompactionLock(directory: layout.directory, timeoutMilliseconds: 60_000) else {
+            throw RepositoryError(.busy, "another compaction ran for more than a minute")
+        }
         try withCurrentStoreLocked {
             state.beginTransaction()
             do {
@@ -99,17 +53,12 @@ extension JSONFileStore {
             }
             lastSeq += state.pendingChanges.count
             state.commit()
-            try compactLocked()
+            try compactLocked(holding: compaction)
         }
     }
 
-    /// Compacts now (`tokend store compact`).
-    public func compact() throws {
-        try withCurrentStoreLocked { try compactLocked() }
-    }
-
     /// Runs `body` holding both locks on a state caught up with the files (maintenance work).
-    private func withCurrentStoreLocked(_ body: () throws -> Void) throws {
+    func withCurrentStoreLocked<T>(_ body: () throws -> T) throws -> T {
         try rw.withWriteLock {
             guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
                 throw RepositoryError(.busy, "the store lock is held by another process")
@@ -118,7 +67,7 @@ extension JSONFileStore {
             try refresh()
             try verifyJournalPath()
             try repairTornTail()
-            try body()
+            return try body()
         }
     }
 

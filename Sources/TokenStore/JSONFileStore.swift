@@ -23,13 +23,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     let rw = ReadWriteLock()
     /// How long a writer waits for another process's lock before answering 503.
     public var lockTimeoutMilliseconds = 2000
-    /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot);
-    /// `TOKEND_COMPACTION_BYTES` overrides the 4 MB default (tests force frequent compactions).
-    public var compactionThreshold = JSONFileStore.defaultCompactionThreshold
-
-    static var defaultCompactionThreshold: Int {
-        getenv("TOKEND_COMPACTION_BYTES").flatMap { Int(String(cString: $0)) } ?? 4 << 20
-    }
+    /// Compaction runs when the journal exceeds max(this, a quarter of the snapshot); the
+    /// reliability tests lower it (``Tuning/compactionBytes``) to compact often.
+    public var compactionThreshold: Int
 
     var state = StoreState()
     var generation = 0
@@ -47,14 +43,47 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private var warnedTornTail = false
     /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
     var readOnly = false
-    let failpoints = Failpoints.fromEnvironment
+    let failpoints: Failpoints
+    /// Scope lists shared among the tokens loaded (used under the exclusive lock).
+    let scopeInterner = ScopeInterner()
+    /// Until the first full load in ``Loading/onDemand`` mode: answers reads record by record.
+    var lazyView: LazyStoreView?
 
-    /// Opens an initialised data directory and loads it; throws with path and offset on corruption.
+    /// Knobs for the reliability tests, passed in by the caller (the store reads no environment).
+    public struct Tuning: Sendable {
+        /// Compact when the journal passes this many bytes (default 4 MB).
+        public var compactionBytes: Int
+        /// `name[:n][=action]`: a failpoint to arm (see ``Failpoints``); nil arms none.
+        public var failpoint: String?
+
+        public init(compactionBytes: Int? = nil, failpoint: String? = nil) {
+            self.compactionBytes = compactionBytes ?? 4 << 20
+            self.failpoint = failpoint
+        }
+
+        public static let standard = Tuning()
+    }
+
+    /// When the store's records are read into memory.
+    public enum Loading: Sendable {
+        /// All of them, when the store opens: a long-lived worker, whose reads are then
+        /// dictionary lookups.
+        case eager
+        /// Only what each read needs, found in the files, until a write or a read that needs
+        /// everything (a list) loads it all: a process that serves one request (CGI mode).
+        case onDemand
+    }
+
+    /// Opens an initialised data directory and loads it (or, `onDemand`, checks its header);
+    /// throws with path and offset on corruption.
     public init(
-        directory: String, allowNetworkFilesystem: Bool = false, logger: Logger = Logger(label: "tokend.store")
+        directory: String, allowNetworkFilesystem: Bool = false, loading: Loading = .eager, tuning: Tuning = .standard,
+        logger: Logger = Logger(label: "tokend.store")
     ) throws(StoreError) {
         layout = StoreLayout(directory: directory)
         self.logger = logger
+        compactionThreshold = tuning.compactionBytes
+        failpoints = Failpoints(spec: tuning.failpoint)
         guard FileIO.exists(layout.snapshot) else {
             throw StoreError(
                 operation: "open", path: layout.snapshot, errno: ENOENT,
@@ -66,8 +95,13 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         if readOnly {
             logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
         }
-        try reload()
-        sweepLeftovers()
+        switch loading {
+        case .eager:
+            try reload()
+            sweepLeftovers()
+        case .onDemand:
+            lazyView = try LazyStoreView(layout: layout)
+        }
     }
 
     deinit {
@@ -78,6 +112,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     // MARK: TokenRepository
 
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
+        if lazyView != nil, let answered = try rw.withWriteLock({ () throws -> T? in try readOnDemand(body) }) {
+            return answered
+        }
         let current = try rw.withReadLock { () throws -> T? in
             do throws(StoreError) {
                 guard try isCurrent() else { return nil }
@@ -101,12 +138,13 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// True when the snapshot is the one loaded and the journal holds no bytes not yet applied
     /// (two syscalls, no mutation: safe under the shared lock).
     private func isCurrent() throws(StoreError) -> Bool {
-        guard try FileIO.identity(ofPath: layout.snapshot) == snapshotIdentity else { return false }
+        guard snapshotIdentity != nil, try FileIO.identity(ofPath: layout.snapshot) == snapshotIdentity else { return false }
         return try FileIO.fileSize(journalFD, path: layout.journal(generation: generation)) == journalSeenSize
     }
 
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        try rw.withWriteLock {
+        var due: CompactionPlan?
+        let result = try rw.withWriteLock {
             if let failure { throw failure }
             if readOnly { throw RepositoryError(.readOnly, "the store is on a read-only filesystem: \(layout.directory)") }
             do {
@@ -140,9 +178,12 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             }
             try append(changes)
             state.commit()
-            compactIfDue()
+            due = compactionPlanIfDue()
             return result
         }
+        // Acknowledged already; the rewrite runs with both locks released.
+        if let due { compact(due) }
+        return result
     }
 
     // MARK: Writing
@@ -212,12 +253,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     // MARK: Reading
 
-    /// Brings the in-memory state up to date with the files: a new snapshot generation means a
-    /// full reload; new journal bytes are applied line by line.
+    /// Brings the in-memory state up to date with the files: a new snapshot generation is
+    /// followed through the journals when possible (``followCompaction()``), else reloaded;
+    /// new journal bytes are applied line by line.
     func refresh() throws(StoreError) {
+        lazyView = nil
         let identity = try FileIO.identity(ofPath: layout.snapshot)
         guard identity == snapshotIdentity else {
-            try reload()
+            if try !followCompaction() { try reload() }
             return
         }
         let path = layout.journal(generation: generation)
@@ -239,14 +282,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
 
     /// Applies complete lines of journal bytes; returns the bytes consumed, or nil when the
     /// sequence does not continue (the caller reloads).
-    private func applyJournal(_ bytes: [UInt8], path: String, baseOffset: Int, strictSeq: Bool) throws(StoreError) -> Int? {
+    func applyJournal(_ bytes: [UInt8], path: String, baseOffset: Int, strictSeq: Bool) throws(StoreError) -> Int? {
         var start = 0
         var line = 0
         while let newline = bytes[start...].firstIndex(of: 0x0A) {
             line += 1
             let slice = bytes[start..<newline]
             let entry: (seq: Int, change: StoreChange)
-            if let fast = FastRecordDecoder.journalToken(slice) {
+            if let fast = FastRecordDecoder.journalToken(slice, interner: scopeInterner) {
                 entry = fast
             } else {
                 do {
@@ -282,10 +325,15 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         var keep = false
         defer { if !keep { close(newSnapshotFD) } }
         let identity = try FileIO.identity(ofDescriptor: newSnapshotFD, path: layout.snapshot)
-        let size = try FileIO.fileSize(newSnapshotFD, path: layout.snapshot)
-        let bytes = try FileIO.pread(newSnapshotFD, offset: 0, count: size, path: layout.snapshot)
+        // Mapped, not read: no buffer the size of the file to fill and free; the pages are the
+        // page cache's and leave with the map.
+        let mapped = try MappedFile(descriptor: newSnapshotFD, path: layout.snapshot)
+        mapped.adviseSequential()
+        let size = mapped.count
         var fresh = StoreState()
-        let header = try Self.parseSnapshot(bytes, path: layout.snapshot, into: &fresh)
+        let header = try mapped.withBytes { buffer throws(StoreError) in
+            try SnapshotParser.parse(buffer, path: layout.snapshot, into: &fresh, interner: scopeInterner)
+        }
         let journalPath = layout.journal(generation: header.generation)
         let fd = try readOnly
             ? FileIO.open(journalPath, O_RDONLY) : FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
@@ -294,7 +342,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         if snapshotFD >= 0 { close(snapshotFD) }
         snapshotFD = newSnapshotFD
         keep = true
-        state = fresh
+        state = consume fresh  // `fresh` must not share the storage: the journal lines below would copy it all
         generation = header.generation
         lastSeq = header.lastSeq
         snapshotIdentity = identity
@@ -305,42 +353,4 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         journalOffset = try applyJournal(journal, path: journalPath, baseOffset: 0, strictSeq: true) ?? 0
         journalSeenSize = journalSize
     }
-
-    static func parseSnapshot(_ bytes: [UInt8], path: String, into state: inout StoreState) throws(StoreError) -> RecordCoding.SnapshotHeader {
-        guard let firstNewline = bytes.firstIndex(of: 0x0A) else {
-            throw .corrupt(path, line: 1, offset: 0, bytes.isEmpty ? "the snapshot is empty" : "the header line is incomplete")
-        }
-        let header: RecordCoding.SnapshotHeader
-        do {
-            header = try RecordCoding.decodeHeader(try JSONParser.parse(bytes[0..<firstNewline]))
-        } catch {
-            throw .corrupt(path, line: 1, offset: 0, "\(error)")
-        }
-        var start = firstNewline + 1
-        var line = 1
-        state.reserveCapacity(tokens: bytes.count / 340)
-        while start < bytes.count {
-            line += 1
-            guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
-                throw .corrupt(path, line: line, offset: start, "the last record is incomplete")
-            }
-            let slice = bytes[start..<newline]
-            if let fast = FastRecordDecoder.snapshotToken(slice) {
-                state.apply(fast)
-                start = newline + 1
-                continue
-            }
-            do {
-                state.apply(try RecordCoding.decodeChange(try JSONParser.parse(slice)))
-            } catch {
-                throw .corrupt(path, line: line, offset: start, "\(error)")
-            }
-            start = newline + 1
-        }
-        state.reserveIDs(
-            nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
-            nextProjectID: header.nextProjectID)
-        return header
-    }
-
 }

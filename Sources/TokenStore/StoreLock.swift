@@ -28,18 +28,23 @@ final class StoreLock: Sendable {
     deinit { close(descriptor) }
 
     /// Takes the lock, retrying for at most `timeoutMilliseconds`; false when it stays held.
+    ///
+    /// `flock` has no timeout, so a held lock is polled. Holders keep it for about one
+    /// `fdatasync` (well under a millisecond), so polls are short (50 µs, doubling to at most
+    /// 1 ms): with long pauses a waiter in one process kept missing the moments another
+    /// process's threads let go, and 1% of writes waited hundreds of milliseconds.
     func acquire(timeoutMilliseconds: Int) throws(StoreError) -> Bool {
         var waited = 0
-        var pause = 1
+        var pause = 50
         while true {
             if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
             let code = errno
             if code == EINTR { continue }
             guard code == EWOULDBLOCK else { throw StoreError(operation: "flock", path: path, errno: code) }
-            if waited >= timeoutMilliseconds { return false }
-            usleep(useconds_t(pause * 1000))
+            if waited >= timeoutMilliseconds * 1000 { return false }
+            usleep(useconds_t(pause))
             waited += pause
-            pause = min(pause * 2, 50)
+            pause = min(pause * 2, 1000)
         }
     }
 

@@ -13,13 +13,15 @@ public enum StoreVerification {
         if stat(layout.directory, &st) == 0, st.st_mode & 0o777 != 0o700 {
             found.append("\(layout.directory) has mode \(String(st.st_mode & 0o777, radix: 8)); expected 700")
         }
+        // A compaction writes its temp file while holding the compaction lock: not a leftover.
+        let compactionRunning = (try? CompactionLock(directory: layout.directory)) == nil
         if let dir = opendir(layout.directory) {
             defer { closedir(dir) }
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                 guard name != ".", name != ".." else { continue }
                 let path = layout.directory + "/" + name
-                if name.hasSuffix(".tmp") { found.append("\(path) is a leftover temporary file") }
+                if name.hasSuffix(".tmp"), !compactionRunning { found.append("\(path) is a leftover temporary file") }
                 if stat(path, &st) == 0, st.st_mode & 0o777 != 0o600 {
                     found.append("\(path) has mode \(String(st.st_mode & 0o777, radix: 8)); expected 600")
                 }

@@ -26,11 +26,13 @@ public struct Settings: Sendable {
         }
     }
 
-    /// Store knobs for the reliability tests, honoured only with `TOKEND_TEST_HOOKS=1`.
+    /// Store knobs for tests and benchmarks: the compaction size always, a failpoint only with
+    /// `TOKEND_TEST_HOOKS=1`.
     public struct TestHooks: Sendable, Equatable {
         /// `TOKEND_COMPACTION_BYTES`: compact when the journal passes this size.
         public var compactionBytes: Int?
-        /// `TOKEND_FAILPOINT`: `name[:n][=action]`, see the store's failpoints.
+        /// `TOKEND_FAILPOINT` (with `TOKEND_TEST_HOOKS=1`): `name[:n][=action]`, see the store's
+        /// failpoints.
         public var failpoint: String?
 
         public init(compactionBytes: Int? = nil, failpoint: String? = nil) {
@@ -129,11 +131,10 @@ public struct Settings: Sendable {
         var allowNetworkFilesystem = false
         if let text = value(.allowNetworkFilesystem) { allowNetworkFilesystem = try boolean(text, .allowNetworkFilesystem) }
 
-        var testHooks: TestHooks?
-        if environment["TOKEND_TEST_HOOKS"] == "1" {
-            testHooks = TestHooks(
-                compactionBytes: environment["TOKEND_COMPACTION_BYTES"].flatMap { Int($0) }, failpoint: environment["TOKEND_FAILPOINT"])
-        }
+        let compactionBytes = environment["TOKEND_COMPACTION_BYTES"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        let failpoint = environment["TOKEND_TEST_HOOKS"] == "1" ? environment["TOKEND_FAILPOINT"] : nil
+        let testHooks = compactionBytes == nil && failpoint == nil
+            ? nil : TestHooks(compactionBytes: compactionBytes, failpoint: failpoint)
 
         return Settings(
             data: value(.data) ?? "./var", logLevel: level, configPath: value(.config),

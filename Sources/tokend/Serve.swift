@@ -69,7 +69,8 @@ struct Serve: ParsableCommand {
         let listenSocket = try Self.listenSocket(settings, environment: environment)
         let application: Application
         do {
-            let repository = try settings.openStore()
+            // One CGI request reads a token or two: find them in the files rather than load all.
+            let repository = try settings.openStore(loading: listenSocket == nil ? .onDemand : .eager)
             let secret = try StoreSetup.loadSecret(directory: settings.data)
             application = Application(dependencies: APIDependencies(
                 repository: repository, secret: secret, clock: .system, settings: settings.instance,

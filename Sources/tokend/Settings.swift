@@ -87,10 +87,14 @@ struct InstanceOptions: ParsableArguments {
 extension Settings {
     /// Opens the store in the data directory, refusing unsafe filesystems unless allowed. Run
     /// as root on another user's directory, it first becomes that user (``StoreOwnership``).
-    func openStore() throws -> JSONFileStore {
+    /// `onDemand` (CGI mode) reads single records from the files instead of loading them all.
+    func openStore(loading: JSONFileStore.Loading = .eager) throws -> JSONFileStore {
         try becomeStoreOwner()
+        let tuning = JSONFileStore.Tuning(compactionBytes: testHooks?.compactionBytes, failpoint: testHooks?.failpoint)
         do {
-            return try JSONFileStore(directory: data, allowNetworkFilesystem: allowNetworkFilesystem, logger: logger("tokend"))
+            return try JSONFileStore(
+                directory: data, allowNetworkFilesystem: allowNetworkFilesystem, loading: loading, tuning: tuning,
+                logger: logger("tokend"))
         } catch {
             guard error.errno == EACCES else { throw error }
             var explained = error

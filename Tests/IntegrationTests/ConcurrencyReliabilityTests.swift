@@ -124,6 +124,53 @@ struct ConcurrencyReliabilityTests {
         #expect(missing == 0)
     }
 
+    /// R4 with compactions: writers compact every ~20 KB of journal (the rewrite runs without
+    /// the store lock, then swaps under it) while a random worker is killed at a random moment;
+    /// every acknowledged token survives and the store checks clean after each round.
+    @Test func killNineDuringCompactions() throws {
+        let server = try LiveServer(workers: 0)
+        defer { server.stop() }
+        let admin = try server.createToken(name: "admin")
+        var acknowledged: [String] = []
+        for round in 0..<(Self.long ? 20 : 5) {
+            try server.spawnWorkers(processes: 2, threads: 2, environment: ["TOKEND_COMPACTION_BYTES": "20000"])
+            let victim = server.workerPIDs.randomElement()!
+            let killer = Thread {
+                usleep(useconds_t.random(in: 20_000...300_000))
+                kill(victim, SIGKILL)
+            }
+            killer.start()
+            // Untracked writers keep the journal growing (and compacting) meanwhile.
+            let background = Thread {
+                _ = try? server.load(
+                    count: 60, parallel: 3, method: "POST", path: "/users/1/personal_access_tokens", token: admin,
+                    form: "name=c\(round)&scopes=api")
+            }
+            background.start()
+            for i in 0..<30 {
+                if let response = try? server.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=k\(round)-\(i)&scopes=api"),
+                    response.status == 201, let token = response.json?["token"]?.stringValue
+                {
+                    acknowledged.append(token)
+                }
+            }
+            while background.isExecuting { usleep(50_000) }
+            usleep(250_000)
+            server.stopSpawned()
+            let check = try LiveServer.run(server.binary, ["store", "check", "--data", server.data])
+            #expect(check.status == 0, "round \(round): \(check.stdout) \(check.stderr)")
+        }
+        let status = try server.tokend(["store", "check", "--data", server.data])
+        #expect(!status.contains("generation 1\n"), "no compaction happened: \(status)")
+        try server.spawnWorkers(processes: 1)
+        var missing = 0
+        for token in acknowledged where try server.request("GET", "/personal_access_tokens/self", token: token).status != 200 {
+            missing += 1
+        }
+        #expect(acknowledged.count >= 10)
+        #expect(missing == 0)
+    }
+
     /// R11: four workers answer reads at full rate while writers force a compaction every few
     /// dozen writes: no valid token ever gets anything but 200.
     @Test func readsDuringCompaction() throws {

@@ -40,7 +40,10 @@ struct StoreReliabilityTests {
         #expect(journal.split(separator: "\n").allSatisfy { (try? JSONParser.parse(String($0))) != nil })
     }
 
-    @Test(arguments: ["snapshot.after-fsync-before-rename", "snapshot.after-rename-before-dirsync", "compaction.before-unlink"])
+    @Test(arguments: [
+        "compaction.before-swap", "snapshot.after-fsync-before-rename", "snapshot.after-rename-before-dirsync",
+        "compaction.before-unlink",
+    ])
     func crashDuringCompaction(failpoint: String) throws {
         let server = try LiveServer()
         defer { server.stop() }

@@ -61,9 +61,10 @@ struct SettingsResolutionTests {
         #expect(throws: SettingsError("/c:1: expected name = value")) { try ConfigFile(text: "data\n", path: "/c") }
     }
 
-    @Test func testHooksOnlyWithTheSwitch() throws {
+    @Test func failpointsOnlyWithTheSwitch() throws {
         let environment = ["TOKEND_COMPACTION_BYTES": "4096", "TOKEND_FAILPOINT": "journal.sync=eio"]
-        #expect(try Settings.resolve(flags: [:], environment: environment, file: nil).testHooks == nil)
+        #expect(try Settings.resolve(flags: [:], environment: environment, file: nil).testHooks == Settings.TestHooks(compactionBytes: 4096))
+        #expect(try Settings.resolve(flags: [:], environment: [:], file: nil).testHooks == nil)
         var on = environment
         on["TOKEND_TEST_HOOKS"] = "1"
         let hooks = try Settings.resolve(flags: [:], environment: on, file: nil).testHooks

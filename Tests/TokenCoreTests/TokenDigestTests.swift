@@ -40,4 +40,17 @@ struct TokenDigestTests {
         let secret = TokenSecret(bytes: Array("Jefe".utf8))
         #expect(secret.digest(of: "what do ya want for nothing?").hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
+
+    /// The buffer initializer (the store's load path) agrees with the generic one.
+    @Test(arguments: [
+        String(repeating: "0123456789abcdef", count: 4), String(repeating: "ABCDEF0123456789", count: 4),
+        String(repeating: "ab", count: 31) + "g0", String(repeating: "ab", count: 31) + "a", "", "zz",
+        String(repeating: "ab", count: 31) + "a/", String(repeating: "ab", count: 31) + "a:",
+    ])
+    func fromABufferAsFromAnyCollection(hex: String) {
+        let bytes = Array(hex.utf8)
+        let fromBuffer = bytes.withUnsafeBufferPointer { TokenDigest(hexUTF8: $0) }
+        #expect(fromBuffer == TokenDigest(hexUTF8: bytes[...]))
+        #expect(fromBuffer?.hex == (fromBuffer == nil ? nil : hex.lowercased()))
+    }
 }

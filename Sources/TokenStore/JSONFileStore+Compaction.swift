@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import TokenCore
+
+/// Compaction: the journal folded into a new snapshot generation, written outside the store
+/// lock (Redis's AOF rewrite, shared/store.md §8).
+///
+/// 1. Under the locks, at the end of a write: a copy of the state (copy-on-write, so free
+///    until the next write) with its sequence number S and journal offset.
+/// 2. Without them: the snapshot of that copy, to a temp file, fsynced.
+/// 3. Under the locks again, briefly: catch up; if another process compacted meanwhile, give
+///    up; otherwise copy the journal lines after S into the next generation's journal, fsync
+///    it, rename the temp file over the snapshot, fsync the directory, unlink the old journal.
+///
+/// A crash at any point leaves the old pair (snapshot G, journal G) or the new one (G+1, with
+/// every line after S); the other generation's files are swept at start-up.
+extension JSONFileStore {
+    /// A compaction prepared under the locks (step 1).
+    struct CompactionPlan {
+        var state: StoreState
+        var generation: Int
+        var lastSeq: Int
+        /// The journal bytes `state` includes.
+        var journalOffset: Int
+        let lock: CompactionLock
+    }
+
+    /// The journal size beyond which a write compacts.
+    var compactionFloor: Int {
+        compactionThreshold < 4 << 20 ? compactionThreshold : max(compactionThreshold, snapshotSize / 4)
+    }
+
+    /// Call under both locks after a write: a plan when the journal is due for compaction and
+    /// no other compaction runs.
+    func compactionPlanIfDue() -> CompactionPlan? {
+        guard journalOffset > compactionFloor, let lock = try? CompactionLock(directory: layout.directory) else { return nil }
+        return plan(holding: lock)
+    }
+
+    /// Call under both locks.
+    func plan(holding lock: CompactionLock) -> CompactionPlan {
+        CompactionPlan(state: state, generation: generation, lastSeq: lastSeq, journalOffset: journalOffset, lock: lock)
+    }
+
+    /// Steps 2 and 3; call holding no lock. Failure only leaves the journal growing until the
+    /// next attempt.
+    func compact(_ plan: CompactionPlan) {
+        do {
+            try run(plan)
+        } catch {
+            logger.error("compaction failed; the journal keeps growing until it succeeds", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Steps 2 and 3; true when this plan's generation was installed, false when another
+    /// process compacted first.
+    @discardableResult
+    func run(_ plan: CompactionPlan) throws -> Bool {
+        let bytes = Self.snapshotBytes(of: plan.state, generation: plan.generation + 1, lastSeq: plan.lastSeq)
+        let temp = try DurableFile.prepare(for: layout.snapshot, with: bytes, directory: layout.directory)
+        var installed = false
+        defer { if !installed { unlink(temp) } }
+        failpoints.hit("compaction.before-swap")
+        try rw.withWriteLock {
+            guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
+                throw RepositoryError(.busy, "the store lock was held for more than \(lockTimeoutMilliseconds) ms")
+            }
+            defer { lock.release() }
+            try refresh()
+            try verifyJournalPath()
+            try repairTornTail()
+            guard generation == plan.generation, journalOffset >= plan.journalOffset else { return }
+            let tail = try FileIO.pread(
+                journalFD, offset: plan.journalOffset, count: journalOffset - plan.journalOffset,
+                path: layout.journal(generation: generation))
+            installed = true
+            try install(temp, snapshotSize: bytes.count, tail: tail)
+        }
+        return installed
+    }
+
+    /// Step 3 under the locks: the next generation's journal holds `tail`, then the temp file
+    /// becomes the snapshot.
+    private func install(_ temp: String, snapshotSize size: Int, tail: [UInt8]) throws(StoreError) {
+        let next = generation + 1
+        let newJournal = layout.journal(generation: next)
+        let newFD = try FileIO.open(newJournal, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, mode: 0o600)
+        do throws(StoreError) {
+            fchmod(newFD, 0o600)
+            try FileIO.writeAll(newFD, tail, path: newJournal)
+            try FileIO.fsync(newFD, path: newJournal)
+            try DurableFile.install(temp, at: layout.snapshot, failpoints: failpoints)
+        } catch {
+            close(newFD)
+            unlink(newJournal)
+            unlink(temp)
+            throw error
+        }
+        // The new generation is live from here on: adopt it, whatever fails next.
+        let oldJournal = layout.journal(generation: generation)
+        close(journalFD)
+        journalFD = newFD
+        generation = next
+        journalOffset = tail.count
+        journalSeenSize = tail.count
+        snapshotSize = size
+        let pinned = try FileIO.open(layout.snapshot, O_RDONLY)
+        if snapshotFD >= 0 { close(snapshotFD) }
+        snapshotFD = pinned
+        snapshotIdentity = try FileIO.identity(ofDescriptor: pinned, path: layout.snapshot)
+        try FileIO.fsyncDirectory(layout.directory)
+        failpoints.hit("compaction.before-unlink")
+        unlink(oldJournal)
+        try FileIO.fsyncDirectory(layout.directory)
+        logger.info(
+            "compacted the store",
+            metadata: ["generation": "\(next)", "records": "\(state.users.count + state.tokens.count)", "carried_bytes": "\(tail.count)"])
+    }
+
+    /// Writes a new snapshot generation from the current state with the store lock held (and
+    /// the compaction lock, taken first): for bulk loads, where nothing else may run meanwhile.
+    func compactLocked(holding _: CompactionLock) throws(StoreError) {
+        let bytes = Self.snapshotBytes(of: state, generation: generation + 1, lastSeq: lastSeq)
+        let temp = try DurableFile.prepare(for: layout.snapshot, with: bytes, directory: layout.directory)
+        try install(temp, snapshotSize: bytes.count, tail: [])
+    }
+
+    /// Compacts now (`tokend store compact`), the way a write does: the snapshot is written
+    /// while other processes go on writing.
+    public func compact() throws {
+        for _ in 0..<3 {
+            guard let lock = try CompactionLock(directory: layout.directory, timeoutMilliseconds: 60_000) else {
+                throw RepositoryError(.busy, "another compaction ran for more than a minute")
+            }
+            let plan = try withCurrentStoreLocked { self.plan(holding: lock) }
+            if try run(plan) { return }
+        }
+    }
+
+    /// Snapshot bytes: the header, then owners before what they own: users, groups (parents
+    /// first), projects, memberships, tokens.
+    static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int) -> [UInt8] {
+        var bytes = RecordCoding.headerLine(
+            .init(
+                generation: generation, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
+                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID))
+        for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
+        for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
+        for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
+        for membership in state.resources.allMemberships() { bytes += RecordCoding.snapshotLine(.putMembership(membership)) }
+        for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
+        return bytes
+    }
+}
