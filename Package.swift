@@ -75,7 +75,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TokenCoreTests", dependencies: ["TokenCore", "JSON", "TokendTesting", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TokenAPITests",
             dependencies: [

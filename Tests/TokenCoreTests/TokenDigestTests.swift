@@ -1,5 +1,6 @@
 import Testing
 import TokenCore
+import Crypto
 
 /// Digests as 32 inline bytes: the same hex on disk as before, strict parsing, and equality.
 struct TokenDigestTests {
@@ -52,5 +53,26 @@ struct TokenDigestTests {
         let fromBuffer = bytes.withUnsafeBufferPointer { TokenDigest(hexUTF8: $0) }
         #expect(fromBuffer == TokenDigest(hexUTF8: bytes[...]))
         #expect(fromBuffer?.hex == (fromBuffer == nil ? nil : hex.lowercased()))
+    }
+}
+
+/// The secret's digest is HMAC-SHA256 exactly as swift-crypto computes it, for keys shorter and
+/// longer than a block and messages of every length around the block boundaries, plus RFC 4231
+/// test case 2 — so every stored digest keeps matching.
+struct TokenSecretTests {
+    @Test(arguments: [1, 32, 64, 65, 131])
+    func digestsAreSwiftCryptosHMAC(keyLength: Int) {
+        let key = (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let secret = TokenSecret(bytes: key)
+        for length in [0, 1, 26, 55, 56, 63, 64, 65, 119, 120, 200] {
+            let message = String(repeating: "a", count: length / 2) + String(repeating: "é", count: (length + 1) / 4)
+            let expected = TokenDigest(bytes: HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: key)))
+            #expect(secret.digest(of: message) == expected, "key \(keyLength), message \(length)")
+        }
+    }
+
+    @Test func rfc4231TestCase2() {
+        let secret = TokenSecret(bytes: Array("Jefe".utf8))
+        #expect(secret.digest(of: "what do ya want for nothing?").hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 }

@@ -16,15 +16,25 @@ enum RequestParsing {
     /// The decoded segments below `/api/v4/`, or nil when the path is not under it or has an
     /// empty segment. A segment that decodes to invalid UTF-8 or a NUL is malformed (400).
     static func apiSegments(of rawPath: Substring) throws(HTTPError) -> [String]? {
-        var parts = rawPath.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "api", parts[2] == "v4" else { return nil }
-        parts.removeFirst(3)
-        if parts.last == "" { parts.removeLast() }
+        let prefix = "/api/v4".utf8
+        let path = rawPath.utf8
+        guard path.starts(with: prefix) else { return nil }
+        var rest = path.dropFirst(prefix.count)
+        guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { return nil }
+        if !rest.isEmpty { rest = rest.dropFirst() }
         var segments: [String] = []
-        segments.reserveCapacity(parts.count)
-        for part in parts {
-            guard !part.isEmpty else { return nil }
-            guard let decoded = PercentEncoding.decode(part), !decoded.utf8.contains(0) else { throw .malformed }
+        segments.reserveCapacity(6)
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            let part = rest[..<end]
+            let isLast = end == rest.endIndex
+            rest = isLast ? rest[end...] : rest[rest.index(after: end)...]
+            if part.isEmpty {
+                // A trailing slash is ignored; an empty segment inside the path names nothing.
+                if isLast { break }
+                return nil
+            }
+            guard let decoded = PercentEncoding.decode(Substring(part)), !decoded.utf8.contains(0) else { throw .malformed }
             segments.append(decoded)
         }
         return segments
