@@ -100,6 +100,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["JSON", "TokendTesting"],
+            exclude: ["Help"],
             swiftSettings: swiftSettings
         ),
     ]
