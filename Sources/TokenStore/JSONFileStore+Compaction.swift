@@ -72,6 +72,7 @@ extension JSONFileStore {
             try verifyJournalPath()
             try repairTornTail()
             guard generation == plan.generation, journalOffset >= plan.journalOffset else { return }
+            try prepareAuditForCompaction()
             let tail = try FileIO.pread(
                 journalFD, offset: plan.journalOffset, count: journalOffset - plan.journalOffset,
                 path: layout.journal(generation: generation))
@@ -122,6 +123,7 @@ extension JSONFileStore {
     /// Writes a new snapshot generation from the current state with the store lock held (and
     /// the compaction lock, taken first): for bulk loads, where nothing else may run meanwhile.
     func compactLocked(holding _: CompactionLock) throws(StoreError) {
+        try prepareAuditForCompaction()
         let bytes = Self.snapshotBytes(of: state, generation: generation + 1, lastSeq: lastSeq)
         let temp = try DurableFile.prepare(for: layout.snapshot, with: bytes, directory: layout.directory)
         try install(temp, snapshotSize: bytes.count, tail: [])
@@ -140,17 +142,19 @@ extension JSONFileStore {
     }
 
     /// Snapshot bytes: the header, then owners before what they own: users, groups (parents
-    /// first), projects, memberships, tokens.
+    /// first), projects, memberships, tokens, webhooks, expiry notices.
     static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int) -> [UInt8] {
         var bytes = RecordCoding.headerLine(
             .init(
                 generation: generation, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
-                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID))
+                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID, nextHookID: state.nextHookID))
         for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
         for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
         for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
         for membership in state.resources.allMemberships() { bytes += RecordCoding.snapshotLine(.putMembership(membership)) }
         for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
+        for hook in state.webhooks.allHooks() { bytes += RecordCoding.snapshotLine(.putHook(hook)) }
+        for notice in state.webhooks.allNotices() { bytes += RecordCoding.snapshotLine(.putNotice(notice)) }
         return bytes
     }
 }
