@@ -15,7 +15,14 @@ public struct AuditChainVerifier {
         public var line: Int
         public var reason: String
 
-        public var description: String { "\(source):\(line): \(reason)" }
+        public init(source: String, line: Int, reason: String) {
+            self.source = source
+            self.line = line
+            self.reason = reason
+        }
+
+        /// `file:line: reason` (line 0: about the log as a whole).
+        public var description: String { line > 0 ? "\(source):\(line): \(reason)" : "\(source): \(reason)" }
     }
 
     private let key: AuditChain.Key

@@ -232,11 +232,19 @@ enum RecordCoding {
         var nextGroupID = 1
         var nextProjectID = 1
         var nextHookID = 1
+        /// The audit chain's newest line when the snapshot was planned (``AuditVerification``
+        /// checks the log still reaches it). Older releases ignore these fields.
+        var auditSeq: Int?
+        var auditMAC: String?
     }
 
     static func headerLine(_ h: SnapshotHeader) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
+        if let seq = h.auditSeq, let mac = h.auditMAC {
+            w.field("audit_mac", mac)
+            w.field("audit_seq", seq)
+        }
         w.field("format", 1)
         w.field("generation", h.generation)
         w.field("last_seq", h.lastSeq)
@@ -262,6 +270,7 @@ enum RecordCoding {
         return SnapshotHeader(
             generation: generation, lastSeq: lastSeq, nextUserID: v["next_ids"]?["user"]?.intValue ?? 1,
             nextTokenID: v["next_ids"]?["token"]?.intValue ?? 1, nextGroupID: v["next_ids"]?["group"]?.intValue ?? 1,
-            nextProjectID: v["next_ids"]?["project"]?.intValue ?? 1, nextHookID: v["next_ids"]?["hook"]?.intValue ?? 1)
+            nextProjectID: v["next_ids"]?["project"]?.intValue ?? 1, nextHookID: v["next_ids"]?["hook"]?.intValue ?? 1,
+            auditSeq: v["audit_seq"]?.intValue, auditMAC: v["audit_mac"]?.stringValue)
     }
 }
