@@ -28,6 +28,12 @@ public struct TokenSecret: Sendable {
         return TokenDigest(bytes: hmac.finalize())
     }
 
+    /// A key for another purpose, derived from the secret (HKDF-SHA256 with `purpose` as info),
+    /// so no second key file is needed and the token digests' key is never reused as it is.
+    func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Array(purpose.utf8), outputByteCount: 32)
+    }
+
     /// True when `token` hashes to `digest`; the comparison takes the same time wherever they differ.
     public func matches(_ token: String, digest: TokenDigest) -> Bool {
         self.digest(of: token).constantTimeEquals(digest)
