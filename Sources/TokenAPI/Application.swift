@@ -28,6 +28,8 @@ public struct Application: Sendable {
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
         router.add(contentsOf: AdminTokenEndpoints.routes)
+        router.add(contentsOf: AuditEventEndpoints.routes)
+        router.add(contentsOf: HookEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
         return router
     }()
