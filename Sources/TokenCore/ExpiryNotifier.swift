@@ -19,6 +19,14 @@ public enum ExpiryNotifier {
         public var hook: Webhook
         /// What earlier attempts left (nil for a first attempt).
         public var previous: ExpiryNotice?
+
+        public init(key: ExpiryNotice.Key, token: AccessToken, resource: Resource, hook: Webhook, previous: ExpiryNotice? = nil) {
+            self.key = key
+            self.token = token
+            self.resource = resource
+            self.hook = hook
+            self.previous = previous
+        }
     }
 
     /// The interval a token's expiry falls in today, among `enabled`; nil when none does (or the
