@@ -7,6 +7,15 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the tamper-evident audit log.",
+        discussion: """
+            Every token created, rotated or revoked, every reuse detected, failed authentication, \
+            admin token lookup, user and member change is one JSON line in audit/, written by the \
+            same transaction as the change and chained with HMAC-SHA256 under audit.key. The \
+            audit events API (GET /api/v4/audit_events) reads the same lines.
+
+            Example:
+              tokend audit verify --data /var/lib/tokend
+            """,
         subcommands: [VerifyAudit.self]
     )
 }
@@ -16,14 +25,14 @@ struct VerifyAudit: ParsableCommand {
         commandName: "verify",
         abstract: "Verify the audit log's HMAC chain; name the first bad line.",
         discussion: """
-            Every line of audit/ carries an HMAC (under audit.key) over its content and the MAC of \\
-            the line before. verify reads the files oldest first and checks that the chain starts \\
-            where retention left it (audit/anchor.json), that every seq follows the one before, that \\
-            every prev and MAC is right, and that the log still reaches the line the last compaction \\
-            recorded in the snapshot. It prints where the retained chain starts and ends, and exits \\
+            Every line of audit/ carries an HMAC (under audit.key) over its content and the MAC of \
+            the line before. verify reads the files oldest first and checks that the chain starts \
+            where retention left it (audit/anchor.json), that every seq follows the one before, that \
+            every prev and MAC is right, and that the log still reaches the line the last compaction \
+            recorded in the snapshot. It prints where the retained chain starts and ends, and exits \
             1 at the first edited, removed, inserted or reordered line, naming its file and line.
 
-            First, unless --no-repair, it carries into the files any event that a crashed worker \\
+            First, unless --no-repair, it carries into the files any event that a crashed worker \
             left only in the journal (as the next write would), under the store lock.
 
             Example:

@@ -12,18 +12,18 @@ struct NotifyCommand: ParsableCommand {
         commandName: "notify",
         abstract: "Send GitLab's access-token expiry webhooks; list expiring personal tokens.",
         discussion: """
-            Finds the project and group access tokens that expire within GitLab's notification \\
-            intervals (7 days; also 30 and 60 with --webhook-extended-intervals) and posts GitLab's \\
-            access_token payload (X-Gitlab-Event: Resource Access Token Hook) to every hook of \\
-            their project or group, and of its parent groups, that has resource_access_token_events. \\
-            Each token, interval and hook gets one notice: what was sent is remembered in the store; \\
-            a failed delivery is retried by later runs after 15, 30, 60 and 120 minutes, and given \\
-            up after 5 attempts. Redirects are not followed; loopback and private addresses are \\
-            refused unless --allow-local-webhooks. Run it from cron or the shipped \\
+            Finds the project and group access tokens that expire within GitLab's notification \
+            intervals (7 days; also 30 and 60 with --webhook-extended-intervals) and posts GitLab's \
+            access_token payload (X-Gitlab-Event: Resource Access Token Hook) to every hook of \
+            their project or group, and of its parent groups, that has resource_access_token_events. \
+            Each token, interval and hook gets one notice: what was sent is remembered in the store; \
+            a failed delivery is retried by later runs after 15, 30, 60 and 120 minutes, and given \
+            up after 5 attempts. Redirects are not followed; loopback and private addresses are \
+            refused unless --allow-local-webhooks. Run it from cron or the shipped \
             tokend-notify.timer; one run at a time per data directory.
 
-            --personal prints, instead, one JSON line per personal access token that expires \\
-            within 60, 30 or 7 days and was not listed for that interval before, for a mail or \\
+            --personal prints, instead, one JSON line per personal access token that expires \
+            within 60, 30 or 7 days and was not listed for that interval before, for a mail or \
             chat script. --dry-run prints what would be sent and changes nothing.
 
             Examples:
