@@ -1,5 +1,5 @@
 import Crypto
-public import JSON
+import JSON
 public import TokenCore
 
 /// The chained audit line, the same in a file and in a database row:

@@ -1,4 +1,4 @@
-public import TokenCore
+import TokenCore
 
 /// Checks a chained audit log line by line, wherever the lines come from (files in order, rows
 /// of a table in `seq` order), and names the first line that breaks the chain.
