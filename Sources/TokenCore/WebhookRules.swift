@@ -9,6 +9,8 @@ public enum WebhookRules {
     public static let maximumTokenLength = 255
     public static let maximumNameLength = 255
     public static let maximumDescriptionLength = 2_048
+    /// Hooks per project or group (GitLab's default plan limit for project hooks).
+    public static let maximumHooksPerResource = 100
 
     /// The URL's parts, or nil when the URL is not acceptable.
     public static func validateURL(_ url: String) -> WebhookURL? {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import TokenAudit
 import TokenCore
 
@@ -13,11 +14,21 @@ import TokenCore
 /// asked for are decoded.
 struct AuditFileReader {
     let layout: AuditLayout
+    /// The first event time of each file, kept across requests: a file's first line never
+    /// changes once written (an empty file is asked again).
+    let startTimes: AuditStartTimes
 
     func events(_ query: AuditQuery) throws(StoreError) -> AuditPage {
         let files = layout.files()
         var starts: [Int: String] = [:]
-        for seq in files { starts[seq] = try firstTime(seq) }
+        for seq in files {
+            if let known = startTimes.time(of: seq) {
+                starts[seq] = known
+            } else if let time = try firstTime(seq) {
+                starts[seq] = time
+                startTimes.remember(time, for: seq)
+            }
+        }
         let after = Array(query.createdAfter.iso8601.utf8)
         let before = Array(query.createdBefore.iso8601.utf8)
         var entity: [UInt8]?
@@ -88,12 +99,29 @@ struct AuditFileReader {
     }
 }
 
+/// The first event time of each audit file (bounded: one short string per file).
+final class AuditStartTimes: Sendable {
+    private let times = Mutex<[Int: String]>([:])
+
+    func time(of seq: Int) -> String? { times.withLock { $0[seq] } }
+    func remember(_ time: String, for seq: Int) { times.withLock { $0[seq] = time } }
+}
+
 extension JSONFileStore: AuditLogReading {
+    /// A store failure answers as any other (503), never as an unexpected error.
     public func auditEvents(_ query: AuditQuery) throws -> AuditPage {
-        try AuditFileReader(layout: AuditLayout(layout)).events(query)
+        do throws(StoreError) {
+            return try AuditFileReader(layout: AuditLayout(layout), startTimes: auditStartTimes).events(query)
+        } catch {
+            throw error.repositoryError
+        }
     }
 
     public func auditEvent(id: Int) throws -> StoredAuditEvent? {
-        try AuditFileReader(layout: AuditLayout(layout)).event(id: id)
+        do throws(StoreError) {
+            return try AuditFileReader(layout: AuditLayout(layout), startTimes: auditStartTimes).event(id: id)
+        } catch {
+            throw error.repositoryError
+        }
     }
 }

@@ -52,6 +52,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     var auditWriter: AuditWriter?
     /// The journal sequence number of the newest audit event this process has seen.
     var lastAuditJournalSeq = 0
+    /// The audit files' first event times, for the audit events API.
+    let auditStartTimes = AuditStartTimes()
 
     /// Knobs for the reliability tests, passed in by the caller (the store reads no environment).
     public struct Tuning: Sendable {

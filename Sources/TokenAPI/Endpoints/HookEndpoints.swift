@@ -83,6 +83,10 @@ enum HookEndpoints {
         let hook = try context.write { state throws -> Webhook in
             var hook = draft
             hook.resource = try administered(context, kind, in: state)
+            let limit = WebhookRules.maximumHooksPerResource
+            guard state.webhooks.hooks(of: hook.resource).count < limit else {
+                throw HTTPError.error(.unprocessableContent, "Maximum number of \(hook.resource.kind) hooks (\(limit)) exceeded")
+            }
             hook.id = state.allocateHookID()
             state.put(hook)
             return hook
