@@ -46,6 +46,8 @@ struct AuthGate {
         let found = try dependencies.repository.read { state in
             let lookup = Authentication.lookup(presented, secret: secret, in: state, now: now)
             guard case .success(let credential) = lookup else {
+                // An unknown value names no token: no second digest on the path a flood takes.
+                guard case .failure(let failure) = lookup, failure != .unknownToken else { return Decision(lookup: lookup) }
                 let token = state.token(digest: secret.digest(of: presented)).map { AuditTrail.describe($0, in: state) }
                 return Decision(lookup: lookup, token: token)
             }
