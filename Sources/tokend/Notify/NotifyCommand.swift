@@ -100,8 +100,10 @@ struct NotifyCommand: ParsableCommand {
             w.endObject()
             print(w.string)
         }
-        guard !dryRun, !listed.isEmpty else { return }
+        let stale = try repository.read { state in ExpiryNotifier.stale(in: state, now: now) }
+        guard !dryRun, !listed.isEmpty || !stale.isEmpty else { return }
         try repository.write { state in
+            for key in stale { state.deleteNotice(key) }
             for (token, _, interval) in listed {
                 state.put(ExpiryNotice(key: ExpiryNotifier.personalKey(token.id, interval), state: .delivered, attempts: 1, lastAttemptAt: now))
             }
