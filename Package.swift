@@ -30,8 +30,18 @@ let package = Package(
         ),
         // A small strict JSON parser and an ordered writer, shared by the store and the API.
         .target(name: "JSON", swiftSettings: swiftSettings),
+        // The audit log's line format and HMAC chain, shared by every store backend and `tokend audit`.
+        .target(
+            name: "TokenAudit",
+            dependencies: ["TokenCore", "JSON", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The file-locked JSON store (snapshot + journal) behind TokenRepository.
-        .target(name: "TokenStore", dependencies: ["TokenCore", "JSON", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .target(
+            name: "TokenStore",
+            dependencies: ["TokenCore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // GitLab's REST surface: routes, parameters, entities, error bodies. No libfcgi.
         .target(
             name: "TokenAPI",
@@ -60,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "tokend",
             dependencies: [
-                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
+                "TokenCore", "TokenStore", "TokenAudit", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,7 +106,8 @@ let package = Package(
             dependencies: ["TokendSettings", "TokenCore", "FastCGIServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenCore", "TokendTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TokenStoreTests", dependencies: ["TokenStore", "TokenAudit", "TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["JSON", "TokendTesting"],

@@ -36,9 +36,10 @@ systemd_runs() { [ -z "$root" ] && [ -d /run/systemd/system ]; }
 
 if [ "$uninstall" = yes ]; then
     if systemd_runs; then
-        systemctl disable --now tokend.socket tokend.service 2>/dev/null || true
+        systemctl disable --now tokend.socket tokend.service tokend-notify.timer 2>/dev/null || true
     fi
     rm -f "$root$bin_dir/tokend" "$root$units/tokend.socket" "$root$units/tokend.service" \
+        "$root$units/tokend-notify.service" "$root$units/tokend-notify.timer" \
         "$root$completions/bash-completion/completions/tokend" "$root$completions/zsh/vendor-completions/_tokend" \
         "$root$completions/fish/vendor_completions.d/tokend.fish"
     if systemd_runs; then systemctl daemon-reload; fi
@@ -64,7 +65,7 @@ install -d -m 0755 "$root$bin_dir" "$root$units"
 # Replaced by rename, so a running worker keeps its old binary until it restarts.
 install -m 0755 "$here/bin/tokend" "$root$bin_dir/.tokend.new"
 mv "$root$bin_dir/.tokend.new" "$root$bin_dir/tokend"
-for unit in tokend.socket tokend.service; do
+for unit in tokend.socket tokend.service tokend-notify.service tokend-notify.timer; do
     sed "s#/usr/bin/tokend#$bin_dir/tokend#g" "$here/deploy/systemd/$unit" > "$root$units/$unit.new"
     chmod 0644 "$root$units/$unit.new"
     mv "$root$units/$unit.new" "$root$units/$unit"
@@ -90,6 +91,7 @@ if [ -z "$root" ]; then
     fi
     echo "tokend installed: $bin_dir/tokend, data in $state (owner tokend, 0700)."
     echo "Next: systemctl enable --now tokend.socket (or deploy/spawn-fcgi/tokend-spawn without systemd),"
+    echo "systemctl enable --now tokend-notify.timer for access-token expiry webhooks (or cron: tokend notify),"
     echo "copy nginx/tokend.conf to /etc/nginx/conf.d/, and make the first admin token:"
     echo "  runuser -u tokend -- $bin_dir/tokend token create --data $state --user root --name admin --scopes api,sudo"
 fi

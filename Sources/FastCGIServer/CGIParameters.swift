@@ -170,12 +170,15 @@ extension CGIParameters {
     /// and every refusal gets the application's headers and metrics. A target whose answer never
     /// depends on the body (the forward-auth gate, which Caddy asks with the client's body) has
     /// it neither read nor limited; libfcgi discards it.
-    public func answer(with application: Application, readBody: (Int) -> [UInt8]) -> Answer {
+    /// `requestID` goes into the request (the audit log names it) and the response's `X-Request-Id`.
+    public func answer(with application: Application, requestID: String? = nil, readBody: (Int) -> [UInt8]) -> Answer {
         let limit = application.dependencies.maximumBodySize
         let readsBody = Application.readsBody(target: target)
         guard !readsBody || contentLength <= limit else { return application.refuse(.payloadTooLarge, method: method) }
         switch request(body: readsBody ? readBody(contentLength) : []) {
-        case .success(let request): return application.answer(request)
+        case .success(var request):
+            request.requestID = requestID
+            return application.answer(request)
         case .failure(let error): return application.refuse(error, method: method)
         }
     }

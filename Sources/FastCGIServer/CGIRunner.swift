@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HTTPTypes
 public import TokenAPI
 
 /// Answers exactly one request as a CGI program: parameters from the environment, the body
@@ -12,8 +13,12 @@ public enum CGIRunner {
     /// Answers the request `environment` describes; returns the process exit status.
     public static func run(environment: [String: String], application: Application) -> Int32 {
         let parameters = CGIParameters(pairs: environment.map { ($0.key, $0.value) })
-        let answer = parameters.answer(with: application, readBody: readStandardInput)
+        var ids = RequestIDGenerator()
+        let requestID = ids.next()
+        var answer = parameters.answer(with: application, requestID: requestID, readBody: readStandardInput)
+        answer.response.headerFields[.requestID] = requestID
         let output = answer.response.cgiHead + answer.response.body
+        defer { application.flushAudit() }
         var written = 0
         while written < output.count {
             let n = output.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + written, output.count - written) }

@@ -153,7 +153,7 @@ public final class FastCGIServer: Sendable {
             }
         }
         let started = monotonicNanoseconds()
-        var answer = parameters.answer(with: application) { length in readBody(request.pointee.`in`, length: length) }
+        var answer = parameters.answer(with: application, requestID: requestID) { length in readBody(request.pointee.`in`, length: length) }
         answer.response.headerFields[.requestID] = requestID
         write(answer.response, to: request.pointee.out)
         accessLog?.record(

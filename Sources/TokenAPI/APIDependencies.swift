@@ -21,12 +21,19 @@ public struct APIDependencies: Sendable {
     /// This process's request counters, served at `/-/metrics`.
     public var metrics: RequestMetrics
     public var logger: Logger
+    /// Failed authentications, batched for the audit log (by default into `repository`).
+    public var failedAuthentications: FailedAuthenticationLog
+    /// The audit log, read by the audit events API (nil: those endpoints answer 404).
+    public var auditLog: (any AuditLogReading)?
+    /// The webhook token cipher (keyed from the secret).
+    public var webhookTokens: WebhookTokenBox { WebhookTokenBox(secret: secret, random: random) }
 
     public init(
         repository: any TokenRepository, secret: TokenSecret, random: RandomSource = .system,
         clock: Clock, settings: InstanceSettings = .default, externalURL: String? = nil,
         maximumBodySize: Int = 1 << 20, monitoringAllowList: [String] = [], metrics: RequestMetrics = RequestMetrics(),
-        logger: Logger = Logger(label: "tokend")
+        logger: Logger = Logger(label: "tokend"), failedAuthentications: FailedAuthenticationLog? = nil,
+        auditLog: (any AuditLogReading)? = nil
     ) {
         self.repository = repository
         self.secret = secret
@@ -38,6 +45,8 @@ public struct APIDependencies: Sendable {
         self.monitoringAllowList = monitoringAllowList
         self.metrics = metrics
         self.logger = logger
+        self.failedAuthentications = failedAuthentications ?? .writing(to: repository)
+        self.auditLog = auditLog ?? (repository as? any AuditLogReading)
     }
 
     /// The token service, configured from these dependencies.

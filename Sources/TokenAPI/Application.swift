@@ -28,6 +28,8 @@ public struct Application: Sendable {
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
         router.add(contentsOf: AdminTokenEndpoints.routes)
+        router.add(contentsOf: AuditEventEndpoints.routes)
+        router.add(contentsOf: HookEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
         return router
     }()
@@ -47,6 +49,28 @@ public struct Application: Sendable {
     public static func readsBody(target: String) -> Bool {
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
         return !GateRequest.isGate(path)
+    }
+
+    /// Writes the batch of failed authentications waiting for the audit log (the worker's
+    /// flusher calls this every few seconds, CGI once per request).
+    @discardableResult
+    public func flushAudit() -> Int { dependencies.failedAuthentications.flush() }
+
+    /// A token's audit description, from what the request already knows (no store read).
+    func describe(_ credential: Credential) -> (AuditEntity, AuditTarget, AuditTokenReference) {
+        let kind: TokenIdentification.Kind
+        if credential.token.impersonation {
+            kind = .impersonation
+        } else {
+            switch credential.user.botResource {
+            case .project?: kind = .project
+            case .group?: kind = .group
+            case nil: kind = .personal
+            }
+        }
+        let entity = credential.user.botResource.map(AuditEntity.resource) ?? AuditEntity(.user, credential.user.id.rawValue)
+        return (entity, AuditTarget(type: kind.targetType, id: credential.token.id.rawValue, details: credential.token.name),
+            AuditTokenReference(id: credential.token.id, kind: kind))
     }
 
     /// ``answer(_:)`` without the telemetry.
@@ -142,15 +166,19 @@ public struct Application: Sendable {
         }
         let authenticator = Authenticator(dependencies: dependencies, now: now)
         let detectsReuse = try route.reuseDetection.applies(to: path)
-        let authenticated = try authenticator.authenticate(presented, reuseDetection: detectsReuse)
+        let authenticated = try authenticator.authenticate(presented, reuseDetection: detectsReuse, request: request)
         let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)
         if sudo == nil, !Authentication.hasScope(authenticated.token, accepted: route.scopes.accepted(for: request.method)) {
+            authenticator.fail(.scope, token: describe(authenticated), request: request)
             throw HTTPError.insufficientScope(route.scopes.registered)
         }
-        if let failure = Authentication.checkUser(authenticated, settings: dependencies.settings) { throw failure }
+        if let failure = Authentication.checkUser(authenticated, settings: dependencies.settings) {
+            authenticator.fail(failure.auditReason, token: describe(authenticated), request: request)
+            throw failure
+        }
         let actor = sudo ?? authenticated.user
         let session = Session(
-            credential: authenticated, actor: actor.id, address: request.remoteAddress, now: now,
+            credential: authenticated, actor: actor, address: request.remoteAddress, requestID: request.requestID, now: now,
             settings: dependencies.settings, detectsReuse: detectsReuse)
         var credential = authenticated
         if request.method == .get || request.method == .head {

@@ -33,26 +33,52 @@ struct Authenticator {
     }
 
     /// Authenticates the request or throws the failure GitLab answers. A revoked token presented
-    /// to a rotate endpoint first revokes its family (one write), then fails.
-    func authenticate(_ presented: String, reuseDetection: Bool) throws -> Credential {
+    /// to a rotate endpoint first revokes its family (one write, with its audit line), then
+    /// fails. Other failures go to the failed-authentication log (``fail(_:token:request:)``).
+    func authenticate(_ presented: String, reuseDetection: Bool, request: APIRequest) throws -> Credential {
         let secret = dependencies.secret
         let now = self.now
-        let lookup = try dependencies.repository.read { state in
-            Authentication.lookup(presented, secret: secret, in: state, now: now)
+        let (lookup, found) = try dependencies.repository.read { state -> (Result<Credential, AuthenticationFailure>, Found?) in
+            let lookup = Authentication.lookup(presented, secret: secret, in: state, now: now)
+            // An unknown value names no token: no second digest on the path a flood takes.
+            guard case .failure(let failure) = lookup, failure != .unknownToken,
+                let token = state.token(digest: secret.digest(of: presented))
+            else { return (lookup, nil) }
+            return (lookup, Found(token: token, owner: state.user(token.userID), description: AuditTrail.describe(token, in: state)))
         }
         switch lookup {
         case .success(let credential):
             return credential
         case .failure(.revoked) where reuseDetection:
+            let context = AuditContext(
+                actor: AuditActor(userID: found?.owner?.id, name: found?.owner?.name ?? "anonymous", tokenID: found?.token.id),
+                ipAddress: request.remoteAddress, requestID: request.requestID, time: now)
             let digest = secret.digest(of: presented)
             try dependencies.repository.write { state in
                 guard let token = state.token(digest: digest) else { return }
-                state.revokeDescendants(of: token, at: now)
+                Session.revokeFamily(of: token, in: &state, context: context)
             }
             throw AuthenticationFailure.revoked
         case .failure(let failure):
+            fail(failure.auditReason, token: found?.description, request: request)
             throw failure
         }
+    }
+
+    /// What the read found behind a failed lookup.
+    private struct Found {
+        var token: AccessToken
+        var owner: User?
+        var description: (AuditEntity, AuditTarget, AuditTokenReference)
+    }
+
+    /// Records a failed authentication (best effort, batched: ``FailedAuthenticationLog``).
+    func fail(
+        _ reason: FailedAuthentication.Reason, token: (AuditEntity, AuditTarget, AuditTokenReference)?, request: APIRequest
+    ) {
+        dependencies.failedAuthentications.record(FailedAuthentication.event(
+            reason, token: token.map { (entity: $0.0, target: $0.1, reference: $0.2) }, ipAddress: request.remoteAddress,
+            requestID: request.requestID, at: now))
     }
 
     /// The user a `Sudo` header or `sudo` parameter asks to act as, after GitLab's checks; nil
@@ -68,6 +94,18 @@ struct Authenticator {
         let target = try dependencies.repository.read { state in UserDirectory.find(requested, in: state) }
         guard let target else { throw HTTPError.notFound("User with ID or username '\(requested)'") }
         return target.id == credential.user.id ? nil : target
+    }
+}
+
+extension AuthenticationFailure {
+    /// The `reason` of its `authentication_failed` line.
+    var auditReason: FailedAuthentication.Reason {
+        switch self {
+        case .unknownToken: return .unknown
+        case .expired: return .expired
+        case .revoked: return .revoked
+        case .impersonationDisabled, .blocked: return .blocked
+        }
     }
 }
 

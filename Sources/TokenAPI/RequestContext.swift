@@ -68,10 +68,23 @@ public struct RequestContext: Sendable {
     }
 
     /// The request's transaction: with a token, it also checks the credential again and records
-    /// its use, so every check that guards the change runs inside it. Call it once per request.
+    /// its use, so every check that guards the change runs inside it; the audit events of what
+    /// it changed are recorded in it too (``AuditTrail``). Call it once per request.
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        guard let session else { return try dependencies.repository.write(body) }
+        guard let session else {
+            let audit = self.audit
+            return try dependencies.repository.write { state in
+                let result = try body(&state)
+                AuditTrail.record(audit, in: &state)
+                return result
+            }
+        }
         return try session.write(in: dependencies.repository, body)
+    }
+
+    /// Who and where, as this request's audit lines name them.
+    public var audit: AuditContext {
+        session?.audit ?? AuditContext(actor: .anonymous, ipAddress: request.remoteAddress, requestID: request.requestID, time: now)
     }
 
     /// `https://host[:port]` for web URLs, links and bot e-mail addresses: the configured

@@ -16,27 +16,40 @@ final class Session: Sendable {
     let actor: UserID
     let address: String?
     let now: Timestamp
+    /// Who and where, as the request's audit lines name them.
+    let audit: AuditContext
     let settings: InstanceSettings
     /// A rotate endpoint: a credential found revoked inside the write is a reuse, and revokes
     /// its family.
     let detectsReuse: Bool
     private let usageRecorded = Mutex(false)
 
-    init(credential: Credential, actor: UserID, address: String?, now: Timestamp, settings: InstanceSettings, detectsReuse: Bool) {
+    init(
+        credential: Credential, actor: User, address: String?, requestID: String?, now: Timestamp, settings: InstanceSettings,
+        detectsReuse: Bool
+    ) {
         self.credential = credential
-        self.actor = actor
+        self.actor = actor.id
         self.address = address
         self.now = now
         self.settings = settings
         self.detectsReuse = detectsReuse
+        audit = AuditContext(
+            actor: AuditActor(
+                userID: actor.id, name: actor.name, sudoer: actor.id == credential.user.id ? nil : credential.user.id,
+                impersonation: credential.token.impersonation, tokenID: credential.token.id),
+            ipAddress: address, requestID: requestID, time: now)
     }
 
-    /// Runs `body` in one transaction after checking the credential again and recording its use.
+    /// Runs `body` in one transaction after checking the credential again and recording its use;
+    /// the audit events of what it changed are recorded in the same transaction.
     func write<T>(in repository: any TokenRepository, _ body: (inout StoreState) throws -> T) throws -> T {
         let outcome = try repository.write { state throws -> SessionOutcome<T> in
             if let refusal = check(in: &state) { return .refused(refusal) }
             record(in: &state)
-            return .done(try body(&state))
+            let result = try body(&state)
+            AuditTrail.record(audit, in: &state)
+            return .done(result)
         }
         switch outcome {
         case .done(let result):
@@ -54,7 +67,7 @@ final class Session: Sendable {
         guard let token = state.token(credential.token.id) else { return .unknownToken }
         switch Authentication.validate(token, in: state, now: now) {
         case .failure(.revoked):
-            if detectsReuse { state.revokeDescendants(of: token, at: now) }
+            if detectsReuse { Self.revokeFamily(of: token, in: &state, context: audit) }
             return .revoked
         case .failure(let failure):
             return failure
@@ -92,6 +105,17 @@ final class Session: Sendable {
             logger.warning("could not record token use", metadata: ["error": "\(error)"])
             return credential
         }
+    }
+}
+
+extension Session {
+    /// Reuse detection's change and its audit line: the still-active descendants of `token`
+    /// revoked, in one transaction.
+    static func revokeFamily(of token: AccessToken, in state: inout StoreState, context: AuditContext) {
+        let family = Authentication.reuseRevocations(for: token, in: state, now: context.time).map(\.id)
+        state.revokeDescendants(of: token, at: context.time)
+        let (entity, target, reference) = AuditTrail.describe(token, in: state)
+        state.recordAudit(context.event(.tokenReuseDetected, entity: entity, target: target, token: reference, relatedTokens: family))
     }
 }
 

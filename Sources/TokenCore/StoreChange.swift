@@ -11,4 +11,12 @@ public enum StoreChange: Hashable, Sendable {
     case deleteProject(ProjectID)
     case putMembership(Membership)
     case deleteMembership(Membership.Key)
+    case putHook(Webhook)
+    case deleteHook(HookID)
+    case putNotice(ExpiryNotice)
+    case deleteNotice(ExpiryNotice.Key)
+    /// An audit event of the transaction: persisted with its changes (a journal line, a row
+    /// of a database's audit table), never part of the state (``StoreState/apply(_:)``
+    /// skips it). The file store also chains it into its audit files.
+    case audit(AuditEvent)
 }

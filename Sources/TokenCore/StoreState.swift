@@ -12,8 +12,10 @@ public struct StoreState: Sendable {
     private var orderedTokenIDs: [TokenID] = []
     /// Groups, projects and memberships.
     private var resourceRecords = ResourceIndex()
+    /// Webhooks and the expiry notices sent through them (``StoreState+Webhooks``).
+    var webhookRecords = WebhookIndex()
     /// The next ids to hand out; never reused, even after a deletion.
-    private var nextIDs = (user: 1, token: 1, group: 1, project: 1)
+    private var nextIDs = (user: 1, token: 1, group: 1, project: 1, hook: 1)
     /// Set only on a partial state (``partial(tokens:users:resolvedDigests:resolvedTokenIDs:resolvedUserIDs:)``).
     var coverage: PartialCoverage?
 
@@ -27,7 +29,7 @@ public struct StoreState: Sendable {
         case group(GroupID, Group?)
         case project(ProjectID, Project?)
         case membership(Membership.Key, Membership?)
-        case nextIDs(user: Int, token: Int, group: Int, project: Int)
+        case nextIDs(user: Int, token: Int, group: Int, project: Int, hook: Int)
         /// Undone by replaying a change (``record(_:undoneBy:)``).
         case change(StoreChange)
     }
@@ -57,6 +59,12 @@ public struct StoreState: Sendable {
     public var nextTokenID: Int { covers(.everything) ? nextIDs.token : 0 }
     public var nextGroupID: Int { covers(.everything) ? nextIDs.group : 0 }
     public var nextProjectID: Int { covers(.everything) ? nextIDs.project : 0 }
+    public var nextHookID: Int { covers(.everything) ? nextIDs.hook : 0 }
+
+    public var webhooks: WebhookIndex {
+        _ = covers(.everything)
+        return webhookRecords
+    }
 
     public func user(_ id: UserID) -> User? {
         guard covers(.user(id)) else { return nil }
@@ -109,7 +117,7 @@ public struct StoreState: Sendable {
     public mutating func beginTransaction() {
         pendingChanges.removeAll(keepingCapacity: true)
         undoLog.removeAll(keepingCapacity: true)
-        undoLog.append(.nextIDs(user: nextIDs.user, token: nextIDs.token, group: nextIDs.group, project: nextIDs.project))
+        undoLog.append(.nextIDs(user: nextIDs.user, token: nextIDs.token, group: nextIDs.group, project: nextIDs.project, hook: nextIDs.hook))
     }
 
     /// Ends the transaction, keeping its effects; returns what it changed.
@@ -131,8 +139,8 @@ public struct StoreState: Sendable {
             case .group(let id, let old): setGroup(id, old)
             case .project(let id, let old): setProject(id, old)
             case .membership(let key, let old): resourceRecords.setMembership(key, old)
-            case .nextIDs(let u, let t, let g, let p):
-                nextIDs = (u, t, g, p)
+            case .nextIDs(let u, let t, let g, let p, let h):
+                nextIDs = (u, t, g, p, h)
             }
         }
         pendingChanges.removeAll()
@@ -157,6 +165,17 @@ public struct StoreState: Sendable {
     public mutating func allocateProjectID() -> ProjectID {
         defer { nextIDs.project += 1 }
         return ProjectID(nextIDs.project)
+    }
+
+    public mutating func allocateHookID() -> HookID {
+        defer { nextIDs.hook += 1 }
+        return HookID(nextIDs.hook)
+    }
+
+    /// Records an audit event in the transaction: persisted with its changes, dropped by a
+    /// rollback. It changes no record.
+    public mutating func recordAudit(_ event: AuditEvent) {
+        pendingChanges.append(.audit(event))
     }
 
     public mutating func put(_ group: Group) {
@@ -215,6 +234,23 @@ public struct StoreState: Sendable {
         pendingChanges.append(change)
     }
 
+    /// The records a transaction changed, as they were before it began (nil: it did not exist),
+    /// for the audit trail (``AuditTrail``). Only touched keys appear.
+    public func transactionOrigins() -> TransactionOrigins {
+        var origins = TransactionOrigins()
+        for entry in undoLog {
+            switch entry {
+            case .token(let id, let old): if origins.tokens[id] == nil { origins.tokens[id] = .some(old) }
+            case .user(let id, let old): if origins.users[id] == nil { origins.users[id] = .some(old) }
+            case .membership(let key, let old): if origins.memberships[key] == nil { origins.memberships[key] = .some(old) }
+            case .change(.putHook(let old)): if origins.hooks[old.id] == nil { origins.hooks[old.id] = .some(old) }
+            case .change(.deleteHook(let id)): if origins.hooks[id] == nil { origins.hooks[id] = .some(nil) }
+            default: break
+            }
+        }
+        return origins
+    }
+
     // MARK: Replay
 
     /// Applies a persisted change without transaction bookkeeping (loading, catching up).
@@ -229,6 +265,13 @@ public struct StoreState: Sendable {
         case .deleteProject(let id): setProject(id, nil)
         case .putMembership(let membership): resourceRecords.setMembership(membership.key, membership)
         case .deleteMembership(let key): resourceRecords.setMembership(key, nil)
+        case .putHook(let hook):
+            webhookRecords.setHook(hook.id, hook)
+            nextIDs.hook = max(nextIDs.hook, hook.id.rawValue + 1)
+        case .deleteHook(let id): webhookRecords.setHook(id, nil)
+        case .putNotice(let notice): webhookRecords.setNotice(notice.key, notice)
+        case .deleteNotice(let key): webhookRecords.setNotice(key, nil)
+        case .audit: break
         }
     }
 
@@ -250,7 +293,8 @@ public struct StoreState: Sendable {
     }
 
     /// Raises the id counters to at least these values (from a snapshot header).
-    public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1) {
+    public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1, nextHookID: Int = 1) {
+        nextIDs.hook = max(nextIDs.hook, nextHookID)
         nextIDs.user = max(nextIDs.user, nextUserID)
         nextIDs.token = max(nextIDs.token, nextTokenID)
         nextIDs.group = max(nextIDs.group, nextGroupID)

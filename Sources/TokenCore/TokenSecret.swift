@@ -13,6 +13,8 @@ public struct TokenSecret: Sendable {
     // Sendable. These two are never mutated after init (digests work on copies).
     nonisolated(unsafe) private let inner: SHA256
     nonisolated(unsafe) private let outer: SHA256
+    /// The secret itself, for `derivedKey(purpose:)`.
+    private let secretBytes: [UInt8]
 
     public init(bytes: [UInt8]) {
         let blockSize = SHA256.blockByteCount
@@ -24,6 +26,7 @@ public struct TokenSecret: Sendable {
         outer.update(data: key.map { $0 ^ 0x5C })
         self.inner = inner
         self.outer = outer
+        self.secretBytes = bytes
     }
 
     /// 32 fresh random bytes for a new instance.
@@ -39,6 +42,12 @@ public struct TokenSecret: Sendable {
         var outer = self.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
         return TokenDigest(bytes: outer.finalize())
+    }
+
+    /// A key for another purpose, derived from the secret (HKDF-SHA256 with `purpose` as info),
+    /// so no second key file is needed and the token digests' key is never reused as it is.
+    func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: secretBytes), info: Array(purpose.utf8), outputByteCount: 32)
     }
 
     /// True when `token` hashes to `digest`; the comparison takes the same time wherever they differ.

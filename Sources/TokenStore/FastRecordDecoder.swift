@@ -42,6 +42,24 @@ struct FastRecordDecoder {
         return (Int(seq), .putToken(token))
     }
 
+    /// The sequence number of a journal line carrying an audit event
+    /// (`{"kind":"audit","op":"put","record":{…},"seq":N}`), without decoding the event; nil for
+    /// any other line. The last `,"seq":` of a line is its own: inside a JSON string a quote is
+    /// always escaped.
+    static func journalAuditSeq(_ line: ArraySlice<UInt8>) -> Int? {
+        let prefix = Array(#"{"kind":"audit","op":"put","record":"#.utf8)
+        let marker = Array(#","seq":"#.utf8)
+        guard line.count > prefix.count + marker.count + 2, line.last == UInt8(ascii: "}"),
+            line.prefix(prefix.count).elementsEqual(prefix)
+        else { return nil }
+        var digitsStart = line.endIndex - 1
+        while digitsStart > line.startIndex, (0x30...0x39).contains(line[digitsStart - 1]) { digitsStart -= 1 }
+        guard digitsStart < line.endIndex - 1, digitsStart - marker.count >= line.startIndex,
+            line[(digitsStart - marker.count)..<digitsStart].elementsEqual(marker)
+        else { return nil }
+        return Int(String(decoding: line[digitsStart..<(line.endIndex - 1)], as: UTF8.self))
+    }
+
     private var atEnd: Bool { index == bytes.count }
 
     private mutating func token() -> AccessToken? {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import TokenAudit
 import TokenCore
 
 /// Compaction: the journal folded into a new snapshot generation, written outside the store
@@ -24,6 +25,8 @@ extension JSONFileStore {
         var lastSeq: Int
         /// The journal bytes `state` includes.
         var journalOffset: Int
+        /// The audit chain's newest line then, stamped into the snapshot header.
+        var auditTail: AuditChain.Link?
         let lock: CompactionLock
     }
 
@@ -41,7 +44,8 @@ extension JSONFileStore {
 
     /// Call under both locks.
     func plan(holding lock: CompactionLock) -> CompactionPlan {
-        CompactionPlan(state: state, generation: generation, lastSeq: lastSeq, journalOffset: journalOffset, lock: lock)
+        CompactionPlan(
+            state: state, generation: generation, lastSeq: lastSeq, journalOffset: journalOffset, auditTail: auditWriter?.tail, lock: lock)
     }
 
     /// Steps 2 and 3; call holding no lock. Failure only leaves the journal growing until the
@@ -58,7 +62,7 @@ extension JSONFileStore {
     /// process compacted first.
     @discardableResult
     func run(_ plan: CompactionPlan) throws -> Bool {
-        let bytes = Self.snapshotBytes(of: plan.state, generation: plan.generation + 1, lastSeq: plan.lastSeq)
+        let bytes = Self.snapshotBytes(of: plan.state, generation: plan.generation + 1, lastSeq: plan.lastSeq, auditTail: plan.auditTail)
         let temp = try DurableFile.prepare(for: layout.snapshot, with: bytes, directory: layout.directory)
         var installed = false
         defer { if !installed { unlink(temp) } }
@@ -72,6 +76,7 @@ extension JSONFileStore {
             try verifyJournalPath()
             try repairTornTail()
             guard generation == plan.generation, journalOffset >= plan.journalOffset else { return }
+            try prepareAuditForCompaction()
             let tail = try FileIO.pread(
                 journalFD, offset: plan.journalOffset, count: journalOffset - plan.journalOffset,
                 path: layout.journal(generation: generation))
@@ -122,7 +127,8 @@ extension JSONFileStore {
     /// Writes a new snapshot generation from the current state with the store lock held (and
     /// the compaction lock, taken first): for bulk loads, where nothing else may run meanwhile.
     func compactLocked(holding _: CompactionLock) throws(StoreError) {
-        let bytes = Self.snapshotBytes(of: state, generation: generation + 1, lastSeq: lastSeq)
+        try prepareAuditForCompaction()
+        let bytes = Self.snapshotBytes(of: state, generation: generation + 1, lastSeq: lastSeq, auditTail: auditWriter?.tail)
         let temp = try DurableFile.prepare(for: layout.snapshot, with: bytes, directory: layout.directory)
         try install(temp, snapshotSize: bytes.count, tail: [])
     }
@@ -140,17 +146,21 @@ extension JSONFileStore {
     }
 
     /// Snapshot bytes: the header, then owners before what they own: users, groups (parents
-    /// first), projects, memberships, tokens.
-    static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int) -> [UInt8] {
+    /// first), projects, memberships, tokens, webhooks, expiry notices.
+    static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int, auditTail: AuditChain.Link? = nil) -> [UInt8] {
+        let tail = auditTail.flatMap { $0.seq > 0 ? $0 : nil }
         var bytes = RecordCoding.headerLine(
             .init(
                 generation: generation, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
-                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID))
+                nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID, nextHookID: state.nextHookID,
+                auditSeq: tail?.seq, auditMAC: tail?.mac))
         for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
         for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
         for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
         for membership in state.resources.allMemberships() { bytes += RecordCoding.snapshotLine(.putMembership(membership)) }
         for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
+        for hook in state.webhooks.allHooks() { bytes += RecordCoding.snapshotLine(.putHook(hook)) }
+        for notice in state.webhooks.allNotices() { bytes += RecordCoding.snapshotLine(.putNotice(notice)) }
         return bytes
     }
 }

@@ -16,7 +16,9 @@ extension JSONFileStore {
         defer { lock.release() }
         // Another process may have compacted since we loaded: learn the live generation under
         // the lock before deciding which journal is stale.
-        guard (try? refresh()) != nil, let directory = opendir(layout.directory) else { return }
+        guard (try? refresh()) != nil else { return }
+        repairAuditAtStart()
+        guard let directory = opendir(layout.directory) else { return }
         defer { closedir(directory) }
         // A compaction writes its temp file without the store lock: leave it alone while one runs.
         let compaction = try? CompactionLock(directory: layout.directory)

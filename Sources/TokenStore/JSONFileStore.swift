@@ -48,6 +48,12 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     let scopeInterner = ScopeInterner()
     /// Until the first full load in ``Loading/onDemand`` mode: answers reads record by record.
     var lazyView: LazyStoreView?
+    /// Chains audit events into `audit/` (nil on a read-only store).
+    var auditWriter: AuditWriter?
+    /// The journal sequence number of the newest audit event this process has seen.
+    var lastAuditJournalSeq = 0
+    /// The audit files' first event times, for the audit events API.
+    let auditStartTimes = AuditStartTimes()
 
     /// Knobs for the reliability tests, passed in by the caller (the store reads no environment).
     public struct Tuning: Sendable {
@@ -55,10 +61,16 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         public var compactionBytes: Int
         /// `name[:n][=action]`: a failpoint to arm (see ``Failpoints``); nil arms none.
         public var failpoint: String?
+        /// Audit file rotation: a new file past this size (default 16 MB) and at each new UTC day.
+        public var auditFileBytes: Int
+        /// Audit files whose events are all older than this many days are removed (0: never).
+        public var auditRetentionDays: Int
 
-        public init(compactionBytes: Int? = nil, failpoint: String? = nil) {
+        public init(compactionBytes: Int? = nil, failpoint: String? = nil, auditFileBytes: Int? = nil, auditRetentionDays: Int = 0) {
             self.compactionBytes = compactionBytes ?? 4 << 20
             self.failpoint = failpoint
+            self.auditFileBytes = auditFileBytes ?? 16 << 20
+            self.auditRetentionDays = auditRetentionDays
         }
 
         public static let standard = Tuning()
@@ -94,6 +106,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         readOnly = lock.readOnly
         if readOnly {
             logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
+        } else {
+            let policy = AuditWriter.Policy(maximumFileBytes: tuning.auditFileBytes, retentionDays: tuning.auditRetentionDays)
+            auditWriter = AuditWriter(layout: AuditLayout(layout), key: try AuditLayout.key(layout, create: true), policy: policy)
         }
         switch loading {
         case .eager:
@@ -171,13 +186,15 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
                 state.rollback()
                 throw error
             }
+            if !state.pendingChanges.isEmpty { drainAuditSpill(into: &state) }
             let changes = state.pendingChanges
             guard !changes.isEmpty else {
                 state.commit()
                 return result
             }
-            try append(changes)
+            let firstSeq = try append(changes)
             state.commit()
+            chainAuditEvents(of: changes, firstSeq: firstSeq)
             due = compactionPlanIfDue()
             return result
         }
@@ -189,8 +206,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     // MARK: Writing
 
     /// Appends the changes as journal lines in one write, then fdatasync; on failure undoes the
-    /// partial append and the in-memory transaction.
-    private func append(_ changes: [StoreChange]) throws {
+    /// partial append and the in-memory transaction. Returns the first change's sequence number.
+    private func append(_ changes: [StoreChange]) throws -> Int {
         var bytes: [UInt8] = []
         var seq = lastSeq
         for change in changes {
@@ -228,8 +245,10 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
         journalOffset += bytes.count
         journalSeenSize = journalOffset
+        let first = lastSeq + 1
         lastSeq = seq
         failpoints.hit("journal.after-sync")
+        return first
     }
 
     /// A torn last line (a writer died mid-append) is truncated before the next append.
@@ -289,7 +308,21 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             line += 1
             let slice = bytes[start..<newline]
             let entry: (seq: Int, change: StoreChange)
-            if let fast = FastRecordDecoder.journalToken(slice, interner: scopeInterner) {
+            if let seq = FastRecordDecoder.journalAuditSeq(slice) {
+                // An audit event changes no record: only its sequence number matters here.
+                if seq > lastSeq {
+                    guard seq == lastSeq + 1 else {
+                        if strictSeq {
+                            throw .corrupt(path, line: line, offset: baseOffset + start, "sequence jumps from \(lastSeq) to \(seq)")
+                        }
+                        return nil
+                    }
+                    lastSeq = seq
+                }
+                lastAuditJournalSeq = max(lastAuditJournalSeq, seq)
+                start = newline + 1
+                continue
+            } else if let fast = FastRecordDecoder.journalToken(slice, interner: scopeInterner) {
                 entry = fast
             } else {
                 do {

@@ -44,7 +44,7 @@ enum LineSearch {
     }
 
     /// glibc's `memmem` (a GNU extension the Glibc module does not import): found once by name.
-    private static let memmem: @convention(c) (UnsafeRawPointer?, Int, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer? = {
+    static let memmem: @convention(c) (UnsafeRawPointer?, Int, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer? = {
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "memmem") else { fatalError("libc has no memmem") }
         return unsafeBitCast(symbol, to: (@convention(c) (UnsafeRawPointer?, Int, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer?).self)
     }()

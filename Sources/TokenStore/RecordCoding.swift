@@ -1,4 +1,5 @@
 import JSON
+import TokenAudit
 import TokenCore
 
 /// The on-disk JSON of users and tokens, and of journal lines. Keys are written sorted, one
@@ -78,17 +79,34 @@ enum RecordCoding {
             precondition(journal, "snapshots hold records, not deletions")
             header("membership", "delete")
             write(key, into: &w)
+        case .putHook(let hook):
+            header("hook", "put")
+            write(hook, into: &w)
+        case .deleteHook(let id):
+            deletion("hook", id.rawValue)
+        case .putNotice(let notice):
+            header("notice", "put")
+            write(notice, into: &w)
+        case .deleteNotice(let key):
+            precondition(journal, "snapshots hold records, not deletions")
+            header("notice", "delete")
+            write(key, into: &w)
+        case .audit(let event):
+            precondition(journal, "audit events live in the journal and the audit files, not in snapshots")
+            header("audit", "put")
+            AuditEventCoding.write(event, into: &w)
         }
     }
 
     static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
         let kind = value["kind"]?.stringValue
         let op = value["op"]?.stringValue ?? "put"
-        if kind == "user" || kind == "project" || kind == "group", op == "delete" {
+        if kind == "user" || kind == "project" || kind == "group" || kind == "hook", op == "delete" {
             guard let id = value["id"]?.intValue else { throw DecodeError(description: "missing id") }
             switch kind {
             case "user": return .deleteUser(UserID(id))
             case "project": return .deleteProject(ProjectID(id))
+            case "hook": return .deleteHook(HookID(id))
             default: return .deleteGroup(GroupID(id))
             }
         }
@@ -100,6 +118,10 @@ enum RecordCoding {
         case ("project", "put"): return .putProject(try decodeProject(record))
         case ("membership", "put"): return .putMembership(try decodeMembership(record))
         case ("membership", "delete"): return .deleteMembership(try decodeMembershipKey(record))
+        case ("hook", "put"): return .putHook(try decodeHook(record))
+        case ("notice", "put"): return .putNotice(try decodeNotice(record))
+        case ("notice", "delete"): return .deleteNotice(try decodeNoticeKey(record))
+        case ("audit", "put"): return .audit(try decodeAudit(record))
         default:
             throw DecodeError(description: "unknown record kind \(kind ?? "nil")/\(op)")
         }
@@ -209,17 +231,28 @@ enum RecordCoding {
         var nextTokenID: Int
         var nextGroupID = 1
         var nextProjectID = 1
+        var nextHookID = 1
+        /// The audit chain's newest line when the snapshot was planned (``AuditVerification``
+        /// checks the log still reaches it). Older releases ignore these fields.
+        var auditSeq: Int?
+        var auditMAC: String?
     }
 
     static func headerLine(_ h: SnapshotHeader) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
+        if let seq = h.auditSeq, let mac = h.auditMAC {
+            w.field("audit_mac", mac)
+            w.field("audit_seq", seq)
+        }
         w.field("format", 1)
         w.field("generation", h.generation)
         w.field("last_seq", h.lastSeq)
         w.key("next_ids")
         w.beginObject()
         w.field("group", h.nextGroupID)
+        // Only once a hook exists: until then the header keeps the bytes older releases wrote.
+        if h.nextHookID > 1 { w.field("hook", h.nextHookID) }
         w.field("project", h.nextProjectID)
         w.field("token", h.nextTokenID)
         w.field("user", h.nextUserID)
@@ -237,6 +270,7 @@ enum RecordCoding {
         return SnapshotHeader(
             generation: generation, lastSeq: lastSeq, nextUserID: v["next_ids"]?["user"]?.intValue ?? 1,
             nextTokenID: v["next_ids"]?["token"]?.intValue ?? 1, nextGroupID: v["next_ids"]?["group"]?.intValue ?? 1,
-            nextProjectID: v["next_ids"]?["project"]?.intValue ?? 1)
+            nextProjectID: v["next_ids"]?["project"]?.intValue ?? 1, nextHookID: v["next_ids"]?["hook"]?.intValue ?? 1,
+            auditSeq: v["audit_seq"]?.intValue, auditMAC: v["audit_mac"]?.stringValue)
     }
 }

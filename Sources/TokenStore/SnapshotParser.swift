@@ -55,7 +55,7 @@ enum SnapshotParser {
         }
         state.reserveIDs(
             nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
-            nextProjectID: header.nextProjectID)
+            nextProjectID: header.nextProjectID, nextHookID: header.nextHookID)
         return header
     }
 

@@ -44,6 +44,7 @@ public enum StoreBackup {
         defer {
             close(frozen.snapshotFD)
             close(frozen.journalFD)
+            for file in frozen.audit.files { close(file.fd) }
         }
         let staging = "\(target.directory).partial.\(getpid())"
         if mkdir(staging, 0o700) != 0 { throw .syscall("mkdir", staging) }
@@ -56,7 +57,11 @@ public enum StoreBackup {
                 inside.journal(generation: frozen.generation),
                 from: .descriptor(frozen.journalFD, count: frozen.journalBytes, path: layout.journal(generation: frozen.generation)))
             try write(inside.lock, from: .bytes([]))
-            if geteuid() == 0 { try giveAway(staging, to: layout.directory) }
+            try copyAudit(frozen.audit, into: inside)
+            if geteuid() == 0 {
+                try giveAway(staging, to: layout.directory)
+                if FileIO.exists(inside.auditDirectory) { try giveAway(inside.auditDirectory, to: layout.directory) }
+            }
             try FileIO.fsyncDirectory(staging)
             if rename(staging, target.directory) != 0 { throw .syscall("rename", target.directory) }
         } catch {
@@ -75,6 +80,47 @@ public enum StoreBackup {
         var journalFD: Int32
         var journalBytes: Int
         var secret: [UInt8]
+        var audit = FrozenAudit()
+    }
+
+    /// The audit key and files as of the same instant: their lines then hold no event the
+    /// copied journal does not (writers append them under the lock), so the restored store
+    /// continues the same chain.
+    private struct FrozenAudit {
+        var key: [UInt8]?
+        var anchor: [UInt8]?
+        var files: [(name: String, fd: Int32, size: Int)] = []
+    }
+
+    private static func freezeAudit(_ layout: StoreLayout) throws(StoreError) -> FrozenAudit {
+        var frozen = FrozenAudit()
+        guard FileIO.exists(layout.auditKey) else { return frozen }
+        frozen.key = try FileIO.readAll(layout.auditKey)
+        let audit = AuditLayout(layout)
+        if FileIO.exists(audit.anchor) { frozen.anchor = try FileIO.readAll(audit.anchor) }
+        do throws(StoreError) {
+            for seq in audit.files() {
+                let path = audit.file(firstSeq: seq)
+                let fd = try FileIO.open(path, O_RDONLY)
+                frozen.files.append((AuditLayout.name(firstSeq: seq), fd, try completeLength(fd, path: path)))
+            }
+        } catch {
+            for file in frozen.files { close(file.fd) }
+            throw error
+        }
+        return frozen
+    }
+
+    private static func copyAudit(_ frozen: FrozenAudit, into target: StoreLayout) throws(StoreError) {
+        guard let key = frozen.key else { return }
+        try write(target.auditKey, from: .bytes(key))
+        let audit = AuditLayout(target)
+        try audit.ensureDirectory()
+        if let anchor = frozen.anchor { try write(audit.anchor, from: .bytes(anchor)) }
+        for file in frozen.files {
+            try write(audit.directory + "/" + file.name, from: .descriptor(file.fd, count: file.size, path: file.name))
+        }
+        try FileIO.fsyncDirectory(audit.directory)
     }
 
     private static func freeze(_ layout: StoreLayout) throws(StoreError) -> Frozen {
@@ -96,7 +142,7 @@ public enum StoreBackup {
                 let secret = try FileIO.readAll(layout.secret)
                 return Frozen(
                     generation: generation, snapshotFD: snapshotFD, snapshotBytes: snapshotBytes, journalFD: journalFD,
-                    journalBytes: journalBytes, secret: secret)
+                    journalBytes: journalBytes, secret: secret, audit: try freezeAudit(layout))
             } catch {
                 close(journalFD)
                 throw error
@@ -182,8 +228,11 @@ public enum StoreBackup {
         return names
     }
 
-    /// Removes a staging directory and the files in it (it holds no subdirectories).
+    /// Removes a staging directory and the files in it (and in its `audit/`).
     private static func removeTree(_ directory: String) {
+        let audit = directory + "/audit"
+        for name in entries(of: audit) { unlink(audit + "/" + name) }
+        rmdir(audit)
         for name in entries(of: directory) { unlink(directory + "/" + name) }
         rmdir(directory)
     }

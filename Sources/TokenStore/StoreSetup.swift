@@ -6,8 +6,8 @@ import TokenCore
 
 /// Creating a data directory and reading its secret.
 public enum StoreSetup {
-    /// Creates the directory (0700), lock, empty snapshot and journal, and the secret (0600),
-    /// leaving anything that already exists untouched. Returns true when it created the store.
+    /// Creates the directory (0700), lock, empty snapshot and journal, the secret and the audit
+    /// key (0600) and the audit directory (0700), leaving anything that already exists untouched. Returns true when it created the store.
     @discardableResult
     public static func initialize(directory: String) throws(StoreError) -> Bool {
         let layout = StoreLayout(directory: directory)
@@ -18,6 +18,8 @@ public enum StoreSetup {
         close(lockFD)
         let secret = Array(Hex.encode(TokenSecret.generateBytes()).utf8) + [0x0A]
         _ = try DurableFile.createExclusive(at: layout.secret, with: secret, directory: layout.directory)
+        _ = try AuditLayout.key(layout, create: true)
+        try AuditLayout(layout).ensureDirectory()
         let header = RecordCoding.headerLine(.init(generation: 1, lastSeq: 0, nextUserID: 1, nextTokenID: 1))
         let created = try DurableFile.createExclusive(at: layout.snapshot, with: header, directory: layout.directory)
         if created {

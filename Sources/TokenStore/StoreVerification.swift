@@ -22,6 +22,19 @@ public enum StoreVerification {
                 guard name != ".", name != ".." else { continue }
                 let path = layout.directory + "/" + name
                 if name.hasSuffix(".tmp"), !compactionRunning { found.append("\(path) is a leftover temporary file") }
+                let expected: mode_t = name == "audit" ? 0o700 : 0o600
+                if stat(path, &st) == 0, st.st_mode & 0o777 != expected {
+                    found.append("\(path) has mode \(String(st.st_mode & 0o777, radix: 8)); expected \(String(expected, radix: 8))")
+                }
+            }
+        }
+        // The audit files: 0600 each, like everything else in the store.
+        if let dir = opendir(layout.auditDirectory) {
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name != ".", name != ".." else { continue }
+                let path = layout.auditDirectory + "/" + name
                 if stat(path, &st) == 0, st.st_mode & 0o777 != 0o600 {
                     found.append("\(path) has mode \(String(st.st_mode & 0o777, radix: 8)); expected 600")
                 }

@@ -17,6 +17,10 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case threads
     case maxBodySize = "max-body-size"
     case monitoringAllow = "monitoring-allow"
+    case auditRetentionDays = "audit-retention-days"
+    case auditMaxFileSize = "audit-max-file-size"
+    case webhookExtendedIntervals = "webhook-extended-intervals"
+    case allowLocalWebhooks = "allow-local-webhooks"
 
     /// `TOKEND_` + the flag in upper case, `-` as `_`.
     public var variable: String { "TOKEND_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
@@ -45,6 +49,10 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
         case .threads: return "(2 × cores)"
         case .maxBodySize: return "1048576"
         case .monitoringAllow: return "(loopback only)"
+        case .auditRetentionDays: return "0 (keep every audit file)"
+        case .auditMaxFileSize: return "16777216"
+        case .webhookExtendedIntervals: return "false"
+        case .allowLocalWebhooks: return "false"
         }
     }
 }

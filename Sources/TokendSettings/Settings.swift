@@ -56,6 +56,17 @@ public struct Settings: Sendable {
     public var maxBodySize: Int
     public var monitoringAllowList: [String]
     public var testHooks: TestHooks?
+    /// `--audit-retention-days`: audit files whose events are all older are removed, oldest
+    /// first (0: never).
+    public var auditRetentionDays: Int
+    /// `--audit-max-file-size`: a new audit file past this many bytes (and at each new UTC day).
+    public var auditMaxFileBytes: Int
+    /// `--webhook-extended-intervals`: expiry notices at 60 and 30 days too, not only at 7
+    /// (GitLab's `extended_*_expiry_webhooks_execute`).
+    public var webhookExtendedIntervals: Bool
+    /// `--allow-local-webhooks`: let the notifier post to loopback, private and link-local
+    /// addresses (GitLab's `allow_local_requests_from_web_hooks_and_services`).
+    public var allowLocalWebhooks: Bool
     /// Each setting's value as given and its source, for `tokend config check`.
     public var sources: [SettingName: (value: String, source: Source)]
 
@@ -131,6 +142,21 @@ public struct Settings: Sendable {
         var allowNetworkFilesystem = false
         if let text = value(.allowNetworkFilesystem) { allowNetworkFilesystem = try boolean(text, .allowNetworkFilesystem) }
 
+        var auditRetentionDays = 0
+        if let text = value(.auditRetentionDays) {
+            guard let days = Int(text), days >= 0 else { throw SettingsError("--audit-retention-days must be 0 (keep all) or a number of days") }
+            auditRetentionDays = days
+        }
+        var auditMaxFileBytes = 16 << 20
+        if let text = value(.auditMaxFileSize) {
+            guard let bytes = Int(text), bytes >= 4096 else { throw SettingsError("--audit-max-file-size must be at least 4096 bytes") }
+            auditMaxFileBytes = bytes
+        }
+        var webhookExtendedIntervals = false
+        if let text = value(.webhookExtendedIntervals) { webhookExtendedIntervals = try boolean(text, .webhookExtendedIntervals) }
+        var allowLocalWebhooks = false
+        if let text = value(.allowLocalWebhooks) { allowLocalWebhooks = try boolean(text, .allowLocalWebhooks) }
+
         let compactionBytes = environment["TOKEND_COMPACTION_BYTES"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         let failpoint = environment["TOKEND_TEST_HOOKS"] == "1" ? environment["TOKEND_FAILPOINT"] : nil
         let testHooks = compactionBytes == nil && failpoint == nil
@@ -141,7 +167,8 @@ public struct Settings: Sendable {
             allowNetworkFilesystem: allowNetworkFilesystem, instance: instance, externalURL: externalURL,
             listenSocket: listenSocket, threads: threads, maxBodySize: maxBodySize,
             monitoringAllowList: (value(.monitoringAllow) ?? "").split(separator: ",").map { Substring($0).trimmed }.filter { !$0.isEmpty },
-            testHooks: testHooks, sources: sources)
+            testHooks: testHooks, auditRetentionDays: auditRetentionDays, auditMaxFileBytes: auditMaxFileBytes,
+            webhookExtendedIntervals: webhookExtendedIntervals, allowLocalWebhooks: allowLocalWebhooks, sources: sources)
     }
 
     static func boolean(_ text: String, _ name: SettingName) throws(SettingsError) -> Bool {

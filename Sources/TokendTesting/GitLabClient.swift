@@ -1,4 +1,5 @@
 import JSON
+import TokenAPI
 import TokenCore
 
 /// A GitLab API client for handler scenarios: the application in-process (``TestClient``) or a
@@ -10,6 +11,9 @@ public protocol GitLabClient: Sendable {
         -> TestResponse
     /// A new token of the administrator `root`, with these scopes.
     func rootToken(scopes: [String]) throws -> String
+    /// Lets batched failed authentications reach the audit log (a flush in-process; through
+    /// a worker, the wait for its next batch).
+    func settleAudit() throws
 }
 
 extension GitLabClient {
@@ -41,6 +45,8 @@ extension TestClient: GitLabClient {
     public func rootToken(scopes: [String]) throws -> String {
         try createToken(for: try repository.read { $0.user(username: "root")! }, name: "root", scopes: scopes)
     }
+
+    public func settleAudit() { application.flushAudit() }
 }
 
 /// A scenario's setup failed (not one of its expectations).

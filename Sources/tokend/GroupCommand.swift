@@ -40,7 +40,7 @@ struct CreateGroup: ParsableCommand {
 
     func run() throws {
         let now = Clock.system.now()
-        let group = try store.openStore().write { state throws -> Group in
+        let group = try store.openStore().auditedWrite { state throws -> Group in
             var parentID: GroupID?
             if let parent {
                 guard case .group(let id)? = ResourceReference.find(parent, group: true, in: state) else {

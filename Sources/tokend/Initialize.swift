@@ -39,7 +39,7 @@ struct Initialize: ParsableCommand {
         }
         let repository = try settings.openStore()
         let clock = Clock.system
-        let madeRoot = try repository.write { state -> Bool in
+        let madeRoot = try repository.auditedWrite { state -> Bool in
             guard state.users.isEmpty else { return false }
             let id = state.allocateUserID()
             state.put(User(

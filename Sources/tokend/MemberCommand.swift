@@ -44,7 +44,7 @@ struct AddMember: ParsableCommand {
     func run() throws {
         let now = Clock.system.now()
         let level = accessLevel.rawValue
-        try store.openStore().write { state throws in
+        try store.openStore().auditedWrite { state throws in
             let reference = project ?? group ?? ""
             guard let resource = ResourceReference.find(reference, group: group != nil, in: state) else {
                 throw ValidationError("no \(group != nil ? "group" : "project") \(reference)")

@@ -39,7 +39,7 @@ struct CreateProject: ParsableCommand {
 
     func run() throws {
         let now = Clock.system.now()
-        let project = try store.openStore().write { state throws -> Project in
+        let project = try store.openStore().auditedWrite { state throws -> Project in
             guard case .group(let groupID)? = ResourceReference.find(namespace, group: true, in: state) else {
                 throw ValidationError("no group \(namespace)")
             }

@@ -51,7 +51,7 @@ struct RevokeToken: ParsableCommand {
         }
         let issuer = TokenIssuer(secret: secret, random: .system, clock: Clock.system, settings: .default)
         let wanted = id.map { TokenID($0) }
-        let (token, owner, wasRevoked) = try repository.write { state throws -> (AccessToken, String, Bool) in
+        let (token, owner, wasRevoked) = try repository.auditedWrite { state throws -> (AccessToken, String, Bool) in
             let found = wanted.flatMap { state.token($0) } ?? digest.flatMap { state.token(digest: $0) }
             guard let found else {
                 throw CommandError(wanted.map { "no token with id \($0)" } ?? "no stored token has this value")

@@ -46,6 +46,12 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest request body in bytes (env TOKEND_MAX_BODY_SIZE; default 1048576).", valueName: "bytes"))
     var maxBodySize: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Remove audit files whose events are all older than this many days, oldest first; 0 keeps them all (env TOKEND_AUDIT_RETENTION_DAYS; default 0).", valueName: "days"))
+    var auditRetentionDays: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Start a new audit file past this size, besides each new UTC day (env TOKEND_AUDIT_MAX_FILE_SIZE; default 16777216).", valueName: "bytes"))
+    var auditMaxFileSize: Int?
+
     /// These flags, for ``StoreOptions/settings(_:)``.
     var flags: [SettingName: String] {
         var flags = instance.flags
@@ -55,6 +61,8 @@ struct Serve: ParsableCommand {
         flags[.threads] = threads.map(String.init)
         flags[.monitoringAllow] = monitoringAllow
         flags[.maxBodySize] = maxBodySize.map(String.init)
+        flags[.auditRetentionDays] = auditRetentionDays.map(String.init)
+        flags[.auditMaxFileSize] = auditMaxFileSize.map(String.init)
         return flags
     }
 
@@ -72,10 +80,15 @@ struct Serve: ParsableCommand {
             // One CGI request reads a token or two: find them in the files rather than load all.
             let repository = try settings.openStore(loading: listenSocket == nil ? .onDemand : .eager)
             let secret = try StoreSetup.loadSecret(directory: settings.data)
+            // Failed authentications: batched per worker and written every few seconds; a CGI
+            // process serves one request, so it leaves them for the next write (AuditSpill).
+            let layout = repository.layout
+            let failures = listenSocket == nil
+                ? FailedAuthenticationLog { events in AuditSpill.append(events, layout: layout) } : .writing(to: repository)
             application = Application(dependencies: APIDependencies(
-                repository: repository, secret: secret, clock: .system, settings: settings.instance,
+                repository: repository, secret: secret, random: .system, clock: .system, settings: settings.instance,
                 externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
-                monitoringAllowList: settings.monitoringAllowList, logger: logger))
+                monitoringAllowList: settings.monitoringAllowList, logger: logger, failedAuthentications: failures))
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
@@ -93,10 +106,20 @@ struct Serve: ParsableCommand {
         let threadCount = settings.threads ?? 2 * ProcessInfo.processInfo.activeProcessorCount
         let accessLog = settings.logLevel <= .info ? AccessLog(sink: .standardError) : nil
         let server = FastCGIServer(listenFD: fd, threads: threadCount, application: application, logger: logger, accessLog: accessLog)
-        // Request lines are batched; a second is the longest one waits to reach the log.
-        let flusher = Thread { while true { sleep(1); LogSink.standardError.flush() } }
+        // Request lines are batched; a second is the longest one waits to reach the log. Failed
+        // authentications reach the audit log in one write every five seconds at most.
+        let flusher = Thread {
+            var seconds = 0
+            while true {
+                sleep(1)
+                LogSink.standardError.flush()
+                seconds += 1
+                if seconds % 5 == 0 { application.flushAudit() }
+            }
+        }
         flusher.start()
         server.run()
+        application.flushAudit()
         LogSink.standardError.flush()
         if case .unix(let path, _) = listenSocket { unlink(path) }
     }

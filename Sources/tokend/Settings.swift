@@ -90,7 +90,9 @@ extension Settings {
     /// `onDemand` (CGI mode) reads single records from the files instead of loading them all.
     func openStore(loading: JSONFileStore.Loading = .eager) throws -> JSONFileStore {
         try becomeStoreOwner()
-        let tuning = JSONFileStore.Tuning(compactionBytes: testHooks?.compactionBytes, failpoint: testHooks?.failpoint)
+        let tuning = JSONFileStore.Tuning(
+            compactionBytes: testHooks?.compactionBytes, failpoint: testHooks?.failpoint, auditFileBytes: auditMaxFileBytes,
+            auditRetentionDays: auditRetentionDays)
         do {
             return try JSONFileStore(
                 directory: data, allowNetworkFilesystem: allowNetworkFilesystem, loading: loading, tuning: tuning,

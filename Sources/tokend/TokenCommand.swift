@@ -61,7 +61,7 @@ struct CreateToken: ParsableCommand {
             scopes: scopes.split(separator: ",").map { Scope(String($0).trimmingCharacters(in: .whitespaces)) },
             expiresAt: expiresAt.flatMap(CivilDate.init(iso8601:)) ?? issuer.defaultExpiry)
         let owner = user
-        let issued = try repository.write { state throws -> IssuedToken in
+        let issued = try repository.auditedWrite { state throws -> IssuedToken in
             let found = UserDirectory.find(owner, in: state)
             guard let found else { throw ValidationError("no user \(owner)") }
             do {

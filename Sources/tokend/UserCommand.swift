@@ -45,7 +45,7 @@ struct CreateUser: ParsableCommand {
         let now = Clock.system.now()
         let new = UserDirectory.NewUser(
             username: username, name: name ?? username, email: email ?? "\(username)@example.com", isAdmin: admin)
-        let user = try repository.write { state throws -> User in
+        let user = try repository.auditedWrite { state throws -> User in
             do {
                 return try UserDirectory.create(new, at: now, in: &state)
             } catch UserDirectory.Failure.taken(let what) {
@@ -101,7 +101,7 @@ struct BlockUser: ParsableCommand {
 
     func run() throws {
         let reference = self.reference
-        try store.openStore().write { state throws in
+        try store.openStore().auditedWrite { state throws in
             _ = try UserDirectory.setBlocked(true, try reference.resolve(in: state), in: &state)
         }
     }
@@ -119,7 +119,7 @@ struct UnblockUser: ParsableCommand {
 
     func run() throws {
         let reference = self.reference
-        try store.openStore().write { state throws in
+        try store.openStore().auditedWrite { state throws in
             _ = try UserDirectory.setBlocked(false, try reference.resolve(in: state), in: &state)
         }
     }
@@ -138,7 +138,7 @@ struct DeleteUser: ParsableCommand {
     func run() throws {
         let reference = self.reference
         let now = Clock.system.now()
-        try store.openStore().write { state throws in
+        try store.openStore().auditedWrite { state throws in
             try UserDirectory.delete(try reference.resolve(in: state), at: now, in: &state)
         }
     }

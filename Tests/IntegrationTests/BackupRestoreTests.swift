@@ -66,9 +66,11 @@ struct BackupRestoreTests {
         // The copy: a data directory of its own, 0700 with 0600 files, that passes the check.
         var info = stat()
         #expect(stat(backup, &info) == 0 && info.st_mode & 0o777 == 0o700)
-        for name in try FileManager.default.contentsOfDirectory(atPath: backup) {
-            #expect(stat(backup + "/" + name, &info) == 0 && info.st_mode & 0o777 == 0o600, "\(name)")
+        let audit = try FileManager.default.contentsOfDirectory(atPath: backup + "/audit").map { "audit/" + $0 }
+        for name in try FileManager.default.contentsOfDirectory(atPath: backup) + audit {
+            #expect(stat(backup + "/" + name, &info) == 0 && info.st_mode & 0o777 == (name == "audit" ? 0o700 : 0o600), "\(name)")
         }
+        #expect(try LiveServer.run(server.binary, ["audit", "verify", "--no-repair", "--data", backup]).status == 0)
         #expect(try LiveServer.run(server.binary, ["store", "check", "--data", backup]).status == 0)
         let inBackup = try Self.tokenIDs(server, data: backup)
         let live = try Self.tokenIDs(server, data: server.data)

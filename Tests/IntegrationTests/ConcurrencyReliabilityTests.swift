@@ -114,8 +114,11 @@ struct ConcurrencyReliabilityTests {
             server.stopSpawned()
             let check = try LiveServer.run(server.binary, ["store", "check", "--data", server.data])
             #expect(check.status == 0, "round \(round): \(check.stderr)")
+            let verify = try LiveServer.run(server.binary, ["audit", "verify", "--data", server.data])
+            #expect(verify.status == 0, "round \(round): \(verify.stdout) \(verify.stderr)")
         }
         try server.spawnWorkers(processes: 1)
+        try AuditFiles.expectEveryTokenAudited(acknowledged, server: server)
         var missing = 0
         for token in acknowledged where try server.request("GET", "/personal_access_tokens/self", token: token).status != 200 {
             missing += 1
@@ -159,10 +162,13 @@ struct ConcurrencyReliabilityTests {
             server.stopSpawned()
             let check = try LiveServer.run(server.binary, ["store", "check", "--data", server.data])
             #expect(check.status == 0, "round \(round): \(check.stdout) \(check.stderr)")
+            let verify = try LiveServer.run(server.binary, ["audit", "verify", "--data", server.data])
+            #expect(verify.status == 0, "round \(round): \(verify.stdout) \(verify.stderr)")
         }
         let status = try server.tokend(["store", "check", "--data", server.data])
         #expect(!status.contains("generation 1\n"), "no compaction happened: \(status)")
         try server.spawnWorkers(processes: 1)
+        try AuditFiles.expectEveryTokenAudited(acknowledged, server: server)
         var missing = 0
         for token in acknowledged where try server.request("GET", "/personal_access_tokens/self", token: token).status != 200 {
             missing += 1

@@ -15,12 +15,15 @@ struct DeploymentTests {
         let directory = try LiveServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let units = LiveServer.packageRoot + "/deploy/systemd/"
-        let service = try String(contentsOfFile: units + "tokend.service", encoding: .utf8)
-            .replacingOccurrences(of: "/usr/bin/tokend", with: LiveServer.binaryPath)
-        try service.write(toFile: directory + "/tokend.service", atomically: false, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: units + "tokend.socket", toPath: directory + "/tokend.socket")
+        for name in ["tokend.service", "tokend-notify.service"] {
+            let service = try String(contentsOfFile: units + name, encoding: .utf8)
+                .replacingOccurrences(of: "/usr/bin/tokend", with: LiveServer.binaryPath)
+            try service.write(toFile: directory + "/" + name, atomically: false, encoding: .utf8)
+        }
+        for name in ["tokend.socket", "tokend-notify.timer"] { try FileManager.default.copyItem(atPath: units + name, toPath: directory + "/" + name) }
         let result = try LiveServer.run(
-            "/bin/sh", ["-c", "cd '\(directory)' && systemd-analyze verify ./tokend.socket ./tokend.service"])
+            "/bin/sh",
+            ["-c", "cd '\(directory)' && systemd-analyze verify ./tokend.socket ./tokend.service ./tokend-notify.service ./tokend-notify.timer"])
         #expect(result.status == 0, "\(result.stderr)")
     }
 

@@ -31,7 +31,10 @@ struct InstallerTests {
         let bundle = try Self.makeBundle()
         defer { try? FileManager.default.removeItem(atPath: bundle) }
         let stage = bundle + "/stage"
-        let installed = [stage + "/usr/bin/tokend", stage + "/etc/systemd/system/tokend.socket", stage + "/etc/systemd/system/tokend.service"]
+        let installed = [
+            stage + "/usr/bin/tokend", stage + "/etc/systemd/system/tokend.socket", stage + "/etc/systemd/system/tokend.service",
+            stage + "/etc/systemd/system/tokend-notify.service", stage + "/etc/systemd/system/tokend-notify.timer",
+        ]
 
         for round in 1...2 {  // the second run is an upgrade
             let result = try Self.install(bundle, stage: stage)

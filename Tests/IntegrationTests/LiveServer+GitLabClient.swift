@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TokendTesting
 
 /// The live deployment as a ``GitLabClient``: shared handler scenarios run through nginx.
@@ -12,4 +15,7 @@ extension LiveServer: GitLabClient {
     func rootToken(scopes: [String]) throws -> String {
         try createToken(name: "root", scopes: scopes.joined(separator: ","))
     }
+
+    /// Workers write failed authentications every 5 s: wait for the next batch (bounded).
+    func settleAudit() throws { usleep(6_000_000) }
 }

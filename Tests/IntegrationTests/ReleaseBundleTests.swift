@@ -47,7 +47,7 @@ struct ReleaseBundleTests {
         let (directory, bundle) = try Self.unpack(tarball)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for file in [
-            "bin/tokend", "install.sh", "README.md", "deploy/systemd/tokend.service", "deploy/systemd/tokend.socket",
+            "bin/tokend", "install.sh", "README.md", "deploy/systemd/tokend.service", "deploy/systemd/tokend.socket", "deploy/systemd/tokend-notify.timer",
             "deploy/apache/tokend-proxy-fcgi.conf", "deploy/apache/tokend-fcgid.conf", "deploy/apache/tokend.fcgi",
             "deploy/spawn-fcgi/tokend-spawn", "nginx/tokend.conf", "nginx/tokend-tls.conf", "nginx/auth-gate.conf",
             "deploy/caddy/Caddyfile.example", "LICENSE", "completions/tokend.bash", "completions/_tokend",

@@ -22,7 +22,8 @@ struct StoreOwnershipTests {
     /// Owner uid and gid and mode of every entry in `directory`, the directory included.
     static func owners(_ directory: String) throws -> [String: (uid: uid_t, gid: gid_t, mode: mode_t)] {
         var found: [String: (uid: uid_t, gid: gid_t, mode: mode_t)] = [:]
-        for name in ["."] + (try FileManager.default.contentsOfDirectory(atPath: directory)) {
+        let audit = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/audit").map { "audit/" + $0 }) ?? []
+        for name in ["."] + (try FileManager.default.contentsOfDirectory(atPath: directory)) + audit {
             var info = stat()
             guard stat(directory + "/" + name, &info) == 0 else { continue }
             found[name] = (info.st_uid, info.st_gid, info.st_mode & 0o777)
@@ -59,10 +60,10 @@ struct StoreOwnershipTests {
         _ = try tokend(["store", "seed", "--tokens", "3"])
         _ = try tokend(["store", "check"])
         let files = try Self.owners(data)
-        #expect(Set(files.keys).isSuperset(of: [".", "secret.key", "tokens.lock", "tokens.snapshot.jsonl"]))
+        #expect(Set(files.keys).isSuperset(of: [".", "secret.key", "audit.key", "audit", "tokens.lock", "tokens.snapshot.jsonl"]))
         for (name, owner) in files {
             #expect(owner.uid == nobody.pw_uid && owner.gid == nobody.pw_gid, "\(name) belongs to \(owner.uid):\(owner.gid)")
-            #expect(owner.mode == (name == "." ? 0o700 : 0o600), "\(name) has mode \(String(owner.mode, radix: 8))")
+            #expect(owner.mode == (name == "." || name == "audit" ? 0o700 : 0o600), "\(name) has mode \(String(owner.mode, radix: 8))")
         }
         // The directory's owner, as a worker would be, still writes.
         let write = try Self.runAs(nobody.pw_uid, nobody.pw_gid, ["token", "create", "--data", data, "--user", "root", "--name", "w", "--scopes", "api"])

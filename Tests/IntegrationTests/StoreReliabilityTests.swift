@@ -38,6 +38,13 @@ struct StoreReliabilityTests {
         let journal = try String(contentsOfFile: server.data + "/tokens.journal.1.jsonl", encoding: .utf8)
         #expect(journal.hasSuffix("\n"))
         #expect(journal.split(separator: "\n").allSatisfy { (try? JSONParser.parse(String($0))) != nil })
+        // The audit log: the crashed write's event is there exactly when its change is (a crash
+        // after the journal sync is carried into audit/ by the next write), and the chain holds.
+        let verify = try LiveServer.run(server.binary, ["audit", "verify", "--no-repair", "--data", server.data])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        let audit = try AuditFiles.lines(server.data)
+        #expect(audit.filter { $0.contains(#""details":"crash""#) }.count == added)
+        #expect(audit.filter { $0.contains(#""details":"next""#) }.count == 1)
     }
 
     @Test(arguments: [

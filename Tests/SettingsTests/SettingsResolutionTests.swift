@@ -51,9 +51,27 @@ struct SettingsResolutionTests {
         ([.tokenPrefix: ""], "--token-prefix must be 1 to 20 visible ASCII characters"),
         ([.externalURL: "gitlab.example.com"], "--external-url takes an http:// or https:// URL, e.g. https://gitlab.example.com"),
         ([.logLevel: "loud"], "--log-level takes trace, debug, info, notice, warning, error or critical, not 'loud'"),
+        ([.auditRetentionDays: "-1"], "--audit-retention-days must be 0 (keep all) or a number of days"),
+        ([.auditMaxFileSize: "100"], "--audit-max-file-size must be at least 4096 bytes"),
+        ([.webhookExtendedIntervals: "sometimes"], "--webhook-extended-intervals takes true or false, not 'sometimes'"),
+        ([.allowLocalWebhooks: "2"], "--allow-local-webhooks takes true or false, not '2'"),
     ])
     func invalidValuesAreRefusedWithTheFlagsName(flags: [SettingName: String], message: String) {
         #expect(throws: SettingsError(message)) { try Settings.resolve(flags: flags, environment: [:], file: nil) }
+    }
+
+    @Test func auditAndNotifySettings() throws {
+        let defaults = try Settings.resolve(flags: [:], environment: [:], file: nil)
+        #expect(defaults.auditRetentionDays == 0 && defaults.auditMaxFileBytes == 16 << 20)
+        #expect(!defaults.webhookExtendedIntervals && !defaults.allowLocalWebhooks)
+        let file = try ConfigFile(text: "audit-retention-days = 400\nwebhook-extended-intervals = yes\n", path: "/c")
+        let set = try Settings.resolve(
+            flags: [.auditMaxFileSize: "65536"], environment: ["TOKEND_ALLOW_LOCAL_WEBHOOKS": "true", "TOKEND_AUDIT_RETENTION_DAYS": "90"],
+            file: file)
+        #expect(set.auditRetentionDays == 90, "the variable beats the file")
+        #expect(set.auditMaxFileBytes == 65536)
+        #expect(set.webhookExtendedIntervals && set.allowLocalWebhooks)
+        #expect(set.sources[.auditRetentionDays]?.source == .environment("TOKEND_AUDIT_RETENTION_DAYS"))
     }
 
     @Test func theConfigFileNamesItsMistakes() {

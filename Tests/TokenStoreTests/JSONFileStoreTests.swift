@@ -133,7 +133,10 @@ struct JSONFileStoreTests {
         }
         #expect(try mode(other) == 0o700)
         for file in try FileManager.default.contentsOfDirectory(atPath: other) {
-            #expect(try mode(other + "/" + file) == 0o600, "\(file)")
+            #expect(try mode(other + "/" + file) == (file == "audit" ? 0o700 : 0o600), "\(file)")
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: other + "/audit") {
+            #expect(try mode(other + "/audit/" + file) == 0o600, "\(file)")
         }
     }
 

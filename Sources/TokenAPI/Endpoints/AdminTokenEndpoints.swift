@@ -18,13 +18,18 @@ enum AdminTokenEndpoints {
     ]
 
     /// 200 with GitLab's `PersonalAccessToken` entity, which GitLab presents for every kind
-    /// this API finds by a `glpat-` value (revoked and expired tokens too).
+    /// this API finds by a `glpat-` value (revoked and expired tokens too). A lookup that finds
+    /// a token is audited: the request's write records it, so the answer comes only once its
+    /// audit line is durable.
     @Sendable static func identify(_ context: RequestContext) throws -> APIResponse {
         try context.requireAdmin()
         let plaintext = try tokenParameter(context)
-        let (secret, settings) = (context.dependencies.secret, context.dependencies.settings)
-        let token = try context.read { state in
-            try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
+        let (secret, settings, audit) = (context.dependencies.secret, context.dependencies.settings, context.audit)
+        let token = try context.write { state in
+            let token = try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
+            let (entity, target, reference) = AuditTrail.describe(token, in: state)
+            state.recordAudit(audit.event(.adminTokenLookedUp, entity: entity, target: target, token: reference))
+            return token
         }
         return TokenEntity.response(.ok, token, [], now: context.now)
     }
@@ -35,9 +40,12 @@ enum AdminTokenEndpoints {
         try context.requireAdmin()
         let plaintext = try tokenParameter(context)
         let (secret, settings, issuer) = (context.dependencies.secret, context.dependencies.settings, context.issuer)
+        let audit = context.audit
         let (token, kind) = try context.write { state in
             let token = try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
             try issuer.revoke(token.id, in: &state)
+            let (entity, target, reference) = AuditTrail.describe(token, in: state)
+            state.recordAudit(audit.event(.adminTokenRevoked, entity: entity, target: target, token: reference))
             return (token, TokenIdentification.kind(of: token, in: state))
         }
         context.dependencies.logger.notice(

@@ -45,16 +45,34 @@ struct AuthGate {
         let (secret, now, requirement) = (dependencies.secret, dependencies.clock.now(), parsed.requirement)
         let found = try dependencies.repository.read { state in
             let lookup = Authentication.lookup(presented, secret: secret, in: state, now: now)
-            guard case .success(let credential) = lookup else { return Decision(lookup: lookup) }
+            guard case .success(let credential) = lookup else {
+                // An unknown value names no token: no second digest on the path a flood takes.
+                guard case .failure(let failure) = lookup, failure != .unknownToken else { return Decision(lookup: lookup) }
+                let token = state.token(digest: secret.digest(of: presented)).map { AuditTrail.describe($0, in: state) }
+                return Decision(lookup: lookup, token: token)
+            }
             let botPath = credential.user.botResource.flatMap { state.resources.fullPath(of: $0) }
             let membership = GatePolicy.checkMembership(of: credential.user.id, against: requirement, in: state, now: now)
             return Decision(lookup: lookup, botPath: botPath, membership: membership)
         }
-        let credential = try found.lookup.get()
-        if let refusal = GatePolicy.checkScopes(of: credential.token, against: requirement) { throw refusal }
-        if let failure = Authentication.checkUser(credential, settings: dependencies.settings) { throw failure }
+        let authenticator = Authenticator(dependencies: dependencies, now: now)
+        let credential: Credential
+        switch found.lookup {
+        case .success(let found): credential = found
+        case .failure(let failure):
+            authenticator.fail(failure.auditReason, token: found.token, request: request)
+            throw failure
+        }
+        if let refusal = GatePolicy.checkScopes(of: credential.token, against: requirement) {
+            authenticator.fail(.scope, token: Application(dependencies: dependencies).describe(credential), request: request)
+            throw refusal
+        }
+        if let failure = Authentication.checkUser(credential, settings: dependencies.settings) {
+            authenticator.fail(failure.auditReason, token: Application(dependencies: dependencies).describe(credential), request: request)
+            throw failure
+        }
         Session(
-            credential: credential, actor: credential.user.id, address: request.remoteAddress, now: now,
+            credential: credential, actor: credential.user, address: request.remoteAddress, requestID: request.requestID, now: now,
             settings: dependencies.settings, detectsReuse: false
         ).recordUseIfPending(in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
         if let refusal = found.membership { throw refusal }
@@ -70,6 +88,8 @@ struct AuthGate {
         var lookup: Result<Credential, AuthenticationFailure>
         var botPath: String?
         var membership: GateRefusal?
+        /// A token found but refused (expired, revoked), for its audit line.
+        var token: (AuditEntity, AuditTarget, AuditTokenReference)?
     }
 
     private func refusal(_ error: any Error, basic: Bool, presented: Bool) -> APIResponse {

@@ -16,21 +16,26 @@ public struct APIRequest: Sendable {
     /// `scheme://host[:port]` of this server as the web server is configured (never the
     /// client's `Host`); used for links and bot e-mail addresses when no external URL is set.
     public var serverOrigin: String?
+    /// The id the transport gave this request (`X-Request-Id`), for the audit log.
+    public var requestID: String?
 
-    public init(head: HTTPRequest, body: [UInt8] = [], remoteAddress: String? = nil, serverOrigin: String? = nil) {
+    public init(
+        head: HTTPRequest, body: [UInt8] = [], remoteAddress: String? = nil, serverOrigin: String? = nil, requestID: String? = nil
+    ) {
         self.head = head
         self.body = body
         self.remoteAddress = remoteAddress
         self.serverOrigin = serverOrigin
+        self.requestID = requestID
     }
 
     public init(
         method: HTTPRequest.Method, target: String, headerFields: HTTPFields = [:], body: [UInt8] = [],
-        remoteAddress: String? = nil, serverOrigin: String? = nil
+        remoteAddress: String? = nil, serverOrigin: String? = nil, requestID: String? = nil
     ) {
         self.init(
             head: HTTPRequest(method: method, scheme: nil, authority: nil, path: target, headerFields: headerFields),
-            body: body, remoteAddress: remoteAddress, serverOrigin: serverOrigin)
+            body: body, remoteAddress: remoteAddress, serverOrigin: serverOrigin, requestID: requestID)
     }
 
     public var method: HTTPRequest.Method { head.method }

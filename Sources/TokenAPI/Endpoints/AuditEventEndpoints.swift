@@ -1,0 +1,112 @@
+import HTTPTypes
+import JSON
+import TokenCore
+
+/// GitLab's audit events API: the instance's events for administrators, a project's for its
+/// Maintainers and Owners, a group's for its Owners (and administrators).
+///
+/// Each query covers at most 30 days, as GitLab's does (by default the last 30), newest first,
+/// with offset pagination; the store reads only the audit files of that window
+/// (``AuditLogReading``).
+enum AuditEventEndpoints {
+    static let routes: [Route] = [
+        Route(.get, "audit_events", listInstance),
+        Route(.get, "audit_events/:audit_event_id", showInstance),
+    ] + ResourceKind.allCases.flatMap { kind in
+        [
+            Route(.get, kind.pathSegment + "/:id/audit_events") { try listResource($0, kind) },
+            Route(.get, kind.pathSegment + "/:id/audit_events/:audit_event_id") { try showResource($0, kind) },
+        ]
+    }
+
+    static let entityTypes = AuditEntity.Kind.allCases.map(\.rawValue)
+
+    /// The store's audit log, or 404 when the backend keeps none.
+    static func log(_ context: RequestContext) throws(HTTPError) -> any AuditLogReading {
+        guard let log = context.dependencies.auditLog else { throw HTTPError.routeNotFound }
+        return log
+    }
+
+    /// `created_after`/`created_before` as GitLab reads them, as a window of at most 30 days.
+    static func window(_ reader: inout ParameterReader, now: Timestamp) -> (after: Timestamp, before: Timestamp)? {
+        let after = reader.dateTime("created_after")
+        let before = reader.dateTime("created_before")
+        let span = Int64(AuditQuery.maximumWindowDays) * Timestamp.millisecondsPerDay
+        let end = before ?? (after.map { min(now, $0.adding(milliseconds: span)) } ?? now)
+        let start = after ?? end.adding(milliseconds: -span)
+        guard end.millisecondsSinceEpoch - start.millisecondsSinceEpoch <= span else {
+            reader.appendError("created_after and created_before may be at most \(AuditQuery.maximumWindowDays) days apart")
+            return nil
+        }
+        return (start, end)
+    }
+
+    // MARK: Instance
+
+    @Sendable static func listInstance(_ context: RequestContext) throws -> APIResponse {
+        var reader = context.reader()
+        let window = window(&reader, now: context.now)
+        let type = reader.oneOf("entity_type", entityTypes).flatMap(AuditEntity.Kind.init(rawValue:))
+        let id = reader.integer("entity_id")
+        if id != nil && type == nil && !reader.has("entity_type") { reader.appendError("entity_type is missing") }
+        let pagination = Pagination(&reader)
+        try reader.check()
+        try context.requireAdmin()
+        return try respond(context, window: window!, kind: type, id: id, pagination: pagination)
+    }
+
+    @Sendable static func showInstance(_ context: RequestContext) throws -> APIResponse {
+        let id = try context.path.require("audit_event_id", as: Int.self)
+        try context.requireAdmin()
+        return try show(context, id: id) { _ in true }
+    }
+
+    // MARK: Projects and groups
+
+    /// The resource of the path, if the caller may read its audit events (404 when they cannot
+    /// see it, 403 when they can but are no Maintainer/Owner).
+    static func resource(_ context: RequestContext, _ kind: ResourceKind) throws -> Resource {
+        let (caller, now) = (context.signedInCaller, context.now)
+        return try context.read { state throws(HTTPError) -> Resource in
+            let resource = try context.visibleResource(kind, in: state)
+            guard AccessPolicy.canAdminister(resource, by: caller, state: state, now: now) else { throw HTTPError.forbidden }
+            return resource
+        }
+    }
+
+    static func listResource(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        var reader = context.reader()
+        let window = window(&reader, now: context.now)
+        let pagination = Pagination(&reader)
+        try reader.check()
+        let entity = AuditEntity.resource(try resource(context, kind))
+        return try respond(context, window: window!, kind: entity.kind, id: entity.id, pagination: pagination)
+    }
+
+    static func showResource(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        let id = try context.path.require("audit_event_id", as: Int.self)
+        let entity = AuditEntity.resource(try resource(context, kind))
+        return try show(context, id: id) { $0.entity == entity }
+    }
+
+    // MARK: Answers
+
+    static func respond(
+        _ context: RequestContext, window: (after: Timestamp, before: Timestamp), kind: AuditEntity.Kind?, id: Int?, pagination: Pagination
+    ) throws -> APIResponse {
+        let limit = min(pagination.perPage, Int.max - pagination.offset)
+        let query = AuditQuery(
+            createdAfter: window.after, createdBefore: window.before, entityKind: kind, entityID: id, offset: pagination.offset, limit: limit)
+        let page = try log(context).auditEvents(query)
+        let entity = try context.read { state in AuditEventEntity(page.events, state: state) }
+        return pagination.response(page: page.events, total: page.total, context: context) { event, w in entity.write(event, into: &w) }
+    }
+
+    static func show(_ context: RequestContext, id: Int, visible: (AuditEvent) -> Bool) throws -> APIResponse {
+        guard let stored = try log(context).auditEvent(id: id), visible(stored.event) else { throw HTTPError.notFound("Audit Event") }
+        let entity = try context.read { state in AuditEventEntity([stored], state: state) }
+        var w = JSONWriter()
+        entity.write(stored, into: &w)
+        return .json(.ok, w)
+    }
+}

@@ -1,0 +1,176 @@
+import HTTPTypes
+import JSON
+import TokenCore
+
+/// Project and group webhooks (GitLab's hooks API), the subset tokend delivers: access-token
+/// expiry (`resource_access_token_events`, sent by `tokend notify`). A project's hooks are its
+/// Maintainers' and Owners' to manage, a group's its Owners' (and administrators'). The
+/// secret `token` is sealed in the store and never returned.
+enum HookEndpoints {
+    static let routes: [Route] = ResourceKind.allCases.flatMap { kind in
+        let base = kind.pathSegment + "/:id/hooks"
+        return [
+            Route(.get, base) { try list($0, kind) },
+            Route(.get, base + "/:hook_id") { try show($0, kind) },
+            Route(.post, base) { try create($0, kind) },
+            Route(.put, base + "/:hook_id") { try update($0, kind) },
+            Route(.delete, base + "/:hook_id") { try delete($0, kind) },
+        ]
+    }
+
+    /// The resource of the path, if the caller administers it: 404 when they cannot see it,
+    /// 403 when they can but may not manage its hooks.
+    static func administered(_ context: RequestContext, _ kind: ResourceKind, in state: borrowing StoreState) throws(HTTPError) -> Resource {
+        let resource = try context.visibleResource(kind, in: state)
+        guard AccessPolicy.canAdminister(resource, by: context.signedInCaller, state: state, now: context.now) else {
+            throw HTTPError.forbidden
+        }
+        return resource
+    }
+
+    static func findHook(_ context: RequestContext, of resource: Resource, in state: borrowing StoreState) throws(HTTPError) -> Webhook {
+        guard let id = try context.path.integer("hook_id"), let hook = state.webhooks.hook(HookID(id)), hook.resource == resource else {
+            throw HTTPError.notFound("Hook")
+        }
+        return hook
+    }
+
+    static func list(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        var reader = context.reader()
+        let pagination = Pagination(&reader)
+        try reader.check()
+        let hooks = try context.read { state throws(HTTPError) -> [Webhook] in state.webhooks.hooks(of: try administered(context, kind, in: state)) }
+        return pagination.response(hooks, context: context) { hook, w in HookEntity.write(hook, into: &w) }
+    }
+
+    static func show(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        let hook = try context.read { state throws(HTTPError) -> Webhook in
+            try findHook(context, of: try administered(context, kind, in: state), in: state)
+        }
+        return HookEntity.response(.ok, hook)
+    }
+
+    /// The hook's fields from the request, over `hook` (GitLab's defaults for a new one).
+    static func read(_ context: RequestContext, over hook: Webhook, urlRequired: Bool) throws -> Webhook {
+        var reader = context.reader()
+        let url = reader.string("url", required: urlRequired, maxLength: WebhookRules.maximumURLLength)
+        let token = reader.string("token", maxLength: WebhookRules.maximumTokenLength)
+        let name = reader.string("name", maxLength: WebhookRules.maximumNameLength)
+        let description = reader.string("description", maxLength: WebhookRules.maximumDescriptionLength)
+        let push = reader.boolean("push_events")
+        let tokenEvents = reader.boolean("resource_access_token_events")
+        let ssl = reader.boolean("enable_ssl_verification")
+        try reader.check()
+        var hook = hook
+        if let url {
+            guard WebhookRules.validateURL(url) != nil else { throw HTTPError.error(.unprocessableContent, "Invalid url given") }
+            hook.url = url
+        }
+        if let token {
+            guard WebhookRules.isValidToken(token) else { throw HTTPError.error(.badRequest, "token is invalid") }
+            hook.sealedToken = token.isEmpty ? nil : context.dependencies.webhookTokens.seal(token)
+        }
+        if let name { hook.name = name }
+        if let description { hook.description = description }
+        if let push { hook.pushEvents = push }
+        if let tokenEvents { hook.resourceAccessTokenEvents = tokenEvents }
+        if let ssl { hook.enableSSLVerification = ssl }
+        return hook
+    }
+
+    static func create(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        let draft = try read(context, over: Webhook(id: HookID(0), resource: .project(ProjectID(0)), url: "", createdAt: context.now), urlRequired: true)
+        let hook = try context.write { state throws -> Webhook in
+            var hook = draft
+            hook.resource = try administered(context, kind, in: state)
+            let limit = WebhookRules.maximumHooksPerResource
+            guard state.webhooks.hooks(of: hook.resource).count < limit else {
+                throw HTTPError.error(.unprocessableContent, "Maximum number of \(hook.resource.kind) hooks (\(limit)) exceeded")
+            }
+            hook.id = state.allocateHookID()
+            state.put(hook)
+            return hook
+        }
+        return HookEntity.response(.created, hook)
+    }
+
+    static func update(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        let changes = try read(context, over: Webhook(id: HookID(0), resource: .project(ProjectID(0)), url: "", createdAt: context.now), urlRequired: false)
+        let reader = context.reader()
+        let given = Set(["url", "token", "name", "description", "push_events", "resource_access_token_events", "enable_ssl_verification"].filter {
+            reader.has($0)
+        })
+        let hook = try context.write { state throws -> Webhook in
+            var hook = try findHook(context, of: try administered(context, kind, in: state), in: state)
+            if given.contains("url") { hook.url = changes.url }
+            if given.contains("token") { hook.sealedToken = changes.sealedToken }
+            if given.contains("name") { hook.name = changes.name }
+            if given.contains("description") { hook.description = changes.description }
+            if given.contains("push_events") { hook.pushEvents = changes.pushEvents }
+            if given.contains("resource_access_token_events") { hook.resourceAccessTokenEvents = changes.resourceAccessTokenEvents }
+            if given.contains("enable_ssl_verification") { hook.enableSSLVerification = changes.enableSSLVerification }
+            state.put(hook)
+            return hook
+        }
+        return HookEntity.response(.ok, hook)
+    }
+
+    static func delete(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        try context.write { state throws in
+            let hook = try findHook(context, of: try administered(context, kind, in: state), in: state)
+            state.deleteHook(hook.id)
+        }
+        return .noContent
+    }
+}
+
+/// GitLab's `ProjectHook`/`GroupHook` entity. Event flags tokend does not deliver are false;
+/// the secret token is never shown.
+enum HookEntity {
+    static let otherEvents = [
+        "tag_push_events", "merge_requests_events", "repository_update_events", "issues_events", "confidential_issues_events",
+        "note_events", "confidential_note_events", "pipeline_events", "wiki_page_events", "deployment_events", "feature_flag_events",
+        "job_events", "releases_events", "emoji_events", "vulnerability_events",
+    ]
+
+    static func write(_ hook: Webhook, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", hook.id.rawValue)
+        w.field("url", hook.url)
+        w.field("name", hook.name)
+        w.field("description", hook.description)
+        w.field("created_at", hook.createdAt.iso8601)
+        w.field("push_events", hook.pushEvents)
+        for name in otherEvents { w.field(name, false) }
+        switch hook.resource {
+        case .project(let id):
+            w.field("project_id", id.rawValue)
+        case .group(let id):
+            w.field("group_id", id.rawValue)
+            for name in ["member_events", "project_events", "subgroup_events"] { w.field(name, false) }
+        }
+        w.field("resource_access_token_events", hook.resourceAccessTokenEvents)
+        w.field("enable_ssl_verification", hook.enableSSLVerification)
+        w.field("alert_status", "executable")
+        w.key("disabled_until")
+        w.null()
+        w.key("url_variables")
+        w.beginArray()
+        w.endArray()
+        w.key("push_events_branch_filter")
+        w.null()
+        w.field("branch_filter_strategy", "wildcard")
+        w.key("custom_webhook_template")
+        w.null()
+        w.key("custom_headers")
+        w.beginArray()
+        w.endArray()
+        w.endObject()
+    }
+
+    static func response(_ status: HTTPResponse.Status, _ hook: Webhook) -> APIResponse {
+        var w = JSONWriter()
+        write(hook, into: &w)
+        return .json(status, w)
+    }
+}

@@ -1,0 +1,62 @@
+/// What a webhook may hold. Hook URLs are set by a resource's Maintainers or Owners and the
+/// notifier posts to them, so they are bounded and checked before they are stored: `http` or
+/// `https` only, a host, no credentials, no whitespace or control bytes, at most
+/// ``maximumURLLength`` bytes. Where a URL may lead (loopback, private networks) is the
+/// notifier's decision at delivery time.
+public enum WebhookRules {
+    public static let maximumURLLength = 2_048
+    /// The secret token goes into a header: visible ASCII only.
+    public static let maximumTokenLength = 255
+    public static let maximumNameLength = 255
+    public static let maximumDescriptionLength = 2_048
+    /// Hooks per project or group (GitLab's default plan limit for project hooks).
+    public static let maximumHooksPerResource = 100
+
+    /// The URL's parts, or nil when the URL is not acceptable.
+    public static func validateURL(_ url: String) -> WebhookURL? {
+        guard !url.isEmpty, url.utf8.count <= maximumURLLength, url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        let scheme: String
+        if url.lowercased().hasPrefix("https://") {
+            scheme = "https"
+        } else if url.lowercased().hasPrefix("http://") {
+            scheme = "http"
+        } else {
+            return nil
+        }
+        let rest = url.dropFirst(scheme.count + 3)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.isEmpty, !authority.contains("@"), !authority.contains("\\") else { return nil }
+        var host = Substring(authority)
+        var port = scheme == "https" ? 443 : 80
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return nil }
+            let after = host[host.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let number = Int(after.dropFirst()), (1...65535).contains(number) else { return nil }
+                port = number
+            }
+            host = host[host.index(after: host.startIndex)..<close]
+        } else if let colon = host.lastIndex(of: ":") {
+            guard let number = Int(host[host.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            port = number
+            host = host[..<colon]
+        }
+        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }) else {
+            return nil
+        }
+        return WebhookURL(scheme: scheme, host: String(host).lowercased(), port: port)
+    }
+
+    /// Whether a secret token can be sent as a header value.
+    public static func isValidToken(_ token: String) -> Bool {
+        token.utf8.count <= maximumTokenLength && token.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+}
+
+/// The parts of a hook URL the notifier needs to decide where it may connect.
+public struct WebhookURL: Hashable, Sendable {
+    public var scheme: String
+    /// Lowercase; an IPv6 address without brackets.
+    public var host: String
+    public var port: Int
+}

@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import JSON
+import TokenCore
+import TokenStore
+import TokendSettings
+
+struct NotifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify",
+        abstract: "Send GitLab's access-token expiry webhooks; list expiring personal tokens.",
+        discussion: """
+            Finds the project and group access tokens that expire within GitLab's notification \
+            intervals (7 days; also 30 and 60 with --webhook-extended-intervals) and posts GitLab's \
+            access_token payload (X-Gitlab-Event: Resource Access Token Hook) to every hook of \
+            their project or group, and of its parent groups, that has resource_access_token_events. \
+            Each token, interval and hook gets one notice: what was sent is remembered in the store; \
+            a failed delivery is retried by later runs after 15, 30, 60 and 120 minutes, and given \
+            up after 5 attempts. Redirects are not followed; loopback and private addresses are \
+            refused unless --allow-local-webhooks. Run it from cron or the shipped \
+            tokend-notify.timer; one run at a time per data directory.
+
+            --personal prints, instead, one JSON line per personal access token that expires \
+            within 60, 30 or 7 days and was not listed for that interval before, for a mail or \
+            chat script. --dry-run prints what would be sent and changes nothing.
+
+            Examples:
+              tokend notify --data /var/lib/tokend --external-url https://gitlab.example.com
+              tokend notify --data /var/lib/tokend --dry-run
+              tokend notify --data /var/lib/tokend --personal
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("The URL clients use, for the payload's project links (env TOKEND_EXTERNAL_URL; default http://localhost).", valueName: "url"))
+    var externalURL: String?
+
+    @Flag(help: "Also notify at 60 and 30 days, not only at 7 (env TOKEND_WEBHOOK_EXTENDED_INTERVALS).")
+    var webhookExtendedIntervals = false
+
+    @Flag(help: "Allow hooks on loopback, private and link-local addresses (env TOKEND_ALLOW_LOCAL_WEBHOOKS).")
+    var allowLocalWebhooks = false
+
+    @Flag(help: "Print what would be sent (never a hook's secret token) and change nothing.")
+    var dryRun = false
+
+    @Flag(help: "List expiring personal access tokens as JSON lines instead of sending webhooks.")
+    var personal = false
+
+    @Option(name: .long, help: ArgumentHelp("The time to run at, ISO 8601 (default: now); for tests and catching up.", valueName: "time"))
+    var now: String?
+
+    func validate() throws {
+        if let now, Timestamp(iso8601: now) == nil { throw ValidationError("--now takes an ISO 8601 time, e.g. 2026-06-15T12:00:00Z") }
+        _ = try store.settings(flags)
+    }
+
+    var flags: [SettingName: String] {
+        var flags: [SettingName: String] = [:]
+        flags[.externalURL] = externalURL
+        if webhookExtendedIntervals { flags[.webhookExtendedIntervals] = "true" }
+        if allowLocalWebhooks { flags[.allowLocalWebhooks] = "true" }
+        return flags
+    }
+
+    func run() throws {
+        let settings = try store.settings(flags)
+        let repository = try settings.openStore()
+        let instant = now.flatMap(Timestamp.init(iso8601:)) ?? Clock.system.now()
+        guard let lock = NotifyLock(directory: settings.data) else {
+            throw CommandError("another tokend notify is running on \(settings.data)")
+        }
+        defer { lock.release() }
+        if personal {
+            try listPersonal(repository, now: instant)
+        } else {
+            try sendWebhooks(repository, settings: settings, now: instant)
+        }
+    }
+
+    // MARK: Personal tokens
+
+    func listPersonal(_ repository: JSONFileStore, now: Timestamp) throws {
+        let listed = try repository.read { state in ExpiryNotifier.personal(in: state, now: now, enabled: Set(ExpiryInterval.allCases)) }
+        for (token, owner, interval) in listed {
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("user_id", owner.id.rawValue)
+            w.field("username", owner.username)
+            w.field("name", owner.name)
+            w.field("email", owner.email)
+            w.field("token_id", token.id.rawValue)
+            w.field("token_name", token.name)
+            w.field("expires_at", token.expiresAt?.iso8601)
+            w.field("days_left", (token.expiresAt?.daysSinceEpoch ?? 0) - now.date.daysSinceEpoch)
+            w.field("interval", interval.rawValue)
+            w.endObject()
+            print(w.string)
+        }
+        let stale = try repository.read { state in ExpiryNotifier.stale(in: state, now: now) }
+        guard !dryRun, !listed.isEmpty || !stale.isEmpty else { return }
+        try repository.write { state in
+            for key in stale { state.deleteNotice(key) }
+            for (token, _, interval) in listed {
+                state.put(ExpiryNotice(key: ExpiryNotifier.personalKey(token.id, interval), state: .delivered, attempts: 1, lastAttemptAt: now))
+            }
+        }
+    }
+
+    // MARK: Webhooks
+
+    func sendWebhooks(_ repository: JSONFileStore, settings: Settings, now: Timestamp) throws {
+        let enabled: Set<ExpiryInterval> = settings.webhookExtendedIntervals ? Set(ExpiryInterval.allCases) : [.sevenDays]
+        let webBase = (settings.externalURL ?? "http://localhost").trimmingSuffix("/")
+        let (plan, stale) = try repository.read { state in
+            let due = ExpiryNotifier.due(in: state, now: now, enabled: enabled)
+            return (due.map { ($0, AccessTokenPayload.bytes($0, state: state, webBase: webBase)) }, ExpiryNotifier.stale(in: state, now: now))
+        }
+        if dryRun {
+            for (due, payload) in plan { print(Self.line(due, extra: { w in w.key("payload"); w.raw(String(decoding: payload, as: UTF8.self)) })) }
+            return
+        }
+        let box = WebhookTokenBox(secret: try StoreSetup.loadSecret(directory: settings.data), random: .system)
+        let delivery = WebhookDelivery(allowLocal: settings.allowLocalWebhooks)
+        var outcomes: [ExpiryNotice] = []
+        for (due, payload) in plan {
+            var headers = [
+                ("Content-Type", "application/json"), ("User-Agent", "GitLab/tokend"), ("X-Gitlab-Event", "Resource Access Token Hook"),
+                ("X-Gitlab-Instance", webBase), ("X-Gitlab-Event-UUID", Self.uuid()),
+                ("Idempotency-Key", "tokend-\(due.key.tokenID.rawValue)-\(due.key.interval.rawValue)-\(due.key.hookID.rawValue)"),
+            ]
+            if let sealed = due.hook.sealedToken, let token = box.open(sealed), WebhookRules.isValidToken(token) {
+                headers.append(("X-Gitlab-Token", token))
+            }
+            var status: Int?
+            var problem: String?
+            do {
+                status = try delivery.post(url: due.hook.url, body: payload, headers: headers, verifyTLS: due.hook.enableSSLVerification)
+            } catch {
+                problem = error.description
+            }
+            let outcome = ExpiryNotifier.outcome(of: due, status: status, at: now)
+            outcomes.append(outcome)
+            print(Self.line(due) { w in
+                w.field("status", status)
+                w.field("result", outcome.state.rawValue)
+                w.field("attempt", outcome.attempts)
+                if let next = outcome.nextAttemptAt { w.field("next_attempt_at", next.iso8601) }
+                if let problem { w.field("error", problem) }
+            })
+        }
+        guard !outcomes.isEmpty || !stale.isEmpty else { return }
+        try repository.write { state in
+            for key in stale { state.deleteNotice(key) }
+            for notice in outcomes { state.put(notice) }
+        }
+    }
+
+    /// One JSON line about a notice: hook, URL, token, interval, and `extra`.
+    static func line(_ due: ExpiryNotifier.Due, extra: (inout JSONWriter) -> Void) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("hook_id", due.hook.id.rawValue)
+        w.field("url", due.hook.url)
+        w.field("resource", "\(due.resource.kind)/\(due.resource.rawID)")
+        w.field("token_id", due.token.id.rawValue)
+        w.field("interval", due.key.interval.rawValue)
+        extra(&w)
+        w.endObject()
+        return w.string
+    }
+
+    static func uuid() -> String {
+        let bytes = RandomSource.system.bytes(16)
+        let hex = Hex.encode(bytes)
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
+    }
+}
+
+/// One `tokend notify` at a time per data directory: `flock` on `notify.lock` there, taken
+/// without waiting, so two overlapping runs cannot send the same notice twice.
+struct NotifyLock {
+    let fd: Int32
+
+    init?(directory: String) {
+        let path = directory + "/notify.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        fchmod(fd, 0o600)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+        self.fd = fd
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}

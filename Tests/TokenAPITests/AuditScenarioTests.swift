@@ -1,0 +1,13 @@
+import Testing
+import TokendTesting
+
+/// The audit log scenarios, in-process (IntegrationTests runs the same ones through nginx).
+struct AuditScenarioTests {
+    @Test func everyEventTypeWithItsActor() throws {
+        try AuditScenarios.everyEventTypeWithItsActor(TestClient())
+    }
+
+    @Test func resourceEventsAreForItsAdministrators() throws {
+        try AuditScenarios.resourceEventsAreForItsAdministrators(TestClient())
+    }
+}
