@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // libfcgi from Debian's libfcgi-dev, through a module map and a shim header.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // libpq from Debian's libpq-dev, the same way: the PostgreSQL store's driver.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The domain: users, tokens, scopes, expiry, rotation, permissions. No I/O.
         .target(
             name: "TokenCore",
@@ -31,7 +33,19 @@ let package = Package(
         // A small strict JSON parser and an ordered writer, shared by the store and the API.
         .target(name: "JSON", swiftSettings: swiftSettings),
         // The file-locked JSON store (snapshot + journal) behind TokenRepository.
-        .target(name: "TokenStore", dependencies: ["TokenCore", "JSON", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .target(
+            name: "TokenStore",
+            dependencies: [
+                "TokenCore", "JSON", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL store behind TokenRepository: several hosts on one database.
+        .target(
+            name: "PostgresStore",
+            dependencies: ["CPostgres", "TokenCore", "TokenStore", "JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // GitLab's REST surface: routes, parameters, entities, error bodies. No libfcgi.
         .target(
             name: "TokenAPI",
@@ -60,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "tokend",
             dependencies: [
-                "TokenCore", "TokenStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
+                "TokenCore", "TokenStore", "PostgresStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

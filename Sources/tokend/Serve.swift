@@ -3,6 +3,7 @@ import FastCGIServer
 import Foundation
 import Logging
 import TokenAPI
+import PostgresStore
 import TokenCore
 import TokenStore
 import TokendSettings
@@ -71,12 +72,17 @@ struct Serve: ParsableCommand {
         do {
             // One CGI request reads a token or two: find them in the files rather than load all.
             let repository = try settings.openStore(loading: listenSocket == nil ? .onDemand : .eager)
-            let secret = try StoreSetup.loadSecret(directory: settings.data)
+            let secret = try repository.loadSecret()
+            // A long-lived worker on PostgreSQL loads its replica now, not at its first request.
+            if listenSocket != nil, repository is PostgresStore { try repository.read { _ in } }
             application = Application(dependencies: APIDependencies(
                 repository: repository, secret: secret, clock: .system, settings: settings.instance,
                 externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
                 monitoringAllowList: settings.monitoringAllowList, logger: logger))
         } catch let error as StoreError {
+            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        } catch let error as RepositoryError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }

@@ -1,0 +1,147 @@
+/// The tables, in schema `tokend`, and the migrations that make them: applied in order, each in
+/// its own transaction, recorded in `tokend.schema_migrations` (`tokend store migrate`, and
+/// `tokend init`). A release never edits a migration it shipped; it adds the next one.
+///
+/// Two kinds of table:
+/// - `changes`: the change log every host replays (`seq`, the change as the JSON store's journal
+///   writes it, minus `seq`), and `instance` (the secret, the last `seq`, the next ids).
+/// - the records, normalised, for operators to query: `users`, `tokens` (unique keyed digest),
+///   `token_families` (one row per rotation chain, named by its first token), `groups`,
+///   `group_shares`, `projects`, `members`. Every write updates them in the same transaction as
+///   the log; a host starting up loads them, then follows the log.
+enum PostgresSchema {
+    static let migrations: [(version: Int, name: String, sql: String)] = [
+        (
+            1, "tables",
+            """
+            CREATE SCHEMA IF NOT EXISTS tokend;
+            CREATE TABLE tokend.instance (
+                id integer PRIMARY KEY CHECK (id = 1),
+                secret text NOT NULL,
+                last_seq bigint NOT NULL DEFAULT 0,
+                next_user_id bigint NOT NULL DEFAULT 1,
+                next_token_id bigint NOT NULL DEFAULT 1,
+                next_group_id bigint NOT NULL DEFAULT 1,
+                next_project_id bigint NOT NULL DEFAULT 1
+            );
+            CREATE TABLE tokend.changes (
+                seq bigint PRIMARY KEY,
+                change text NOT NULL,
+                committed_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE tokend.users (
+                id bigint PRIMARY KEY,
+                username text NOT NULL,
+                name text NOT NULL,
+                email text NOT NULL,
+                is_admin boolean NOT NULL,
+                is_bot boolean NOT NULL,
+                bot_resource_type text CHECK (bot_resource_type IN ('project', 'group')),
+                bot_resource_id bigint,
+                state text NOT NULL CHECK (state IN ('active', 'blocked')),
+                created_at timestamptz NOT NULL
+            );
+            CREATE INDEX users_username ON tokend.users (lower(username));
+            CREATE TABLE tokend.token_families (
+                id bigint PRIMARY KEY,
+                user_id bigint NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            CREATE TABLE tokend.tokens (
+                id bigint PRIMARY KEY,
+                user_id bigint NOT NULL,
+                family_id bigint NOT NULL,
+                previous_token_id bigint,
+                name text NOT NULL,
+                description text,
+                scopes text[] NOT NULL,
+                digest bytea NOT NULL,
+                revoked boolean NOT NULL,
+                impersonation boolean NOT NULL,
+                expires_at date,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                last_used_at timestamptz,
+                last_used_ips text[] NOT NULL
+            );
+            CREATE UNIQUE INDEX tokens_digest ON tokend.tokens (digest);
+            CREATE INDEX tokens_user ON tokend.tokens (user_id);
+            CREATE INDEX tokens_family ON tokend.tokens (family_id);
+            CREATE TABLE tokend.groups (
+                id bigint PRIMARY KEY,
+                name text NOT NULL,
+                path text NOT NULL,
+                description text NOT NULL,
+                parent_id bigint,
+                visibility text NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            CREATE TABLE tokend.group_shares (
+                group_id bigint NOT NULL,
+                position integer NOT NULL,
+                shared_with_group_id bigint NOT NULL,
+                access_level integer NOT NULL,
+                expires_at date,
+                PRIMARY KEY (group_id, position)
+            );
+            CREATE TABLE tokend.projects (
+                id bigint PRIMARY KEY,
+                name text NOT NULL,
+                path text NOT NULL,
+                description text,
+                namespace_kind text NOT NULL CHECK (namespace_kind IN ('group', 'user')),
+                namespace_id bigint NOT NULL,
+                visibility text NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            CREATE TABLE tokend.members (
+                resource_type text NOT NULL CHECK (resource_type IN ('project', 'group')),
+                resource_id bigint NOT NULL,
+                user_id bigint NOT NULL,
+                access_level integer NOT NULL,
+                expires_at date,
+                created_at timestamptz NOT NULL,
+                created_by bigint,
+                PRIMARY KEY (resource_type, resource_id, user_id)
+            );
+            CREATE INDEX members_user ON tokend.members (user_id);
+            """
+        )
+    ]
+
+    static var latestVersion: Int { migrations.last!.version }
+
+    /// Applies the migrations not yet applied, each in one transaction, under an advisory lock
+    /// so two hosts migrating at once do not collide; returns the versions applied.
+    static func migrate(_ connection: PostgresConnection) throws(PostgresError) -> [Int] {
+        try connection.script(
+            """
+            SELECT pg_advisory_lock(\(PostgresStore.migrationLockKey));
+            CREATE SCHEMA IF NOT EXISTS tokend;
+            CREATE TABLE IF NOT EXISTS tokend.schema_migrations (
+                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """, timeoutMilliseconds: 60_000)
+        defer { _ = try? connection.script("SELECT pg_advisory_unlock(\(PostgresStore.migrationLockKey))", timeoutMilliseconds: 5_000) }
+        let current = try currentVersion(connection)
+        var applied: [Int] = []
+        for migration in migrations where migration.version > current {
+            do {
+                try connection.script(
+                    "BEGIN; \(migration.sql); INSERT INTO tokend.schema_migrations (version, name) VALUES "
+                        + "(\(migration.version), \(SQLLiteral.text(migration.name))); COMMIT", timeoutMilliseconds: 60_000)
+            } catch {
+                _ = try? connection.script("ROLLBACK", timeoutMilliseconds: 5_000)
+                throw error
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+
+    /// The highest migration applied (0: none, or no schema at all).
+    static func currentVersion(_ connection: PostgresConnection) throws(PostgresError) -> Int {
+        let exists = try connection.query("SELECT to_regclass('tokend.schema_migrations') IS NOT NULL", timeoutMilliseconds: 5_000)
+        guard exists.bool(0, 0) else { return 0 }
+        return try connection.query("SELECT coalesce(max(version), 0) FROM tokend.schema_migrations", timeoutMilliseconds: 5_000).int(0, 0) ?? 0
+    }
+}

@@ -1,0 +1,199 @@
+public import Logging
+public import TokenCore
+import TokenStore
+
+/// The PostgreSQL store: several tokend hosts on one database.
+///
+/// Each worker process keeps the whole domain state in memory as a replica of a change log held
+/// in the database (`tokend.changes`), the way a JSON-store worker follows its journal:
+///
+/// - A **read** first asks the database for the log entries after the last one applied (one
+///   indexed query, usually answering none), applies them, then runs against the replica. So a
+///   request that starts after another host acknowledged a write sees it, and a token revoked
+///   on host A is refused on host B at its very next request.
+/// - A **write** opens a transaction, takes a transaction-scoped advisory lock (one writer at a
+///   time across every host), catches up on the log, runs the domain transaction on the replica,
+///   then appends its changes to the log, updates the normalised tables and commits, in one
+///   round trip. Nothing is answered before the commit is durable. A check that guards a write
+///   (the session's credential, a rotation's "not yet revoked") runs inside that lock, so two
+///   hosts rotating one token give one winner, and the loser is a reuse.
+/// - The database down or silent: every wait is bounded (connect 3 s, lock 2 s, answers 5 s)
+///   and both reads and writes fail with ``RepositoryError/Kind/unavailable`` (503, nothing
+///   served stale); broken connections are dropped and the next request reconnects.
+public final class PostgresStore: TokenRepository, @unchecked Sendable {
+    public let location: PostgresLocation
+    let pool: ConnectionPool
+    let logger: Logger
+    /// Guards the replica: shared while requests read it, exclusive while changes apply.
+    let rw = ReadWriteLock()
+    var state = StoreState()
+    /// The last log entry applied to ``state``.
+    var lastSeq = 0
+    var loaded = false
+    /// Client-side bound on any one answer from the database.
+    public var queryTimeoutMilliseconds = 5_000
+    /// How long a writer waits for another host's write lock before answering 503.
+    public static let lockTimeoutMilliseconds = 2_000
+
+    /// The advisory lock every write holds (`pg_advisory_xact_lock`): "tokend" in ASCII.
+    static let writeLockKey = 0x746F6B656E64
+    /// The advisory lock migrations hold.
+    static let migrationLockKey = 0x746F6B656E6D
+    /// The log entry a bulk write appends: every host reloads the tables.
+    static let reloadMarker = #"{"kind":"reload"}"#
+
+    /// Prepares the store; connects on first use (a worker starts even while the database is
+    /// down, and answers 503 until it is back).
+    public init(location: PostgresLocation, logger: Logger = Logger(label: "tokend.store")) {
+        self.location = location
+        self.logger = logger
+        pool = ConnectionPool(location: location) { connection throws(PostgresError) in
+            try connection.script(
+                "SET client_min_messages = warning; SET standard_conforming_strings = on; SET lock_timeout = '\(PostgresStore.lockTimeoutMilliseconds)ms'; "
+                    + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'",
+                timeoutMilliseconds: 5_000)
+        }
+    }
+
+    // MARK: TokenRepository
+
+    public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
+        try catchUp()
+        return try rw.withReadLock { try body(state) }
+    }
+
+    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+        try rw.withWriteLock {
+            try mapped {
+                try loadIfNeeded()
+                return try pool.withConnection { connection in try transaction(on: connection, body) }
+            }
+        }
+    }
+
+    /// One write transaction on `connection`; the caller holds the replica exclusively.
+    private func transaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
+        let opened = try connection.script(
+            "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
+            timeoutMilliseconds: queryTimeoutMilliseconds)
+        do {
+            try apply(opened.last!, on: connection)
+        } catch {
+            rollback(connection)
+            throw error
+        }
+        state.beginTransaction()
+        let result: T
+        do {
+            result = try body(&state)
+        } catch {
+            state.rollback()
+            rollback(connection)
+            throw error
+        }
+        let changes = state.pendingChanges
+        var sql = ""
+        if !changes.isEmpty {
+            sql.reserveCapacity(1024 * changes.count)
+            sql += "INSERT INTO tokend.changes (seq, change) VALUES "
+            for (offset, change) in changes.enumerated() {
+                if offset > 0 { sql += "," }
+                sql += "(\(lastSeq + offset + 1),\(SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))))"
+            }
+            sql += ";"
+            for change in changes { sql += TableRows.statements(for: change, in: state) }
+            sql += "UPDATE tokend.instance SET last_seq = \(lastSeq + changes.count), next_user_id = \(state.nextUserID), "
+                + "next_token_id = \(state.nextTokenID), next_group_id = \(state.nextGroupID), next_project_id = \(state.nextProjectID);"
+        }
+        sql += "COMMIT"
+        do {
+            try connection.script(sql, timeoutMilliseconds: queryTimeoutMilliseconds)
+        } catch {
+            // Not committed, or (the connection lost during COMMIT) not known: either way the
+            // client hears a failure, and the next catch-up applies whatever did commit.
+            state.rollback()
+            rollback(connection)
+            throw error
+        }
+        lastSeq += changes.count
+        state.commit()
+        return result
+    }
+
+    private func rollback(_ connection: PostgresConnection) {
+        _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
+    }
+
+    // MARK: Following the log
+
+    /// Applies the log entries committed since the last one applied.
+    func catchUp() throws {
+        try mapped {
+            let since = rw.withReadLock { loaded ? lastSeq : nil }
+            guard let since else {
+                try rw.withWriteLock { try loadIfNeeded() }
+                return
+            }
+            let result = try pool.withConnection { connection in
+                try connection.prepared("tokend_changes_since", Self.changesSinceParameter, [String(since)], timeoutMilliseconds: queryTimeoutMilliseconds)
+            }
+            // The common case: nothing new, and the instance still at our sequence.
+            if result.rowCount == 1, result.isNull(0, 1), result.int(0, 0) == since { return }
+            try rw.withWriteLock {
+                try pool.withConnection { connection in try apply(result, on: connection) }
+            }
+        }
+    }
+
+    /// The instance's last sequence, with the log entries after `seq` (at most 10,001: further
+    /// behind, a host reloads the tables instead), in one statement, so one snapshot.
+    static func changesSince(_ seq: Int) -> String {
+        "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
+            + "(SELECT seq, change FROM tokend.changes WHERE seq > \(seq) ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
+    }
+
+    static let changesSinceParameter =
+        "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
+        + "(SELECT seq, change FROM tokend.changes WHERE seq > $1 ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
+
+    /// Applies a ``changesSince(_:)`` answer to the replica (held exclusively); reloads the
+    /// tables when the log does not continue from ``lastSeq`` (entries pruned, a bulk write's
+    /// reload marker, a store initialised anew).
+    func apply(_ result: PostgresResult, on connection: PostgresConnection) throws {
+        guard result.rowCount > 0, let instanceSeq = result.int(0, 0) else {
+            throw PostgresError(
+                .corrupt, operation: "read", location: location.description,
+                detail: "tokend.instance has no row: run `tokend init` with this store first")
+        }
+        if instanceSeq < lastSeq || result.rowCount > 10_000 {
+            try reload(on: connection)
+            return
+        }
+        for row in 0..<result.rowCount {
+            guard let seq = result.int(row, 1) else { continue }
+            guard seq > lastSeq else { continue }
+            guard seq == lastSeq + 1, let text = result.string(row, 2), text != Self.reloadMarker else {
+                try reload(on: connection)
+                return
+            }
+            do {
+                state.apply(try ChangeCoding.decode(text.utf8))
+            } catch {
+                throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "change \(seq) in tokend.changes: \(error)")
+            }
+            lastSeq = seq
+        }
+    }
+
+    /// Runs `body`, turning database failures into the repository's errors (the API's 503s).
+    func mapped<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError {
+            if error.kind != .server || error.repositoryError.kind == .failed {
+                logger.error("database failure", metadata: ["error": "\(error)"])
+            }
+            throw error.repositoryError
+        }
+    }
+}
