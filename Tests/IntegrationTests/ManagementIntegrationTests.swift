@@ -12,10 +12,10 @@ struct ManagementIntegrationTests {
         ("updates", ManagementScenarios.updatesFollowGitLabsRules),
         ("tokens by username", ManagementScenarios.tokensAreListedByUsername),
         ("memberships and shares", ManagementScenarios.membershipsAndShares),
-    ] as [(String, @Sendable (LiveServer) throws -> Void)])
-    func sharedScenarios(name: String, scenario: @Sendable (LiveServer) throws -> Void) throws {
-        let server = try LiveServer()
+    ] as [(name: String, run: @Sendable (LiveServer) throws -> Void)], Backend.available)
+    func sharedScenarios(scenario: (name: String, run: @Sendable (LiveServer) throws -> Void), backend: Backend) throws {
+        let server = try LiveServer(backend: backend)
         defer { server.stop() }
-        try scenario(server)
+        try scenario.run(server)
     }
 }
