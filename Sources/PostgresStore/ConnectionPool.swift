@@ -24,7 +24,9 @@ final class ConnectionPool: Sendable {
     }
 
     private func take() throws(PostgresError) -> PostgresConnection {
-        if let connection = idle.withLock({ $0.popLast() }) { return connection }
+        while let connection = idle.withLock({ $0.popLast() }) {
+            if connection.isAliveWhileIdle { return connection }
+        }
         let connection = try PostgresConnection(parameters: location.connectionParameters, location: location.description)
         try setup(connection)
         return connection

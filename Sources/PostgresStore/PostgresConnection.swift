@@ -144,6 +144,20 @@ final class PostgresConnection: @unchecked Sendable {
             isBroken ? .unreachable : .server, operation: operation, location: location, detail: Self.message(PQerrorMessage(handle)))
     }
 
+    /// False when the server has closed the connection or said something while it was idle (a
+    /// restart terminates every session with a message): one `poll`, no round trip. An idle
+    /// connection that passes may still fail at its next query; the request then gets a 503.
+    var isAliveWhileIdle: Bool {
+        guard !isBroken, PQstatus(handle) == CONNECTION_OK else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0 else { return true }
+        isBroken = true
+        return false
+    }
+
+    /// True inside a transaction block.
+    var inTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
+
     /// True when the connection still talks to its server and holds no transaction.
     var isReusable: Bool { !isBroken && PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE }
 

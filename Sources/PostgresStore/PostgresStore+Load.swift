@@ -22,6 +22,16 @@ extension PostgresStore {
                     .corrupt, operation: "open", location: location.description,
                     detail: "schema version \(version) is newer than this release knows (\(PostgresSchema.latestVersion)): upgrade tokend")
             }
+            try reload(on: connection)
+        }
+        loaded = true
+    }
+
+    /// Replaces the replica with the tables as `connection` sees them: in its transaction when
+    /// it is in one (a repeatable-read one, or one holding the write lock, so no other writer),
+    /// else in a repeatable-read transaction of its own.
+    func reload(on connection: PostgresConnection) throws {
+        guard connection.inTransaction else {
             try connection.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeoutMilliseconds: queryTimeoutMilliseconds)
             do {
                 try reload(on: connection)
@@ -30,13 +40,8 @@ extension PostgresStore {
                 _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
                 throw error
             }
+            return
         }
-        loaded = true
-    }
-
-    /// Replaces the replica with the tables as `connection` sees them. Consistent when the
-    /// connection is in a repeatable-read transaction, or holds the write lock (no other writer).
-    func reload(on connection: PostgresConnection) throws {
         let started = PostgresConnection.now()
         let timeout = max(queryTimeoutMilliseconds, 120_000)
         let instance = try connection.query(

@@ -65,7 +65,7 @@ extension PostgresStore {
                         "BEGIN; SET LOCAL statement_timeout = '10min'; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); "
                             + Self.changesSince(lastSeq), timeoutMilliseconds: queryTimeoutMilliseconds)
                     do {
-                        try apply(opened.last!, on: connection)
+                        try apply(opened.last!, since: lastSeq, on: connection)
                         state.beginTransaction()
                         do {
                             try body(&state)
@@ -177,6 +177,9 @@ extension PostgresStore {
 }
 
 extension PostgresStore: StoreMonitoring {
+    /// Readiness reports the database under GitLab's name for it, `db_check`, beside the store's.
+    public var readinessChecks: [String] { ["store_check", "db_check"] }
+
     /// The replica's sequence and counts, for `/-/metrics` (no query: the request that scrapes
     /// has caught up already, or the figures are a request old).
     public func gauges() throws -> [(name: String, help: String, value: Int)] {

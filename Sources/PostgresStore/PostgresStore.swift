@@ -77,7 +77,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
             timeoutMilliseconds: queryTimeoutMilliseconds)
         do {
-            try apply(opened.last!, on: connection)
+            try apply(opened.last!, since: lastSeq, on: connection)
         } catch {
             rollback(connection)
             throw error
@@ -140,7 +140,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             // The common case: nothing new, and the instance still at our sequence.
             if result.rowCount == 1, result.isNull(0, 1), result.int(0, 0) == since { return }
             try rw.withWriteLock {
-                try pool.withConnection { connection in try apply(result, on: connection) }
+                try pool.withConnection { connection in try apply(result, since: since, on: connection) }
             }
         }
     }
@@ -156,16 +156,17 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
         + "(SELECT seq, change FROM tokend.changes WHERE seq > $1 ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
 
-    /// Applies a ``changesSince(_:)`` answer to the replica (held exclusively); reloads the
-    /// tables when the log does not continue from ``lastSeq`` (entries pruned, a bulk write's
-    /// reload marker, a store initialised anew).
-    func apply(_ result: PostgresResult, on connection: PostgresConnection) throws {
+    /// Applies a ``changesSince(_:)`` answer, asked for the entries after `since`, to the
+    /// replica (held exclusively; it may have moved past `since` meanwhile); reloads the tables
+    /// when the log does not continue (entries pruned, a bulk write's reload marker, a store
+    /// initialised anew).
+    func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection) throws {
         guard result.rowCount > 0, let instanceSeq = result.int(0, 0) else {
             throw PostgresError(
                 .corrupt, operation: "read", location: location.description,
                 detail: "tokend.instance has no row: run `tokend init` with this store first")
         }
-        if instanceSeq < lastSeq || result.rowCount > 10_000 {
+        if instanceSeq < since || result.rowCount > 10_000 {
             try reload(on: connection)
             return
         }

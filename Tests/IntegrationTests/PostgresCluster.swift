@@ -27,8 +27,8 @@ final class PostgresCluster: @unchecked Sendable {
     /// Why PostgreSQL tests cannot run here, or nil when they can.
     static let unavailable: String? = {
         guard binDirectory != nil else { return "PostgreSQL is not installed (scripts/deps test installs Debian's postgresql)" }
-        if getuid() == 0 && !FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") {
-            return "running as root without runuser: PostgreSQL refuses to run as root"
+        if getuid() == 0 && !(FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")) {
+            return "running as root without runuser and setpriv: PostgreSQL refuses to run as root"
         }
         return nil
     }()
@@ -90,7 +90,10 @@ final class PostgresCluster: @unchecked Sendable {
         if getuid() == 0 {
             FileManager.default.createFile(atPath: log, contents: nil)
             chown(log, 65534, 65534)
-            pid = try LiveServer.spawnDetached("/usr/sbin/runuser", ["-u", "nobody", "--", bin + "/postgres"] + arguments, environment: [:], log: log)
+            // setpriv execs postgres itself (runuser would fork and wait): the PID is the postmaster's.
+            pid = try LiveServer.spawnDetached(
+                "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", bin + "/postgres"] + arguments,
+                environment: [:], log: log)
         } else {
             pid = try LiveServer.spawnDetached(bin + "/postgres", arguments, environment: ProcessInfo.processInfo.environment, log: log)
         }
