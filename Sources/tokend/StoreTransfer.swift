@@ -60,8 +60,8 @@ struct ImportStore: ParsableCommand {
             The store must hold no token yet: make it with `tokend init` first (its administrator \
             root is replaced by the export's users). Every record, id and digest, and the secret, \
             are written in one bulk write (a new snapshot; the tables replaced in one \
-            transaction); running workers reload. Prints the counts and the same SHA-256 as the \
-            export printed.
+            transaction). Restart the workers afterwards: they read the secret when they start. \
+            Prints the counts and the same SHA-256 as the export printed.
 
             Example, moving a JSON store into PostgreSQL:
               tokend store export --data /var/lib/tokend --to tokend.jsonl

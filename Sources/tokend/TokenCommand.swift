@@ -7,7 +7,7 @@ import TokendSettings
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Manage tokens offline, on the data directory.",
+        abstract: "Manage tokens offline, on the store of --data or --store.",
         subcommands: [CreateToken.self, ListTokens.self, RevokeToken.self]
     )
 }
