@@ -1,4 +1,5 @@
 public import Logging
+import Synchronization
 public import TokenCore
 import TokenStore
 
@@ -30,6 +31,12 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     /// The last log entry applied to ``state``.
     var lastSeq = 0
     var loaded = false
+    /// Catch-up queries numbered as they are sent (`sent`), and the highest number whose
+    /// answer the replica holds (`fresh`). A read that arrives when `sent` is k is served as
+    /// soon as any query numbered above k has been applied: that query was sent after the read
+    /// arrived, so its snapshot holds every write acknowledged before. Concurrent reads share
+    /// one round trip instead of each sending its own, and the guarantee stays exact.
+    let tickets = Mutex<(sent: Int, fresh: Int)>((0, 0))
     /// Client-side bound on any one answer from the database.
     public var queryTimeoutMilliseconds = 5_000
     /// How long a writer waits for another host's write lock before answering 503.
@@ -66,7 +73,12 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         try rw.withWriteLock {
             try mapped {
                 try loadIfNeeded()
-                return try pool.withConnection { connection in try transaction(on: connection, body) }
+                // Under the advisory lock the write catches up and commits with no other commit
+                // in between: afterwards the replica is as fresh as a query sent now.
+                let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
+                let result = try pool.withConnection { connection in try transaction(on: connection, body) }
+                tickets.withLock { $0.fresh = max($0.fresh, ticket) }
+                return result
             }
         }
     }
@@ -128,20 +140,26 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
 
     /// Applies the log entries committed since the last one applied.
     func catchUp() throws {
+        let arrived = tickets.withLock { $0.sent }
+        if tickets.withLock({ $0.fresh }) > arrived { return }
         try mapped {
+            let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
             let since = rw.withReadLock { loaded ? lastSeq : nil }
             guard let since else {
                 try rw.withWriteLock { try loadIfNeeded() }
+                tickets.withLock { $0.fresh = max($0.fresh, ticket) }
                 return
             }
             let result = try pool.withConnection { connection in
                 try connection.prepared("tokend_changes_since", Self.changesSinceParameter, [String(since)], timeoutMilliseconds: queryTimeoutMilliseconds)
             }
             // The common case: nothing new, and the instance still at our sequence.
-            if result.rowCount == 1, result.isNull(0, 1), result.int(0, 0) == since { return }
-            try rw.withWriteLock {
-                try pool.withConnection { connection in try apply(result, since: since, on: connection) }
+            if !(result.rowCount == 1 && result.isNull(0, 1) && result.int(0, 0) == since) {
+                try rw.withWriteLock {
+                    try pool.withConnection { connection in try apply(result, since: since, on: connection) }
+                }
             }
+            tickets.withLock { $0.fresh = max($0.fresh, ticket) }
         }
     }
 
