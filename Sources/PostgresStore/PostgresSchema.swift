@@ -105,6 +105,15 @@ enum PostgresSchema {
                 PRIMARY KEY (resource_type, resource_id, user_id)
             );
             CREATE INDEX members_user ON tokend.members (user_id);
+            -- A write that ran against its replica before taking the lock commits only if no
+            -- other write committed since (SQLSTATE TD001 otherwise, and it runs again).
+            CREATE FUNCTION tokend.expect_last_seq(expected bigint) RETURNS void LANGUAGE plpgsql AS $body$
+            BEGIN
+                IF (SELECT last_seq FROM tokend.instance) IS DISTINCT FROM expected THEN
+                    RAISE EXCEPTION 'the change log moved on' USING ERRCODE = 'TD001';
+                END IF;
+            END
+            $body$;
             """
         )
     ]

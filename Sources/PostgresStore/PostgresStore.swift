@@ -12,12 +12,19 @@ import TokenStore
 ///   indexed query, usually answering none), applies them, then runs against the replica. So a
 ///   request that starts after another host acknowledged a write sees it, and a token revoked
 ///   on host A is refused on host B at its very next request.
-/// - A **write** opens a transaction, takes a transaction-scoped advisory lock (one writer at a
-///   time across every host), catches up on the log, runs the domain transaction on the replica,
-///   then appends its changes to the log, updates the normalised tables and commits, in one
-///   round trip. Nothing is answered before the commit is durable. A check that guards a write
-///   (the session's credential, a rotation's "not yet revoked") runs inside that lock, so two
-///   hosts rotating one token give one winner, and the loser is a reuse.
+/// - A **write** takes a transaction-scoped advisory lock (one writer at a time across every
+///   host), catches up on the log, runs the domain transaction on the replica, then appends its
+///   changes to the log, updates the normalised tables and commits. Nothing is answered before
+///   the commit is durable. A check that guards a write (the session's credential, a rotation's
+///   "not yet revoked") runs on a replica that is current under that lock, so two hosts
+///   rotating one token give one winner, and the loser is a reuse.
+///
+///   Usually the replica is current already (the request's own read just caught it up), so the
+///   write first runs optimistically and sends everything in one round trip, lock and commit
+///   included, with `tokend.expect_last_seq`: if another write committed meanwhile, that
+///   transaction fails before changing anything, and the write runs again the careful way
+///   (lock and catch up in one round trip, run, append and commit in a second). A write that
+///   changes nothing touches no database at all.
 /// - The database down or silent: every wait is bounded (connect 3 s, lock 2 s, answers 5 s)
 ///   and both reads and writes fail with ``RepositoryError/Kind/unavailable`` (503, nothing
 ///   served stale); broken connections are dropped and the next request reconnects.
@@ -37,6 +44,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     /// arrived, so its snapshot holds every write acknowledged before. Concurrent reads share
     /// one round trip instead of each sending its own, and the guarantee stays exact.
     let tickets = Mutex<(sent: Int, fresh: Int)>((0, 0))
+    /// The last catch-up found new entries: the next one asks for them straight away.
+    let logMoving = Atomic<Bool>(false)
     /// Client-side bound on any one answer from the database.
     public var queryTimeoutMilliseconds = 5_000
     /// How long a writer waits for another host's write lock before answering 503.
@@ -83,8 +92,41 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         }
     }
 
-    /// One write transaction on `connection`; the caller holds the replica exclusively.
+    /// One write transaction on `connection`; the caller holds the replica exclusively. First
+    /// optimistically, against the replica as it is; again under the lock if the log moved on.
     private func transaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
+        state.beginTransaction()
+        let optimistic: T
+        do {
+            optimistic = try body(&state)
+        } catch {
+            state.rollback()
+            throw error
+        }
+        guard !state.pendingChanges.isEmpty else {
+            state.commit()
+            return optimistic
+        }
+        let sql = "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); SELECT tokend.expect_last_seq(\(lastSeq)); "
+            + persistence(of: state.pendingChanges)
+        do {
+            try connection.script(sql, timeoutMilliseconds: queryTimeoutMilliseconds)
+        } catch let error as PostgresError where error.sqlState == "TD001" {
+            state.rollback()
+            rollback(connection)
+            return try lockedTransaction(on: connection, body)
+        } catch {
+            state.rollback()
+            rollback(connection)
+            throw error
+        }
+        lastSeq += state.pendingChanges.count
+        state.commit()
+        return optimistic
+    }
+
+    /// The careful write: lock and catch up, run `body`, append and commit.
+    private func lockedTransaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
         let opened = try connection.script(
             "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
             timeoutMilliseconds: queryTimeoutMilliseconds)
@@ -104,22 +146,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             throw error
         }
         let changes = state.pendingChanges
-        var sql = ""
-        if !changes.isEmpty {
-            sql.reserveCapacity(1024 * changes.count)
-            sql += "INSERT INTO tokend.changes (seq, change) VALUES "
-            for (offset, change) in changes.enumerated() {
-                if offset > 0 { sql += "," }
-                sql += "(\(lastSeq + offset + 1),\(SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))))"
-            }
-            sql += ";"
-            for change in changes { sql += TableRows.statements(for: change, in: state) }
-            sql += "UPDATE tokend.instance SET last_seq = \(lastSeq + changes.count), next_user_id = \(state.nextUserID), "
-                + "next_token_id = \(state.nextTokenID), next_group_id = \(state.nextGroupID), next_project_id = \(state.nextProjectID);"
-        }
-        sql += "COMMIT"
         do {
-            try connection.script(sql, timeoutMilliseconds: queryTimeoutMilliseconds)
+            try connection.script(changes.isEmpty ? "COMMIT" : persistence(of: changes), timeoutMilliseconds: queryTimeoutMilliseconds)
         } catch {
             // Not committed, or (the connection lost during COMMIT) not known: either way the
             // client hears a failure, and the next catch-up applies whatever did commit.
@@ -130,6 +158,23 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         lastSeq += changes.count
         state.commit()
         return result
+    }
+
+    /// The statements that persist `changes` after ``lastSeq``, through `COMMIT`: the log
+    /// entries, the table rows, the instance's sequence and next ids.
+    private func persistence(of changes: [StoreChange]) -> String {
+        var sql = ""
+        sql.reserveCapacity(1024 * changes.count)
+        sql += "INSERT INTO tokend.changes (seq, change) VALUES "
+        for (offset, change) in changes.enumerated() {
+            if offset > 0 { sql += "," }
+            sql += "(\(lastSeq + offset + 1),\(SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))))"
+        }
+        sql += ";"
+        for change in changes { sql += TableRows.statements(for: change, in: state) }
+        sql += "UPDATE tokend.instance SET last_seq = \(lastSeq + changes.count), next_user_id = \(state.nextUserID), "
+            + "next_token_id = \(state.nextTokenID), next_group_id = \(state.nextGroupID), next_project_id = \(state.nextProjectID);"
+        return sql + "COMMIT"
     }
 
     private func rollback(_ connection: PostgresConnection) {
@@ -150,11 +195,18 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
                 tickets.withLock { $0.fresh = max($0.fresh, ticket) }
                 return
             }
-            let result = try pool.withConnection { connection in
-                try connection.prepared("tokend_changes_since", Self.changesSinceParameter, [String(since)], timeoutMilliseconds: queryTimeoutMilliseconds)
+            let result = try pool.withConnection { connection -> PostgresResult? in
+                // Most reads find nothing new: ask for the last sequence alone (the cheapest
+                // query there is), unless the last catch-up found changes.
+                if !logMoving.load(ordering: .relaxed) {
+                    let head = try connection.prepared("tokend_last_seq", "SELECT last_seq FROM tokend.instance", [], timeoutMilliseconds: queryTimeoutMilliseconds)
+                    if head.rowCount == 1, head.int(0, 0) == since { return nil }
+                }
+                return try connection.prepared("tokend_changes_since", Self.changesSinceParameter, [String(since)], timeoutMilliseconds: queryTimeoutMilliseconds)
             }
-            // The common case: nothing new, and the instance still at our sequence.
-            if !(result.rowCount == 1 && result.isNull(0, 1) && result.int(0, 0) == since) {
+            let moved = result.map { !($0.rowCount == 1 && $0.isNull(0, 1) && $0.int(0, 0) == since) } ?? false
+            logMoving.store(moved, ordering: .relaxed)
+            if let result, moved {
                 try rw.withWriteLock {
                     try pool.withConnection { connection in try apply(result, since: since, on: connection) }
                 }
