@@ -92,8 +92,14 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         }
     }
 
-    /// One write transaction on `connection`; the caller holds the replica exclusively. First
-    /// optimistically, against the replica as it is; again under the lock if the log moved on.
+    /// One write transaction on `connection`; the caller holds the replica exclusively.
+    ///
+    /// Round trip 1 sends, after running `body` on the replica as it stands: `BEGIN`, the lock,
+    /// the log since ``lastSeq``, a savepoint, `tokend.expect_last_seq`, the changes and `COMMIT`.
+    /// When no other write committed meanwhile, that is all. Otherwise the expectation fails
+    /// (nothing persisted), the transaction goes back to the savepoint still holding the lock,
+    /// the entries it fetched bring the replica up to date, `body` runs again, and round trip 2
+    /// sends its changes and `COMMIT`.
     private func transaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
         state.beginTransaction()
         let optimistic: T
@@ -107,31 +113,38 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             state.commit()
             return optimistic
         }
-        let sql = "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); SELECT tokend.expect_last_seq(\(lastSeq)); "
-            + persistence(of: state.pendingChanges)
+        let since = lastSeq
+        let sql = "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(since)); "
+            + "SAVEPOINT tokend_optimistic; SELECT tokend.expect_last_seq(\(since)); " + persistence(of: state.pendingChanges)
+        let sent: (results: [PostgresResult], failure: PostgresError?)
         do {
-            try connection.script(sql, timeoutMilliseconds: queryTimeoutMilliseconds)
-        } catch let error as PostgresError where error.sqlState == "TD001" {
-            state.rollback()
-            rollback(connection)
-            return try lockedTransaction(on: connection, body)
+            sent = try connection.scriptKeepingResults(sql, timeoutMilliseconds: queryTimeoutMilliseconds)
         } catch {
             state.rollback()
-            rollback(connection)
             throw error
         }
-        lastSeq += state.pendingChanges.count
-        state.commit()
-        return optimistic
-    }
-
-    /// The careful write: lock and catch up, run `body`, append and commit.
-    private func lockedTransaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
-        let opened = try connection.script(
-            "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
-            timeoutMilliseconds: queryTimeoutMilliseconds)
+        guard let failure = sent.failure else {
+            lastSeq += state.pendingChanges.count
+            state.commit()
+            return optimistic
+        }
+        state.rollback()
+        guard failure.sqlState == "TD001", sent.results.count >= 3 else {
+            // Not committed, or (the connection lost during COMMIT) not known: either way the
+            // client hears a failure, and the next catch-up applies whatever did commit.
+            rollback(connection)
+            throw failure
+        }
+        // Another write came first. The lock is ours; the entries after `since` are in hand.
+        let missed = sent.results[2]
+        var prefix = "ROLLBACK TO SAVEPOINT tokend_optimistic; "
         do {
-            try apply(opened.last!, since: lastSeq, on: connection)
+            if !Self.continues(missed, since: since) {
+                // A reload reads the tables on this connection: out of the failed state first.
+                try connection.script(prefix, timeoutMilliseconds: queryTimeoutMilliseconds)
+                prefix = ""
+            }
+            try apply(missed, since: since, on: connection)
         } catch {
             rollback(connection)
             throw error
@@ -147,10 +160,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         }
         let changes = state.pendingChanges
         do {
-            try connection.script(changes.isEmpty ? "COMMIT" : persistence(of: changes), timeoutMilliseconds: queryTimeoutMilliseconds)
+            try connection.script(prefix + (changes.isEmpty ? "COMMIT" : persistence(of: changes)), timeoutMilliseconds: queryTimeoutMilliseconds)
         } catch {
-            // Not committed, or (the connection lost during COMMIT) not known: either way the
-            // client hears a failure, and the next catch-up applies whatever did commit.
             state.rollback()
             rollback(connection)
             throw error
@@ -254,6 +265,18 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             }
             lastSeq = seq
         }
+    }
+
+    /// True when ``apply(_:since:on:)`` can apply `result` entry by entry, without a reload.
+    static func continues(_ result: PostgresResult, since: Int) -> Bool {
+        guard result.rowCount > 0, result.rowCount <= 10_000, let instanceSeq = result.int(0, 0), instanceSeq >= since else { return false }
+        var expected = since + 1
+        for row in 0..<result.rowCount {
+            guard let seq = result.int(row, 1) else { continue }
+            guard seq == expected, result.string(row, 2) != reloadMarker else { return false }
+            expected += 1
+        }
+        return true
     }
 
     /// Runs `body`, turning database failures into the repository's errors (the API's 503s).
