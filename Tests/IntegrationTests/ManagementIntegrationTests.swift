@@ -17,5 +17,10 @@ struct ManagementIntegrationTests {
         let server = try LiveServer(backend: backend)
         defer { server.stop() }
         try scenario.run(server)
+        if backend == .postgres {
+            // Loaded from the tables, the store is the change log replayed, record for record.
+            let check = try LiveServer.run(server.binary, ["store", "check"], environment: server.storeEnvironment)
+            #expect(check.status == 0, "\(check.stdout)")
+        }
     }
 }
