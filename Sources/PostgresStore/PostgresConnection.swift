@@ -82,17 +82,6 @@ final class PostgresConnection: @unchecked Sendable {
         return results
     }
 
-    /// ``script(_:timeoutMilliseconds:)`` that hands back the results of the statements before
-    /// a failing one, with the server's error (a lost connection still throws).
-    func scriptKeepingResults(_ sql: String, timeoutMilliseconds: Int) throws(PostgresError) -> (results: [PostgresResult], failure: PostgresError?) {
-        guard PQsendQuery(handle, sql) == 1 else { throw failure("query", unreachable: true) }
-        let results = try collect(timeoutMilliseconds: timeoutMilliseconds)
-        if let index = results.firstIndex(where: { !$0.isSuccess }) {
-            return (Array(results[..<index]), results[index].error(operation: "query", location: location))
-        }
-        return (results, nil)
-    }
-
     /// `COPY … FROM STDIN`: sends `chunks` of COPY text lines and finishes the copy.
     func copy(_ sql: String, chunks: some Sequence<[UInt8]>, timeoutMilliseconds: Int) throws(PostgresError) {
         guard PQsendQuery(handle, sql) == 1 else { throw failure("copy", unreachable: true) }

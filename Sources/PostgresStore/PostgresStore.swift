@@ -20,11 +20,11 @@ import TokenStore
 ///   rotating one token give one winner, and the loser is a reuse.
 ///
 ///   Usually the replica is current already (the request's own read just caught it up), so the
-///   write first runs optimistically and sends everything in one round trip, lock and commit
-///   included, with `tokend.expect_last_seq`: if another write committed meanwhile, that
-///   transaction fails before changing anything, and the write runs again the careful way
-///   (lock and catch up in one round trip, run, append and commit in a second). A write that
-///   changes nothing touches no database at all.
+///   write runs on it first and sends everything in one round trip: `tokend.write` (a function
+///   of the schema, its statements planned once per connection) takes the lock, checks that
+///   the log has not moved, appends and updates the tables. If another write committed
+///   meanwhile, nothing is written and the missed entries come back; the write runs again.
+///   A write that changes nothing touches no database at all.
 /// - The database down or silent: every wait is bounded (connect 3 s, lock 2 s, answers 5 s)
 ///   and both reads and writes fail with ``RepositoryError/Kind/unavailable`` (503, nothing
 ///   served stale); broken connections are dropped and the next request reconnects.
@@ -94,98 +94,78 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
 
     /// One write transaction on `connection`; the caller holds the replica exclusively.
     ///
-    /// Round trip 1 sends, after running `body` on the replica as it stands: `BEGIN`, the lock,
-    /// the log since ``lastSeq``, a savepoint, `tokend.expect_last_seq`, the changes and `COMMIT`.
-    /// When no other write committed meanwhile, that is all. Otherwise the expectation fails
-    /// (nothing persisted), the transaction goes back to the savepoint still holding the lock,
-    /// the entries it fetched bring the replica up to date, `body` runs again, and round trip 2
-    /// sends its changes and `COMMIT`.
+    /// `body` runs on the replica as it stands, and one round trip sends `BEGIN`, a call of
+    /// `tokend.write` with the changes, and `COMMIT`. Under the write lock, the function checks
+    /// that the log still ends where the replica does; if so it appends and updates the tables,
+    /// and that is all. If another write came first, it changes nothing and answers the entries
+    /// missed: they are applied and `body` runs again. A third attempt takes the lock first and
+    /// catches up under it, so it cannot lose.
     private func transaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
-        state.beginTransaction()
-        let optimistic: T
-        do {
-            optimistic = try body(&state)
-        } catch {
-            state.rollback()
-            throw error
-        }
-        guard !state.pendingChanges.isEmpty else {
-            state.commit()
-            return optimistic
-        }
-        let since = lastSeq
-        let sql = "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(since)); "
-            + "SAVEPOINT tokend_optimistic; SELECT tokend.expect_last_seq(\(since)); " + persistence(of: state.pendingChanges)
-        let sent: (results: [PostgresResult], failure: PostgresError?)
-        do {
-            sent = try connection.scriptKeepingResults(sql, timeoutMilliseconds: queryTimeoutMilliseconds)
-        } catch {
-            state.rollback()
-            throw error
-        }
-        guard let failure = sent.failure else {
-            lastSeq += state.pendingChanges.count
-            state.commit()
-            return optimistic
-        }
-        state.rollback()
-        guard failure.sqlState == "TD001", sent.results.count >= 3 else {
-            // Not committed, or (the connection lost during COMMIT) not known: either way the
-            // client hears a failure, and the next catch-up applies whatever did commit.
-            rollback(connection)
-            throw failure
-        }
-        // Another write came first. The lock is ours; the entries after `since` are in hand.
-        let missed = sent.results[2]
-        var prefix = "ROLLBACK TO SAVEPOINT tokend_optimistic; "
-        do {
-            if !Self.continues(missed, since: since) {
-                // A reload reads the tables on this connection: out of the failed state first.
-                try connection.script(prefix, timeoutMilliseconds: queryTimeoutMilliseconds)
+        for attempt in 0..<3 {
+            var prefix = "BEGIN; "
+            if attempt == 2 {
+                let opened = try connection.script(
+                    "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
+                    timeoutMilliseconds: queryTimeoutMilliseconds)
+                do {
+                    try apply(opened.last!, since: lastSeq, on: connection)
+                } catch {
+                    rollback(connection)
+                    throw error
+                }
                 prefix = ""
             }
-            try apply(missed, since: since, on: connection)
-        } catch {
-            rollback(connection)
-            throw error
-        }
-        state.beginTransaction()
-        let result: T
-        do {
-            result = try body(&state)
-        } catch {
+            state.beginTransaction()
+            let result: T
+            do {
+                result = try body(&state)
+            } catch {
+                state.rollback()
+                if attempt == 2 { rollback(connection) }
+                throw error
+            }
+            let changes = state.pendingChanges
+            guard !changes.isEmpty else {
+                state.commit()
+                if attempt == 2 { try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds) }
+                return result
+            }
+            let since = lastSeq
+            let answer: PostgresResult
+            do {
+                let results = try connection.script(
+                    prefix + writeCall(changes, since: since) + "; COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds)
+                answer = results[results.count - 2]
+            } catch {
+                // Not committed, or (the connection lost during COMMIT) not known: either way the
+                // client hears a failure, and the next catch-up applies whatever did commit.
+                state.rollback()
+                rollback(connection)
+                throw error
+            }
+            guard answer.rowCount > 0 else {
+                lastSeq += changes.count
+                state.commit()
+                return result
+            }
+            // Another write came first: nothing was written; catch up and run again.
             state.rollback()
-            rollback(connection)
-            throw error
+            try apply(answer, since: since, on: connection)
         }
-        let changes = state.pendingChanges
-        do {
-            try connection.script(prefix + (changes.isEmpty ? "COMMIT" : persistence(of: changes)), timeoutMilliseconds: queryTimeoutMilliseconds)
-        } catch {
-            state.rollback()
-            rollback(connection)
-            throw error
-        }
-        lastSeq += changes.count
-        state.commit()
-        return result
+        throw PostgresError(
+            .server, operation: "write", location: location.description, sqlState: "55P03", detail: "other writes kept committing first")
     }
 
-    /// The statements that persist `changes` after ``lastSeq``, through `COMMIT`: the log
-    /// entries, the table rows, the instance's sequence and next ids.
-    private func persistence(of changes: [StoreChange]) -> String {
-        var sql = ""
+    /// `SELECT * FROM tokend.write(since, changes, next ids)`.
+    private func writeCall(_ changes: [StoreChange], since: Int) -> String {
+        var sql = "SELECT * FROM tokend.write(\(since), ARRAY["
         sql.reserveCapacity(1024 * changes.count)
-        sql += "INSERT INTO tokend.changes (seq, change) VALUES "
         for (offset, change) in changes.enumerated() {
             if offset > 0 { sql += "," }
-            sql += "(\(lastSeq + offset + 1),\(SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))))"
+            sql += SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))
         }
-        sql += ";"
-        for change in changes { sql += TableRows.statements(for: change, in: state) }
-        sql += "UPDATE tokend.instance SET last_seq = \(lastSeq + changes.count), next_user_id = \(state.nextUserID), "
-            + "next_token_id = \(state.nextTokenID), next_group_id = \(state.nextGroupID), next_project_id = \(state.nextProjectID);"
-        return sql + "COMMIT"
+        sql += "]::text[], ARRAY[\(state.nextUserID),\(state.nextTokenID),\(state.nextGroupID),\(state.nextProjectID)]::bigint[])"
+        return sql
     }
 
     private func rollback(_ connection: PostgresConnection) {
@@ -265,18 +245,6 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             }
             lastSeq = seq
         }
-    }
-
-    /// True when ``apply(_:since:on:)`` can apply `result` entry by entry, without a reload.
-    static func continues(_ result: PostgresResult, since: Int) -> Bool {
-        guard result.rowCount > 0, result.rowCount <= 10_000, let instanceSeq = result.int(0, 0), instanceSeq >= since else { return false }
-        var expected = since + 1
-        for row in 0..<result.rowCount {
-            guard let seq = result.int(row, 1) else { continue }
-            guard seq == expected, result.string(row, 2) != reloadMarker else { return false }
-            expected += 1
-        }
-        return true
     }
 
     /// Runs `body`, turning database failures into the repository's errors (the API's 503s).

@@ -2,7 +2,8 @@ import TokenCore
 
 /// Every record of a state as `COPY … FROM STDIN` text, table by table: how a bulk write
 /// (`tokend store seed`, `tokend store import`) replaces the tables in one transaction, far
-/// faster than a statement per row. Text format: tab between columns, `\N` for NULL, and
+/// faster than a statement per row. (A single write's rows are the database's own business:
+/// `tokend.write` in ``PostgresSchema`` derives them from the change log entries.) Text format: tab between columns, `\N` for NULL, and
 /// backslash, tab, newline and carriage return escaped.
 enum TableCopy {
     /// (table, columns, lines in chunks of about 1 MB) for every table, in load order.
@@ -51,7 +52,7 @@ enum TableCopy {
         var families = Chunks()
         var tokens = Chunks()
         for token in state.allTokens() {
-            let root = TableRows.familyRoot(of: token, in: state)
+            let root = familyRoot(of: token, in: state)
             if root.id == token.id {
                 families.row([String(token.id.rawValue), String(token.userID.rawValue), token.createdAt.iso8601])
             }
@@ -63,11 +64,32 @@ enum TableCopy {
             ])
         }
         return [
-            ("users", TableRows.userColumns, users.finish()), ("groups", TableRows.groupColumns, groups.finish()),
-            ("group_shares", TableRows.shareColumns, shares.finish()), ("projects", TableRows.projectColumns, projects.finish()),
-            ("members", TableRows.memberColumns, members.finish()), ("token_families", "id, user_id, created_at", families.finish()),
-            ("tokens", TableRows.tokenColumns, tokens.finish()),
+            ("users", userColumns, users.finish()), ("groups", groupColumns, groups.finish()),
+            ("group_shares", shareColumns, shares.finish()), ("projects", projectColumns, projects.finish()),
+            ("members", memberColumns, members.finish()), ("token_families", "id, user_id, created_at", families.finish()),
+            ("tokens", tokenColumns, tokens.finish()),
         ]
+    }
+
+    static let userColumns = "id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, created_at"
+    static let tokenColumns =
+        "id, user_id, family_id, previous_token_id, name, description, scopes, digest, revoked, impersonation, expires_at, "
+        + "created_at, updated_at, last_used_at, last_used_ips"
+    static let groupColumns = "id, name, path, description, parent_id, visibility, created_at"
+    static let shareColumns = "group_id, position, shared_with_group_id, access_level, expires_at"
+    static let projectColumns = "id, name, path, description, namespace_kind, namespace_id, visibility, created_at"
+    static let memberColumns = "resource_type, resource_id, user_id, access_level, expires_at, created_at, created_by"
+
+    /// The first token of `token`'s rotation chain (GitLab's token family), found through
+    /// `previousTokenID` in `state`; the token itself when it was not rotated from another.
+    static func familyRoot(of token: AccessToken, in state: borrowing StoreState) -> AccessToken {
+        var root = token
+        var steps = 0
+        while let previous = root.previousTokenID, steps < 1_000_000, let found = state.token(previous) {
+            root = found
+            steps += 1
+        }
+        return root
     }
 
     private static func bool(_ value: Bool) -> String { value ? "t" : "f" }
