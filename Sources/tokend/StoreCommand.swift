@@ -23,9 +23,10 @@ struct CheckStore: ParsableCommand {
             be taken within 1 s. Exits non-zero, naming the file (and the byte offset of a bad \
             record), when anything is wrong.
 
-            With --store (PostgreSQL): loads the store as a worker does, then prints the schema \
-            version, the last change, the log's length and the tables' counts, and checks that \
-            the change log has no gap and that the tables agree with the state built from them.
+            With --store (PostgreSQL): loads the store from the tables as a worker does, then \
+            prints the schema version, the last change, the log's length and the tables' counts, \
+            and checks that the change log has no gap and, while it is whole (no bulk write or \
+            pruning yet), that replaying it gives the tables' records, field for field.
 
             Examples:
               tokend store check --data /var/lib/tokend
