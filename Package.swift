@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // libfcgi from Debian's libfcgi-dev, through a module map and a shim header.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // libpq from Debian's libpq-dev, the same way: the PostgreSQL store's driver.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The domain: users, tokens, scopes, expiry, rotation, permissions. No I/O.
         .target(
             name: "TokenCore",
@@ -40,6 +42,12 @@ let package = Package(
         .target(
             name: "TokenStore",
             dependencies: ["TokenCore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL store behind TokenRepository: several hosts on one database.
+        .target(
+            name: "PostgresStore",
+            dependencies: ["CPostgres", "TokenCore", "TokenStore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // GitLab's REST surface: routes, parameters, entities, error bodies. No libfcgi.
@@ -70,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "tokend",
             dependencies: [
-                "TokenCore", "TokenStore", "TokenAudit", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
+                "TokenCore", "TokenStore", "TokenAudit", "PostgresStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

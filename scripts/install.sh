@@ -9,7 +9,7 @@
 #   sudo ./install.sh --uninstall                  # binary and units; keeps the data and the user
 #   sudo ./install.sh --uninstall --purge          # also /var/lib/tokend and the tokend user
 #   DESTDIR=/tmp/stage ./install.sh [--uninstall]  # files only, under a staging root (packaging)
-# The binary needs libfcgi at run time: apt-get install libfcgi0ldbl.
+# The binary needs libfcgi and libpq at run time: apt-get install libfcgi0ldbl libpq5.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=${TOKEND_BIN_DIR:-/usr/bin}

@@ -138,6 +138,9 @@ public enum ErrorMapping {
                 "507 Insufficient Storage - no space left for the store; nothing was written")
         case .failed:
             return .message(.serviceUnavailable, "503 Service Unavailable - the store refused the write; see the server log")
+        case .unavailable:
+            return .message(
+                .serviceUnavailable, "503 Service Unavailable - the database cannot be reached, retry shortly", headerFields: [.retryAfter: "5"])
         }
     }
 }

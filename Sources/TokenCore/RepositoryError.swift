@@ -10,6 +10,9 @@ public struct RepositoryError: Error, Hashable, Sendable, CustomStringConvertibl
         case full
         /// A durability failure (fsync) or a corrupt store: this process refuses writes.
         case failed
+        /// The store's server (PostgreSQL) cannot be reached or did not answer within the
+        /// bound; retry shortly (503 + Retry-After). Reads fail too: nothing is served stale.
+        case unavailable
     }
 
     public var kind: Kind

@@ -3,6 +3,7 @@
 /// variable, the variable beats the file, the file beats the default.
 public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case data
+    case store
     case logLevel = "log-level"
     case config
     case allowNetworkFilesystem = "allow-network-filesystem"
@@ -36,6 +37,7 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     public var defaultDescription: String {
         switch self {
         case .data: return "./var"
+        case .store: return "(the JSON store in --data)"
         case .logLevel: return "info"
         case .config: return "-"
         case .allowNetworkFilesystem: return "false"

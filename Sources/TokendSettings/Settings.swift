@@ -42,6 +42,8 @@ public struct Settings: Sendable {
     }
 
     public var data: String
+    /// `--store postgres://user@host:port/db`: the PostgreSQL store; nil: the JSON store in ``data``.
+    public var postgresURL: String?
     public var logLevel: Logger.Level
     /// The config file's path, when one was named.
     public var configPath: String?
@@ -86,6 +88,16 @@ public struct Settings: Sendable {
             }
         }
         func value(_ name: SettingName) -> String? { sources[name]?.value }
+
+        var postgresURL: String?
+        if let store = value(.store) {
+            guard PostgresURL.isValid(store) else {
+                throw SettingsError("--store takes a PostgreSQL URL, postgres://user@host:port/database (the JSON store needs none: it is in --data)")
+            }
+            postgresURL = store
+            // `config check` shows where it came from, never a password.
+            sources[.store]?.value = PostgresURL.redacted(store)
+        }
 
         var instance = InstanceSettings()
         if let prefix = value(.tokenPrefix) {
@@ -163,7 +175,7 @@ public struct Settings: Sendable {
             ? nil : TestHooks(compactionBytes: compactionBytes, failpoint: failpoint)
 
         return Settings(
-            data: value(.data) ?? "./var", logLevel: level, configPath: value(.config),
+            data: value(.data) ?? "./var", postgresURL: postgresURL, logLevel: level, configPath: value(.config),
             allowNetworkFilesystem: allowNetworkFilesystem, instance: instance, externalURL: externalURL,
             listenSocket: listenSocket, threads: threads, maxBodySize: maxBodySize,
             monitoringAllowList: (value(.monitoringAllow) ?? "").split(separator: ",").map { Substring($0).trimmed }.filter { !$0.isEmpty },

@@ -47,9 +47,12 @@ struct VerifyAudit: ParsableCommand {
 
     func run() throws {
         let settings = try store.settings()
+        if settings.postgres != nil {
+            throw CommandError(
+                "audit verify checks the JSON store's chained audit files; on PostgreSQL the events are rows of tokend.audit_events, written in each change's transaction, without a chain")
+        }
         if !noRepair {
-            let repository = try settings.openStore(loading: .onDemand)
-            _ = try repository.repairAudit()
+            _ = try settings.openDirectory(loading: .onDemand).repairAudit()
         }
         let report = try AuditVerification.verify(directory: settings.data)
         let files = report.files.isEmpty ? "none" : "\(report.files.first!) … \(report.files.last!)"

@@ -29,6 +29,9 @@ struct BackupStore: ParsableCommand {
     var to: String
 
     func validate() throws {
+        guard try store.settings().postgresURL == nil else {
+            throw ValidationError("the PostgreSQL store is backed up with PostgreSQL's tools (pg_dump), or moved with `tokend store export`")
+        }
         guard !to.isEmpty else { throw ValidationError("--to takes the path of a new directory") }
         guard StoreLayout(directory: to).directory != StoreLayout(directory: try store.settings().data).directory else {
             throw ValidationError("--to must name a new directory, not the data directory")

@@ -5,7 +5,7 @@ import TokenStore
 struct GroupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group",
-        abstract: "Manage groups offline, on the data directory (what POST /groups does, for bootstrapping).",
+        abstract: "Manage groups offline, on the store of --data or --store (what POST /groups does, for bootstrapping).",
         subcommands: [CreateGroup.self]
     )
 }

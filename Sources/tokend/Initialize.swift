@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import PostgresStore
 import TokenCore
 import TokenStore
 import TokendSettings
@@ -9,7 +10,7 @@ import TokendSettings
 struct Initialize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create a data directory: the store, the secret and the administrator root.",
+        abstract: "Create a store (a data directory, or PostgreSQL's tables), the secret and the administrator root.",
         discussion: """
             Creates DIR (mode 0700) with the lock file, an empty snapshot and journal, and a \
             fresh 256-bit secret (0600) under which token digests are computed; then the first \
@@ -19,8 +20,13 @@ struct Initialize: ParsableCommand {
             as root first (install -d -m 0700 -o tokend -g tokend /var/lib/tokend). Run as root \
             on a directory that belongs to another user, tokend becomes that user first.
 
-            Example:
+            With --store postgres://… (or TOKEND_STORE), creates tokend's tables in that \
+            database instead (`tokend store migrate`), and keeps the secret there, in \
+            tokend.instance, so every host digests tokens under the same key.
+
+            Examples:
               tokend init --data /var/lib/tokend
+              tokend init --store postgres://tokend@db.internal:5432/tokend
             """
     )
 
@@ -28,16 +34,26 @@ struct Initialize: ParsableCommand {
 
     func run() throws {
         let settings = try store.settings()
-        let directory = settings.data
-        try settings.becomeStoreOwner()
         let created: Bool
-        do {
-            created = try StoreSetup.initialize(directory: directory)
-        } catch {
-            guard error.operation == "mkdir", error.errno == EACCES else { throw error }
-            throw Self.cannotCreate(directory, error)
+        let place: String
+        let repository: any AdminStore
+        if let postgres = settings.postgres {
+            let database = PostgresStore(location: postgres, logger: settings.logger("tokend"))
+            created = try database.initialize()
+            place = postgres.description
+            repository = database
+        } else {
+            let directory = settings.data
+            try settings.becomeStoreOwner()
+            do {
+                created = try StoreSetup.initialize(directory: directory)
+            } catch {
+                guard error.operation == "mkdir", error.errno == EACCES else { throw error }
+                throw Self.cannotCreate(directory, error)
+            }
+            place = directory
+            repository = try settings.openStore()
         }
-        let repository = try settings.openStore()
         let clock = Clock.system
         let madeRoot = try repository.auditedWrite { state -> Bool in
             guard state.users.isEmpty else { return false }
@@ -47,7 +63,7 @@ struct Initialize: ParsableCommand {
                 createdAt: clock.now()))
             return true
         }
-        print(created ? "initialised \(directory)" : "\(directory) already initialised; nothing overwritten")
+        print(created ? "initialised \(place)" : "\(place) already initialised; nothing overwritten")
         if madeRoot { print("created administrator root (id 1)") }
     }
 

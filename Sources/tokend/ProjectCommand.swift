@@ -5,7 +5,7 @@ import TokenStore
 struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project",
-        abstract: "Manage projects offline, on the data directory (what POST /projects does, for bootstrapping).",
+        abstract: "Manage projects offline, on the store of --data or --store (what POST /projects does, for bootstrapping).",
         subcommands: [CreateProject.self]
     )
 }

@@ -40,7 +40,7 @@ struct RevokeToken: ParsableCommand {
     func run() throws {
         let settings = try store.settings()
         let repository = try settings.openStore()
-        let secret = try StoreSetup.loadSecret(directory: settings.data)
+        let secret = try repository.loadSecret()
         let digest: TokenDigest?
         if let value {
             let plaintext = value == "-" ? Self.readStandardInput() : value

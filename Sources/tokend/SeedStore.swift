@@ -8,8 +8,8 @@ struct SeedStore: ParsableCommand {
         commandName: "seed",
         abstract: "Add N real tokens in bulk (for benchmarks): digests and all, written as a new snapshot.",
         discussion: """
-            Creates the user `seed` if needed and gives it N tokens with random values, each stored \\
-            as its keyed digest exactly as the API would store it. Much faster than N API calls: \\
+            Creates the user `seed` if needed and gives it N tokens with random values, each stored \
+            as its keyed digest exactly as the API would store it. Much faster than N API calls: \
             the records go straight into a new snapshot generation. Prints nothing but a summary.
 
             Example:
@@ -28,14 +28,13 @@ struct SeedStore: ParsableCommand {
 
     func run() throws {
         let settings = try store.settings()
-        let directory = settings.data
         let repository = try settings.openStore()
-        let secret = try StoreSetup.loadSecret(directory: directory)
+        let secret = try repository.loadSecret()
         let clock = Clock.system
         let generator = TokenGenerator(prefix: InstanceSettings.default.tokenPrefix, random: .system)
         let count = tokens
         let expiry = clock.now().date.adding(days: 365)
-        try repository.bulkWrite { state in
+        try repository.replaceAll(secret: nil) { state in
             let owner: User
             if let existing = state.user(username: "seed") {
                 owner = existing
@@ -51,7 +50,7 @@ struct SeedStore: ParsableCommand {
                     createdAt: now, digest: secret.digest(of: plaintext)))
             }
         }
-        let status = try repository.status()
-        print("seeded \(count) tokens: \(status.tokens) tokens in generation \(status.generation)")
+        let total = try repository.read { $0.tokens.count }
+        print("seeded \(count) tokens: \(total) tokens in the store")
     }
 }

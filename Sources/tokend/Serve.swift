@@ -3,6 +3,7 @@ import FastCGIServer
 import Foundation
 import Logging
 import TokenAPI
+import PostgresStore
 import TokenCore
 import TokenStore
 import TokendSettings
@@ -79,17 +80,27 @@ struct Serve: ParsableCommand {
         do {
             // One CGI request reads a token or two: find them in the files rather than load all.
             let repository = try settings.openStore(loading: listenSocket == nil ? .onDemand : .eager)
-            let secret = try StoreSetup.loadSecret(directory: settings.data)
+            let secret = try repository.loadSecret()
+            // A long-lived worker on PostgreSQL loads its replica now, not at its first request.
+            if listenSocket != nil, repository is PostgresStore { try repository.read { _ in } }
             // Failed authentications: batched per worker and written every few seconds; a CGI
-            // process serves one request, so it leaves them for the next write (AuditSpill).
-            let layout = repository.layout
-            let failures = listenSocket == nil
-                ? FailedAuthenticationLog { events in AuditSpill.append(events, layout: layout) } : .writing(to: repository)
+            // process on the JSON store serves one request, so it leaves them in a spill file
+            // for the next write (AuditSpill).
+            let failures: FailedAuthenticationLog
+            if listenSocket == nil, let files = repository as? JSONFileStore {
+                let layout = files.layout
+                failures = FailedAuthenticationLog { events in AuditSpill.append(events, layout: layout) }
+            } else {
+                failures = .writing(to: repository)
+            }
             application = Application(dependencies: APIDependencies(
                 repository: repository, secret: secret, random: .system, clock: .system, settings: settings.instance,
                 externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
                 monitoringAllowList: settings.monitoringAllowList, logger: logger, failedAuthentications: failures))
         } catch let error as StoreError {
+            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        } catch let error as RepositoryError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import PostgresStore
 import TokenCore
 import TokenStore
 import TokendSettings
@@ -14,6 +15,9 @@ import TokendSettings
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The data directory (env TOKEND_DATA; default ./var).", valueName: "dir"))
     var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PostgreSQL store instead of the JSON store in --data: postgres://user@host:port/db (env TOKEND_STORE).", valueName: "url"))
+    var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (env TOKEND_LOG_LEVEL; default info).", valueName: "level"))
     var logLevel: String?
@@ -27,6 +31,7 @@ struct StoreOptions: ParsableArguments {
     var flags: [SettingName: String] {
         var flags: [SettingName: String] = [:]
         flags[.data] = data
+        flags[.store] = store
         flags[.logLevel] = logLevel
         flags[.config] = config
         if allowNetworkFilesystem { flags[.allowNetworkFilesystem] = "true" }
@@ -53,7 +58,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store of these settings (for commands that need nothing else).
-    func openStore() throws -> JSONFileStore { try settings().openStore() }
+    func openStore() throws -> any AdminStore { try settings().openStore() }
 }
 
 /// The instance settings that change token behaviour.
@@ -85,10 +90,21 @@ struct InstanceOptions: ParsableArguments {
 }
 
 extension Settings {
+    /// Opens the store: the PostgreSQL database of `--store`, else the data directory.
+    func openStore(loading: JSONFileStore.Loading = .eager) throws -> any AdminStore {
+        if let postgres { return PostgresStore(location: postgres, logger: logger("tokend")) }
+        return try openDirectory(loading: loading)
+    }
+
+    /// The PostgreSQL store's location, when `--store` names one.
+    var postgres: PostgresLocation? {
+        postgresURL.map { PostgresLocation(url: $0, description: PostgresURL.location($0)) }
+    }
+
     /// Opens the store in the data directory, refusing unsafe filesystems unless allowed. Run
     /// as root on another user's directory, it first becomes that user (``StoreOwnership``).
     /// `onDemand` (CGI mode) reads single records from the files instead of loading them all.
-    func openStore(loading: JSONFileStore.Loading = .eager) throws -> JSONFileStore {
+    func openDirectory(loading: JSONFileStore.Loading = .eager) throws -> JSONFileStore {
         try becomeStoreOwner()
         let tuning = JSONFileStore.Tuning(
             compactionBytes: testHooks?.compactionBytes, failpoint: testHooks?.failpoint, auditFileBytes: auditMaxFileBytes,

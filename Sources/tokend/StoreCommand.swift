@@ -5,8 +5,11 @@ import TokendSettings
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Inspect and maintain the data directory.",
-        subcommands: [CheckStore.self, CompactStore.self, BackupStore.self, SeedStore.self]
+        abstract: "Inspect and maintain the store (the data directory, or the PostgreSQL database of --store).",
+        subcommands: [
+            CheckStore.self, CompactStore.self, BackupStore.self, SeedStore.self, MigrateStore.self, ExportStore.self,
+            ImportStore.self,
+        ]
     )
 }
 
@@ -20,27 +23,22 @@ struct CheckStore: ParsableCommand {
             be taken within 1 s. Exits non-zero, naming the file (and the byte offset of a bad \
             record), when anything is wrong.
 
-            Example:
+            With --store (PostgreSQL): loads the store from the tables as a worker does, then \
+            prints the schema version, the last change, the log's length and the tables' counts, \
+            and checks that the change log has no gap and, while it is whole (no bulk write or \
+            pruning yet), that replaying it gives the tables' records, field for field.
+
+            Examples:
               tokend store check --data /var/lib/tokend
+              TOKEND_STORE=postgres://tokend@db.internal:5432/tokend tokend store check
             """
     )
 
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let settings = try store.settings()
-        let repository = try settings.openStore()
-        let status = try repository.status()
-        print("generation \(status.generation)")
-        print("last_seq \(status.lastSeq)")
-        print("snapshot_bytes \(status.snapshotBytes)")
-        print("journal_bytes \(status.journalBytes)")
-        print("users \(status.users)")
-        print("tokens \(status.tokens)")
-        print("groups \(status.groups)")
-        print("projects \(status.projects)")
-        print("memberships \(status.memberships)")
-        let problems = StoreVerification.problems(in: settings.data)
+        let (lines, problems) = try store.openStore().check()
+        for line in lines { print(line) }
         for problem in problems { print("problem: \(problem)") }
         if !problems.isEmpty { throw ExitCode(1) }
     }
@@ -54,6 +52,9 @@ struct CompactStore: ParsableCommand {
             Safe while workers run: they notice the new generation on their next request. Workers \
             also compact on their own when the journal outgrows a quarter of the snapshot.
 
+            With --store (PostgreSQL): deletes all but the newest 10,000 entries of the change \
+            log (the tables hold every record; a host further behind reloads them).
+
             Example:
               tokend store compact --data /var/lib/tokend
             """
@@ -62,9 +63,6 @@ struct CompactStore: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let repository = try store.openStore()
-        try repository.compact()
-        let status = try repository.status()
-        print("compacted: generation \(status.generation), last_seq \(status.lastSeq)")
+        print(try store.openStore().compactNow())
     }
 }

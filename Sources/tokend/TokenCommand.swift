@@ -7,7 +7,7 @@ import TokendSettings
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Manage tokens offline, on the data directory.",
+        abstract: "Manage tokens offline, on the store of --data or --store.",
         subcommands: [CreateToken.self, ListTokens.self, RevokeToken.self]
     )
 }
@@ -51,10 +51,9 @@ struct CreateToken: ParsableCommand {
 
     func run() throws {
         let settings = try store.settings(instance.flags)
-        let directory = settings.data
         let repository = try settings.openStore()
         let issuer = TokenIssuer(
-            secret: try StoreSetup.loadSecret(directory: directory), random: .system, clock: Clock.system,
+            secret: try repository.loadSecret(), random: .system, clock: Clock.system,
             settings: settings.instance)
         let request = TokenRequest(
             name: name, description: description,

@@ -8,7 +8,8 @@ struct Tokend: ParsableCommand {
         discussion: """
             tokend answers GitLab's /api/v4 token endpoints (personal, impersonation, project and \
             group access tokens) behind nginx or Apache, and keeps its data in a file-locked JSON \
-            store in one directory.
+            store in one directory, or, for several hosts, in PostgreSQL: `--store \
+            postgres://user@host:port/db` (TOKEND_STORE), which every command honours.
 
             Every setting of `serve` can also come from the environment: `--data` is TOKEND_DATA, \
             `--token-prefix` is TOKEND_TOKEN_PREFIX, and so on (TOKEND_ + the flag in upper case, \

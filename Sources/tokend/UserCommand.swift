@@ -5,7 +5,7 @@ import TokenStore
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Manage users offline, on the data directory (what the Users API does, for bootstrapping).",
+        abstract: "Manage users offline, on the store of --data or --store (what the Users API does, for bootstrapping).",
         subcommands: [CreateUser.self, ListUsers.self, BlockUser.self, UnblockUser.self, DeleteUser.self]
     )
 }

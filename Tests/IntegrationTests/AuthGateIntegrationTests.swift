@@ -12,11 +12,11 @@ struct AuthGateIntegrationTests {
         ("gate statuses and headers", GateScenarios.statusesAndHeaders),
         ("gate bots and membership", GateScenarios.botsAndMembership),
         ("admin token API", GateScenarios.adminTokenAPI),
-    ] as [(String, @Sendable (LiveServer) throws -> Void)])
-    func sharedScenarios(name: String, scenario: @Sendable (LiveServer) throws -> Void) throws {
-        let server = try LiveServer()
+    ] as [(name: String, run: @Sendable (LiveServer) throws -> Void)], Backend.available)
+    func sharedScenarios(scenario: (name: String, run: @Sendable (LiveServer) throws -> Void), backend: Backend) throws {
+        let server = try LiveServer(backend: backend)
         defer { server.stop() }
-        try scenario(server)
+        try scenario.run(server)
     }
 
     @Test func nginxGuardsAnotherService() throws { try guardsAnotherService(.nginx) }

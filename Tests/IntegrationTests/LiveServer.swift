@@ -16,6 +16,12 @@ final class LiveServer: @unchecked Sendable {
     let binary: String
     private var workers: [Process] = []
     private var nginx: Process?
+    /// The store's backend; for PostgreSQL, the database's URL.
+    let backend: Backend
+    let databaseURL: String?
+    /// `TOKEND_STORE` for every tokend this server starts (workers and CLI), when on PostgreSQL:
+    /// the commands themselves are the same as on the JSON store.
+    var storeEnvironment: [String: String] { databaseURL.map { ["TOKEND_STORE": $0] } ?? [:] }
 
     /// The tokend binary: `TOKEND_BIN` (set by `make test`), else the debug build.
     static var binaryPath: String {
@@ -30,8 +36,14 @@ final class LiveServer: @unchecked Sendable {
             .deletingLastPathComponent().path
     }
 
-    /// Initialises a store and starts `workers` worker processes and nginx.
-    init(workers count: Int = 1, threads: Int = 2, environment: [String: String] = [:], initialize: Bool = true) throws {
+    /// Initialises a store and starts `workers` worker processes and nginx. On `.postgres`, the
+    /// store is a new database in the shared test cluster, or `databaseURL` (another host's).
+    init(
+        workers count: Int = 1, threads: Int = 2, environment: [String: String] = [:], initialize: Bool = true,
+        backend: Backend = .json, databaseURL: String? = nil
+    ) throws {
+        self.backend = backend
+        self.databaseURL = backend == .postgres ? try databaseURL ?? PostgresCluster.createDatabase() : nil
         binary = Self.binaryPath
         directory = try Self.makeTemporaryDirectory()
         data = directory + "/data"
@@ -52,7 +64,7 @@ final class LiveServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--data", data, "--socket", socketPath ?? socket, "--threads", String(threads)]
         var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
+        for (k, v) in storeEnvironment.merging(environment, uniquingKeysWith: { $1 }) { env[k] = v }
         process.environment = env
         process.standardError = FileHandle(forWritingAtPath: logFile("worker-\(workers.count).log"))
         process.standardOutput = FileHandle.nullDevice
@@ -84,7 +96,7 @@ final class LiveServer: @unchecked Sendable {
     /// Starts `processes` workers with spawn-fcgi on the nginx socket, as deploy/spawn-fcgi does.
     func spawnWorkers(processes: Int, threads: Int = 2, environment: [String: String] = [:]) throws {
         let pidFile = directory + "/spawn.pid"
-        var env = environment
+        var env = storeEnvironment.merging(environment) { $1 }
         env["TOKEND_DATA"] = data
         // The workers inherit spawn-fcgi's stdout/stderr: give them a file, not our pipe.
         let log = logFile("worker-spawned-\(spawnedPIDs.count).log")
@@ -197,7 +209,7 @@ final class LiveServer: @unchecked Sendable {
     /// Runs the tokend CLI and returns its stdout, trimmed; throws on a non-zero exit.
     @discardableResult
     func tokend(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let result = try Self.run(binary, arguments, environment: environment)
+        let result = try Self.run(binary, arguments, environment: storeEnvironment.merging(environment) { $1 })
         guard result.status == 0 else {
             throw HarnessError("tokend \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         }
@@ -342,6 +354,17 @@ final class LiveServer: @unchecked Sendable {
         guard ok else { throw HarnessError("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// Where a live server keeps its store: the JSON store in its data directory, or PostgreSQL.
+enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case json
+    case postgres
+
+    var description: String { rawValue }
+
+    /// The backends whose tests can run here: PostgreSQL needs Debian's server binaries.
+    static var available: [Backend] { PostgresCluster.unavailable == nil ? allCases : [.json] }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -12,10 +12,15 @@ struct ManagementIntegrationTests {
         ("updates", ManagementScenarios.updatesFollowGitLabsRules),
         ("tokens by username", ManagementScenarios.tokensAreListedByUsername),
         ("memberships and shares", ManagementScenarios.membershipsAndShares),
-    ] as [(String, @Sendable (LiveServer) throws -> Void)])
-    func sharedScenarios(name: String, scenario: @Sendable (LiveServer) throws -> Void) throws {
-        let server = try LiveServer()
+    ] as [(name: String, run: @Sendable (LiveServer) throws -> Void)], Backend.available)
+    func sharedScenarios(scenario: (name: String, run: @Sendable (LiveServer) throws -> Void), backend: Backend) throws {
+        let server = try LiveServer(backend: backend)
         defer { server.stop() }
-        try scenario(server)
+        try scenario.run(server)
+        if backend == .postgres {
+            // Loaded from the tables, the store is the change log replayed, record for record.
+            let check = try LiveServer.run(server.binary, ["store", "check"], environment: server.storeEnvironment)
+            #expect(check.status == 0, "\(check.stdout)")
+        }
     }
 }

@@ -12,11 +12,11 @@ struct SecurityIntegrationTests {
         ("bot takeover", SecurityScenarios.anotherProjectsBotCannotBeTakenOver),
         ("sudo to oneself", SecurityScenarios.sudoToOneselfKeepsTheEndpointsScopes),
         ("private addresses", SecurityScenarios.privateAddressesStayPrivate),
-    ] as [(String, @Sendable (LiveServer) throws -> Void)])
-    func sharedScenarios(name: String, scenario: @Sendable (LiveServer) throws -> Void) throws {
-        let server = try LiveServer()
+    ] as [(name: String, run: @Sendable (LiveServer) throws -> Void)], Backend.available)
+    func sharedScenarios(scenario: (name: String, run: @Sendable (LiveServer) throws -> Void), backend: Backend) throws {
+        let server = try LiveServer(backend: backend)
         defer { server.stop() }
-        try scenario(server)
+        try scenario.run(server)
     }
 
     @Test func linksAndBotAddressesUseTheConfiguredHostNotTheClients() throws {

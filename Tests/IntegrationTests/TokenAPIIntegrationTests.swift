@@ -3,7 +3,8 @@ import JSON
 import Testing
 
 /// Every token and user endpoint through a real nginx and worker: admin / owner / other user,
-/// filters, sort, pagination headers and GitLab's errors (spec §4.1–4.11, §5, §7).
+/// filters, sort, pagination headers and GitLab's errors (spec §4.1–4.11, §5, §7); each on the
+/// JSON store and on PostgreSQL.
 @Suite(.timeLimit(.minutes(10)))
 struct TokenAPIIntegrationTests {
     struct World {
@@ -14,8 +15,8 @@ struct TokenAPIIntegrationTests {
         let bob: String
     }
 
-    func world() throws -> World {
-        let server = try LiveServer()
+    func world(_ backend: Backend) throws -> World {
+        let server = try LiveServer(backend: backend)
         let aliceID = try server.createUser("alice")
         _ = try server.createUser("bob")
         return World(
@@ -30,8 +31,9 @@ struct TokenAPIIntegrationTests {
         String(Date().addingTimeInterval(Double(days) * 86_400).ISO8601Format().prefix(10))
     }
 
-    @Test func listFiltersSortsAndPaginatesThroughNginx() throws {
-        let w = try world()
+    @Test(arguments: Backend.available)
+    func listFiltersSortsAndPaginatesThroughNginx(backend: Backend) throws {
+        let w = try world(backend)
         defer { w.server.stop() }
         let s = w.server
         let all = try s.request("GET", "/personal_access_tokens?per_page=2&sort=name_asc", token: w.admin)
@@ -57,8 +59,9 @@ struct TokenAPIIntegrationTests {
         #expect(try s.request("GET", "/personal_access_tokens", token: try s.createToken(user: "alice", name: "ru", scopes: "read_user")).status == 403)
     }
 
-    @Test func showRotateAndRevokeByIdThroughNginx() throws {
-        let w = try world()
+    @Test(arguments: Backend.available)
+    func showRotateAndRevokeByIdThroughNginx(backend: Backend) throws {
+        let w = try world(backend)
         defer { w.server.stop() }
         let s = w.server
         // Token ids: 1 admin, 2 alice-ci, 3 bob-ci.
@@ -81,8 +84,9 @@ struct TokenAPIIntegrationTests {
         #expect(try s.request("DELETE", "/personal_access_tokens/4", token: w.admin).status == 204)
     }
 
-    @Test func selfRotationAndReuseDetectionThroughNginx() throws {
-        let w = try world()
+    @Test(arguments: Backend.available)
+    func selfRotationAndReuseDetectionThroughNginx(backend: Backend) throws {
+        let w = try world(backend)
         defer { w.server.stop() }
         let s = w.server
         let rotating = try s.createToken(user: "alice", name: "sr", scopes: "read_repository,self_rotate")
@@ -96,8 +100,9 @@ struct TokenAPIIntegrationTests {
         #expect(scoped.json?["scope"] == .string("api self_rotate api read_api"))
     }
 
-    @Test func creationEndpointsThroughNginx() throws {
-        let w = try world()
+    @Test(arguments: Backend.available)
+    func creationEndpointsThroughNginx(backend: Backend) throws {
+        let w = try world(backend)
         defer { w.server.stop() }
         let s = w.server
         let created = try s.request("POST", "/users/\(w.aliceID)/personal_access_tokens", token: w.admin, form: "name=deploy&scopes[]=api&scopes[]=read_repository&description=Deploys")
@@ -119,8 +124,9 @@ struct TokenAPIIntegrationTests {
         #expect(try s.request("GET", "/user", token: w.admin, headers: ["Sudo": "alice"]).json?["username"] == .string("alice"))
     }
 
-    @Test func impersonationAndUsersThroughNginx() throws {
-        let w = try world()
+    @Test(arguments: Backend.available)
+    func impersonationAndUsersThroughNginx(backend: Backend) throws {
+        let w = try world(backend)
         defer { w.server.stop() }
         let s = w.server
         let user = try s.request("POST", "/users", token: w.admin, form: "username=carol&name=Carol&email=carol@example.com")

@@ -37,7 +37,8 @@ enum HealthEndpoints {
             var w = JSONWriter()
             w.beginObject()
             w.field("status", ready ? "ok" : "failed")
-            for check in ["master_check", "store_check"] {
+            let checks = (dependencies.repository as? any StoreMonitoring)?.readinessChecks ?? ["store_check"]
+            for check in ["master_check"] + checks {
                 w.key(check)
                 w.beginArray()
                 w.beginObject()

@@ -70,10 +70,13 @@ struct NotifyCommand: ParsableCommand {
         let settings = try store.settings(flags)
         let repository = try settings.openStore()
         let instant = now.flatMap(Timestamp.init(iso8601:)) ?? Clock.system.now()
-        guard let lock = NotifyLock(directory: settings.data) else {
+        // One notifier at a time on a data directory. On PostgreSQL, cron runs it on one host
+        // (README, "Several hosts"): the notices it records keep a second run from sending again.
+        let lock = settings.postgres == nil ? NotifyLock(directory: settings.data) : nil
+        if settings.postgres == nil, lock == nil {
             throw CommandError("another tokend notify is running on \(settings.data)")
         }
-        defer { lock.release() }
+        defer { lock?.release() }
         if personal {
             try listPersonal(repository, now: instant)
         } else {
@@ -83,7 +86,7 @@ struct NotifyCommand: ParsableCommand {
 
     // MARK: Personal tokens
 
-    func listPersonal(_ repository: JSONFileStore, now: Timestamp) throws {
+    func listPersonal(_ repository: any AdminStore, now: Timestamp) throws {
         let listed = try repository.read { state in ExpiryNotifier.personal(in: state, now: now, enabled: Set(ExpiryInterval.allCases)) }
         for (token, owner, interval) in listed {
             var w = JSONWriter()
@@ -112,7 +115,7 @@ struct NotifyCommand: ParsableCommand {
 
     // MARK: Webhooks
 
-    func sendWebhooks(_ repository: JSONFileStore, settings: Settings, now: Timestamp) throws {
+    func sendWebhooks(_ repository: any AdminStore, settings: Settings, now: Timestamp) throws {
         let enabled: Set<ExpiryInterval> = settings.webhookExtendedIntervals ? Set(ExpiryInterval.allCases) : [.sevenDays]
         let webBase = (settings.externalURL ?? "http://localhost").trimmingSuffix("/")
         let (plan, stale) = try repository.read { state in
@@ -123,7 +126,7 @@ struct NotifyCommand: ParsableCommand {
             for (due, payload) in plan { print(Self.line(due, extra: { w in w.key("payload"); w.raw(String(decoding: payload, as: UTF8.self)) })) }
             return
         }
-        let box = WebhookTokenBox(secret: try StoreSetup.loadSecret(directory: settings.data), random: .system)
+        let box = WebhookTokenBox(secret: try repository.loadSecret(), random: .system)
         let delivery = WebhookDelivery(allowLocal: settings.allowLocalWebhooks)
         var outcomes: [ExpiryNotice] = []
         for (due, payload) in plan {

@@ -1,0 +1,261 @@
+public import Logging
+import Synchronization
+public import TokenCore
+import TokenStore
+
+/// The PostgreSQL store: several tokend hosts on one database.
+///
+/// Each worker process keeps the whole domain state in memory as a replica of a change log held
+/// in the database (`tokend.changes`), the way a JSON-store worker follows its journal:
+///
+/// - A **read** first asks the database for the log entries after the last one applied (one
+///   indexed query, usually answering none), applies them, then runs against the replica. So a
+///   request that starts after another host acknowledged a write sees it, and a token revoked
+///   on host A is refused on host B at its very next request.
+/// - A **write** takes a transaction-scoped advisory lock (one writer at a time across every
+///   host), catches up on the log, runs the domain transaction on the replica, then appends its
+///   changes to the log, updates the normalised tables and commits. Nothing is answered before
+///   the commit is durable. A check that guards a write (the session's credential, a rotation's
+///   "not yet revoked") runs on a replica that is current under that lock, so two hosts
+///   rotating one token give one winner, and the loser is a reuse.
+///
+///   Usually the replica is current already (the request's own read just caught it up), so the
+///   write runs on it first and sends everything in one round trip: `tokend.write` (a function
+///   of the schema, its statements planned once per connection) takes the lock, checks that
+///   the log has not moved, appends and updates the tables. If another write committed
+///   meanwhile, nothing is written and the missed entries come back; the write runs again.
+///   A write that changes nothing touches no database at all.
+/// - The database down or silent: every wait is bounded (connect 3 s, lock 2 s, answers 5 s)
+///   and both reads and writes fail with ``RepositoryError/Kind/unavailable`` (503, nothing
+///   served stale); broken connections are dropped and the next request reconnects.
+public final class PostgresStore: TokenRepository, @unchecked Sendable {
+    public let location: PostgresLocation
+    let pool: ConnectionPool
+    let logger: Logger
+    /// Guards the replica: shared while requests read it, exclusive while changes apply.
+    let rw = ReadWriteLock()
+    var state = StoreState()
+    /// The last log entry applied to ``state``.
+    var lastSeq = 0
+    var loaded = false
+    /// Catch-up queries numbered as they are sent (`sent`), and the highest number whose
+    /// answer the replica holds (`fresh`). A read that arrives when `sent` is k is served as
+    /// soon as any query numbered above k has been applied: that query was sent after the read
+    /// arrived, so its snapshot holds every write acknowledged before. Concurrent reads share
+    /// one round trip instead of each sending its own, and the guarantee stays exact.
+    let tickets = Mutex<(sent: Int, fresh: Int)>((0, 0))
+    /// The last catch-up found new entries: the next one asks for them straight away.
+    let logMoving = Atomic<Bool>(false)
+    /// Client-side bound on any one answer from the database.
+    public var queryTimeoutMilliseconds = 5_000
+    /// How long a writer waits for another host's write lock before answering 503.
+    public static let lockTimeoutMilliseconds = 2_000
+
+    /// The advisory lock every write holds (`pg_advisory_xact_lock`): "tokend" in ASCII.
+    static let writeLockKey = 0x746F6B656E64
+    /// The advisory lock migrations hold.
+    static let migrationLockKey = 0x746F6B656E6D
+    /// The log entry a bulk write appends: every host reloads the tables.
+    static let reloadMarker = #"{"kind":"reload"}"#
+
+    /// Prepares the store; connects on first use (a worker starts even while the database is
+    /// down, and answers 503 until it is back).
+    public init(location: PostgresLocation, logger: Logger = Logger(label: "tokend.store")) {
+        self.location = location
+        self.logger = logger
+        pool = ConnectionPool(location: location) { connection throws(PostgresError) in
+            try connection.script(
+                "SET client_min_messages = warning; SET standard_conforming_strings = on; SET lock_timeout = '\(PostgresStore.lockTimeoutMilliseconds)ms'; "
+                    + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'",
+                timeoutMilliseconds: 5_000)
+        }
+    }
+
+    // MARK: TokenRepository
+
+    public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
+        try catchUp()
+        return try rw.withReadLock { try body(state) }
+    }
+
+    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+        try rw.withWriteLock {
+            try mapped {
+                try loadIfNeeded()
+                // Under the advisory lock the write catches up and commits with no other commit
+                // in between: afterwards the replica is as fresh as a query sent now.
+                let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
+                let result = try pool.withConnection { connection in try transaction(on: connection, body) }
+                tickets.withLock { $0.fresh = max($0.fresh, ticket) }
+                return result
+            }
+        }
+    }
+
+    /// One write transaction on `connection`; the caller holds the replica exclusively.
+    ///
+    /// `body` runs on the replica as it stands, and one round trip sends `BEGIN`, a call of
+    /// `tokend.write` with the changes, and `COMMIT`. Under the write lock, the function checks
+    /// that the log still ends where the replica does; if so it appends and updates the tables,
+    /// and that is all. If another write came first, it changes nothing and answers the entries
+    /// missed: they are applied and `body` runs again. A third attempt takes the lock first and
+    /// catches up under it, so it cannot lose.
+    private func transaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
+        for attempt in 0..<3 {
+            var prefix = "BEGIN; "
+            if attempt == 2 {
+                let opened = try connection.script(
+                    "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
+                    timeoutMilliseconds: queryTimeoutMilliseconds)
+                do {
+                    try apply(opened.last!, since: lastSeq, on: connection)
+                } catch {
+                    rollback(connection)
+                    throw error
+                }
+                prefix = ""
+            }
+            state.beginTransaction()
+            let result: T
+            do {
+                result = try body(&state)
+            } catch {
+                state.rollback()
+                if attempt == 2 { rollback(connection) }
+                throw error
+            }
+            let changes = state.pendingChanges
+            guard !changes.isEmpty else {
+                state.commit()
+                if attempt == 2 { try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds) }
+                return result
+            }
+            let since = lastSeq
+            let answer: PostgresResult
+            do {
+                let results = try connection.script(
+                    prefix + writeCall(changes, since: since) + "; COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds)
+                answer = results[results.count - 2]
+            } catch {
+                // Not committed, or (the connection lost during COMMIT) not known: either way the
+                // client hears a failure, and the next catch-up applies whatever did commit.
+                state.rollback()
+                rollback(connection)
+                throw error
+            }
+            guard answer.rowCount > 0 else {
+                lastSeq += changes.count
+                state.commit()
+                return result
+            }
+            // Another write came first: nothing was written; catch up and run again.
+            state.rollback()
+            try apply(answer, since: since, on: connection)
+        }
+        throw PostgresError(
+            .server, operation: "write", location: location.description, sqlState: "55P03", detail: "other writes kept committing first")
+    }
+
+    /// `SELECT * FROM tokend.write(since, changes, next ids)`.
+    private func writeCall(_ changes: [StoreChange], since: Int) -> String {
+        var sql = "SELECT * FROM tokend.write(\(since), ARRAY["
+        sql.reserveCapacity(1024 * changes.count)
+        for (offset, change) in changes.enumerated() {
+            if offset > 0 { sql += "," }
+            sql += SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))
+        }
+        sql += "]::text[], ARRAY[\(state.nextUserID),\(state.nextTokenID),\(state.nextGroupID),\(state.nextProjectID),\(state.nextHookID)]::bigint[])"
+        return sql
+    }
+
+    private func rollback(_ connection: PostgresConnection) {
+        _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
+    }
+
+    // MARK: Following the log
+
+    /// Applies the log entries committed since the last one applied.
+    func catchUp() throws {
+        let arrived = tickets.withLock { $0.sent }
+        if tickets.withLock({ $0.fresh }) > arrived { return }
+        try mapped {
+            let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
+            let since = rw.withReadLock { loaded ? lastSeq : nil }
+            guard let since else {
+                try rw.withWriteLock { try loadIfNeeded() }
+                tickets.withLock { $0.fresh = max($0.fresh, ticket) }
+                return
+            }
+            let result = try pool.withConnection { connection -> PostgresResult? in
+                // Most reads find nothing new: ask for the last sequence alone (the cheapest
+                // query there is), unless the last catch-up found changes.
+                if !logMoving.load(ordering: .relaxed) {
+                    let head = try connection.prepared("tokend_last_seq", "SELECT last_seq FROM tokend.instance", [], timeoutMilliseconds: queryTimeoutMilliseconds)
+                    if head.rowCount == 1, head.int(0, 0) == since { return nil }
+                }
+                return try connection.prepared("tokend_changes_since", Self.changesSinceParameter, [String(since)], timeoutMilliseconds: queryTimeoutMilliseconds)
+            }
+            let moved = result.map { !($0.rowCount == 1 && $0.isNull(0, 1) && $0.int(0, 0) == since) } ?? false
+            logMoving.store(moved, ordering: .relaxed)
+            if let result, moved {
+                try rw.withWriteLock {
+                    try pool.withConnection { connection in try apply(result, since: since, on: connection) }
+                }
+            }
+            tickets.withLock { $0.fresh = max($0.fresh, ticket) }
+        }
+    }
+
+    /// The instance's last sequence, with the log entries after `seq` (at most 10,001: further
+    /// behind, a host reloads the tables instead), in one statement, so one snapshot.
+    static func changesSince(_ seq: Int) -> String {
+        "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
+            + "(SELECT seq, change FROM tokend.changes WHERE seq > \(seq) ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
+    }
+
+    static let changesSinceParameter =
+        "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
+        + "(SELECT seq, change FROM tokend.changes WHERE seq > $1 ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
+
+    /// Applies a ``changesSince(_:)`` answer, asked for the entries after `since`, to the
+    /// replica (held exclusively; it may have moved past `since` meanwhile); reloads the tables
+    /// when the log does not continue (entries pruned, a bulk write's reload marker, a store
+    /// initialised anew).
+    func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection) throws {
+        guard result.rowCount > 0, let instanceSeq = result.int(0, 0) else {
+            throw PostgresError(
+                .corrupt, operation: "read", location: location.description,
+                detail: "tokend.instance has no row: run `tokend init` with this store first")
+        }
+        if instanceSeq < since || result.rowCount > 10_000 {
+            try reload(on: connection)
+            return
+        }
+        for row in 0..<result.rowCount {
+            guard let seq = result.int(row, 1) else { continue }
+            guard seq > lastSeq else { continue }
+            guard seq == lastSeq + 1, let text = result.string(row, 2), text != Self.reloadMarker else {
+                try reload(on: connection)
+                return
+            }
+            do {
+                state.apply(try ChangeCoding.decode(text.utf8))
+            } catch {
+                throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "change \(seq) in tokend.changes: \(error)")
+            }
+            lastSeq = seq
+        }
+    }
+
+    /// Runs `body`, turning database failures into the repository's errors (the API's 503s).
+    func mapped<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError {
+            if error.kind != .server || error.repositoryError.kind == .failed {
+                logger.error("database failure", metadata: ["error": "\(error)"])
+            }
+            throw error.repositoryError
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import TokenStore
+import TokenCore
+
+/// Every record of a state as `COPY … FROM STDIN` text, table by table: how a bulk write
+/// (`tokend store seed`, `tokend store import`) replaces the tables in one transaction, far
+/// faster than a statement per row. (A single write's rows are the database's own business:
+/// `tokend.write` in ``PostgresSchema`` derives them from the change log entries.) Text format: tab between columns, `\N` for NULL, and
+/// backslash, tab, newline and carriage return escaped.
+enum TableCopy {
+    /// (table, columns, lines in chunks of about 1 MB) for every table, in load order.
+    static func tables(of state: borrowing StoreState) -> [(table: String, columns: String, chunks: [[UInt8]])] {
+        var users = Chunks()
+        for user in state.allUsers() {
+            users.row([
+                String(user.id.rawValue), user.username, user.name, user.email, bool(user.isAdmin), bool(user.isBot),
+                user.botResource?.kind, user.botResource.map { String($0.rawID) }, user.state.rawValue, user.createdAt.iso8601,
+            ])
+        }
+        var groups = Chunks()
+        var shares = Chunks()
+        for group in state.resources.allGroups() {
+            groups.row([
+                String(group.id.rawValue), group.name, group.path, group.description, group.parentID.map { String($0.rawValue) },
+                group.visibility.rawValue, group.createdAt.iso8601,
+            ])
+            for (position, link) in group.sharedWith.enumerated() {
+                shares.row([
+                    String(group.id.rawValue), String(position), String(link.groupID.rawValue), String(link.accessLevel.rawValue),
+                    link.expiresAt?.iso8601,
+                ])
+            }
+        }
+        var projects = Chunks()
+        for project in state.resources.allProjects() {
+            let namespace: (String, Int)
+            switch project.namespace {
+            case .group(let id): namespace = ("group", id.rawValue)
+            case .user(let id): namespace = ("user", id.rawValue)
+            }
+            projects.row([
+                String(project.id.rawValue), project.name, project.path, project.description, namespace.0, String(namespace.1),
+                project.visibility.rawValue, project.createdAt.iso8601,
+            ])
+        }
+        var members = Chunks()
+        for membership in state.resources.allMemberships() {
+            members.row([
+                membership.resource.kind, String(membership.resource.rawID), String(membership.userID.rawValue),
+                String(membership.accessLevel.rawValue), membership.expiresAt?.iso8601, membership.createdAt.iso8601,
+                membership.createdBy.map { String($0.rawValue) },
+            ])
+        }
+        var families = Chunks()
+        var tokens = Chunks()
+        for token in state.allTokens() {
+            let root = familyRoot(of: token, in: state)
+            if root.id == token.id {
+                families.row([String(token.id.rawValue), String(token.userID.rawValue), token.createdAt.iso8601])
+            }
+            tokens.row([
+                String(token.id.rawValue), String(token.userID.rawValue), String(root.id.rawValue),
+                token.previousTokenID.map { String($0.rawValue) }, token.name, token.description, array(token.scopes.map(\.rawValue)),
+                "\\x" + token.digest.hex, bool(token.revoked), bool(token.impersonation), token.expiresAt?.iso8601,
+                token.createdAt.iso8601, token.updatedAt.iso8601, token.lastUsedAt?.iso8601, array(token.lastUsedIPs),
+            ])
+        }
+        var hooks = Chunks()
+        for hook in state.webhooks.allHooks() {
+            hooks.row([String(hook.id.rawValue), change(.putHook(hook))])
+        }
+        var notices = Chunks()
+        for notice in state.webhooks.allNotices() {
+            notices.row([
+                String(notice.key.hookID.rawValue), String(notice.key.tokenID.rawValue), notice.key.interval.rawValue,
+                change(.putNotice(notice)),
+            ])
+        }
+        return [
+            ("users", userColumns, users.finish()), ("groups", groupColumns, groups.finish()),
+            ("group_shares", shareColumns, shares.finish()), ("projects", projectColumns, projects.finish()),
+            ("members", memberColumns, members.finish()), ("token_families", "id, user_id, created_at", families.finish()),
+            ("tokens", tokenColumns, tokens.finish()), ("hooks", "id, change", hooks.finish()),
+            ("expiry_notices", "hook_id, token_id, notice_interval, change", notices.finish()),
+        ]
+    }
+
+    static let userColumns = "id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, created_at"
+    static let tokenColumns =
+        "id, user_id, family_id, previous_token_id, name, description, scopes, digest, revoked, impersonation, expires_at, "
+        + "created_at, updated_at, last_used_at, last_used_ips"
+    static let groupColumns = "id, name, path, description, parent_id, visibility, created_at"
+    static let shareColumns = "group_id, position, shared_with_group_id, access_level, expires_at"
+    static let projectColumns = "id, name, path, description, namespace_kind, namespace_id, visibility, created_at"
+    static let memberColumns = "resource_type, resource_id, user_id, access_level, expires_at, created_at, created_by"
+
+    /// The first token of `token`'s rotation chain (GitLab's token family), found through
+    /// `previousTokenID` in `state`; the token itself when it was not rotated from another.
+    static func familyRoot(of token: AccessToken, in state: borrowing StoreState) -> AccessToken {
+        var root = token
+        var steps = 0
+        while let previous = root.previousTokenID, steps < 1_000_000, let found = state.token(previous) {
+            root = found
+            steps += 1
+        }
+        return root
+    }
+
+    /// The change that puts a record, as the change log holds it (hooks and notices keep it).
+    private static func change(_ change: StoreChange) -> String {
+        String(decoding: ChangeCoding.encode(change), as: UTF8.self)
+    }
+
+    private static func bool(_ value: Bool) -> String { value ? "t" : "f" }
+
+    /// A text[] literal, every element quoted: `{"api","read_user"}`.
+    private static func array(_ values: [String]) -> String {
+        "{" + values.map { value in
+            var quoted = "\""
+            for scalar in value.unicodeScalars {
+                if scalar == "\"" || scalar == "\\" { quoted += "\\" }
+                quoted.unicodeScalars.append(scalar)
+            }
+            return quoted + "\""
+        }.joined(separator: ",") + "}"
+    }
+
+    /// COPY text lines, cut into chunks of about 1 MB.
+    struct Chunks {
+        private var done: [[UInt8]] = []
+        private var current: [UInt8] = []
+
+        mutating func row(_ fields: [String?]) {
+            for (index, field) in fields.enumerated() {
+                if index > 0 { current.append(0x09) }
+                guard let field else {
+                    current += Array("\\N".utf8)
+                    continue
+                }
+                for byte in field.utf8 {
+                    switch byte {
+                    case 0x5C: current += [0x5C, 0x5C]
+                    case 0x09: current += [0x5C, UInt8(ascii: "t")]
+                    case 0x0A: current += [0x5C, UInt8(ascii: "n")]
+                    case 0x0D: current += [0x5C, UInt8(ascii: "r")]
+                    case 0x00: break
+                    default: current.append(byte)
+                    }
+                }
+            }
+            current.append(0x0A)
+            if current.count >= 1 << 20 {
+                done.append(current)
+                current = []
+            }
+        }
+
+        consuming func finish() -> [[UInt8]] {
+            if !current.isEmpty { done.append(current) }
+            return done
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import JSON
+import Testing
+import TokendTesting
+
+/// The audit log, hooks and expiry notices on the PostgreSQL store, through nginx and real
+/// workers: the audit scenarios read their events back through GitLab's API from
+/// `tokend.audit_events`; hooks and events survive a worker loading the tables afresh; `tokend
+/// store check` finds the tables and the change log in agreement; the commands that are about
+/// the JSON store's files say so.
+@Suite(
+    .timeLimit(.minutes(10)),
+    .disabled(if: PostgresCluster.unavailable != nil, "\(PostgresCluster.unavailable ?? "")"))
+struct AuditOnPostgresTests {
+    @Test func everyEventTypeWithItsActor() throws {
+        let server = try LiveServer(backend: .postgres)
+        defer { server.stop() }
+        try AuditScenarios.everyEventTypeWithItsActor(server)
+        try server.tokend(["store", "check"])
+    }
+
+    @Test func resourceEventsAreForItsAdministrators() throws {
+        let server = try LiveServer(backend: .postgres)
+        defer { server.stop() }
+        try AuditScenarios.resourceEventsAreForItsAdministrators(server)
+    }
+
+    @Test func hooksNoticesAndEventsSurviveAFreshLoad() throws {
+        let server = try LiveServer(backend: .postgres)
+        defer { server.stop() }
+        let admin = try server.createToken(name: "admin")
+        let project = try #require(try server.request("POST", "/projects", token: admin, form: "name=Hooked").json?["id"]?.intValue)
+        let hook = try server.request(
+            "POST", "/projects/\(project)/hooks", token: admin,
+            form: "url=https://hooks.example.com/x&token=hooksecret&resource_access_token_events=true")
+        #expect(hook.status == 201, "\(hook.body)")
+        let expiry = Self.day(5)
+        let bot = try server.request(
+            "POST", "/projects/\(project)/access_tokens", token: admin, form: "name=ci&scopes[]=api&expires_at=\(expiry)")
+        #expect(bot.status == 201, "\(bot.body)")
+        // The notifier records each attempt as a notice (this receiver does not resolve here:
+        // a failed attempt, to be retried).
+        let url = try #require(server.databaseURL)
+        let notified = try LiveServer.run(server.binary, ["notify", "--store", url])
+        #expect(notified.stdout.contains("\"result\":\"retrying\""), "\(notified.stdout) \(notified.stderr)")
+        // A second run (a new process: it loads the tables) finds the notice and waits for its retry.
+        let again = try LiveServer.run(server.binary, ["notify", "--dry-run", "--store", url])
+        #expect(again.status == 0 && !again.stdout.contains("\"hook_id\""), "\(again.stdout) \(again.stderr)")
+        let cluster = try PostgresCluster.shared()
+        let database = String(url.split(separator: "/").last!.split(separator: "?").first!)
+        func count(_ table: String, _ condition: String = "true") throws -> String {
+            try cluster.psql("SELECT count(*) FROM tokend.\(table) WHERE \(condition)", database: database)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try count("hooks") == "1")
+        #expect(try count("expiry_notices") != "0", "the notifier's attempt is a row")
+        #expect(try count("audit_events") != "0")
+        #expect(try count("audit_events", "event LIKE '%glpat-%' OR event LIKE '%hooksecret%'") == "0", "no token in a row")
+
+        let hooksBefore = try server.request("GET", "/projects/\(project)/hooks", token: admin)
+        let eventsBefore = try server.request("GET", "/audit_events", token: admin)
+        #expect(hooksBefore.status == 200 && eventsBefore.status == 200, "\(eventsBefore.body)")
+        let total = try #require(eventsBefore.header("X-Total").flatMap(Int.init))
+        #expect(total >= 4, "user, project, hook and token events: \(eventsBefore.body)")
+
+        // A new worker loads the tables, not the log.
+        server.stopWorkers()
+        try server.startWorker()
+        let hooksAfter = try server.request("GET", "/projects/\(project)/hooks", token: admin)
+        #expect(hooksAfter.body == hooksBefore.body)
+        let eventsAfter = try server.request("GET", "/audit_events", token: admin)
+        #expect(eventsAfter.header("X-Total").flatMap(Int.init) ?? 0 >= total)
+        let first = try #require(eventsBefore.json?.arrayValue?.first?["id"]?.intValue)
+        #expect(try server.request("GET", "/audit_events/\(first)", token: admin).status == 200)
+        #expect(try server.request("GET", "/audit_events/999999", token: admin).status == 404)
+
+        let check = try server.tokend(["store", "check"])
+        #expect(!check.contains("problem"), "\(check)")
+        let verify = try LiveServer.run(server.binary, ["audit", "verify", "--store", try #require(server.databaseURL)])
+        #expect(verify.status != 0)
+        #expect(verify.stderr.contains("tokend.audit_events"), "\(verify.stderr)")
+    }
+
+    static func day(_ offset: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date().addingTimeInterval(Double(offset) * 86_400))
+    }
+}
