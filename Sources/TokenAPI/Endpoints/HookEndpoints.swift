@@ -28,10 +28,11 @@ enum HookEndpoints {
         return resource
     }
 
+    /// The resource's hook of the path: Grape's 400 for an `hook_id` that is not an integer,
+    /// ActiveRecord's `404 Not found` for one the resource does not have (`hook_scope.find`).
     static func findHook(_ context: RequestContext, of resource: Resource, in state: borrowing StoreState) throws(HTTPError) -> Webhook {
-        guard let id = try context.path.integer("hook_id"), let hook = state.webhooks.hook(HookID(id)), hook.resource == resource else {
-            throw HTTPError.notFound("Hook")
-        }
+        let id = try context.path.require("hook_id", as: Int.self)
+        guard let hook = state.webhooks.hook(HookID(id)), hook.resource == resource else { throw HTTPError.recordNotFound }
         return hook
     }
 
@@ -50,7 +51,9 @@ enum HookEndpoints {
         return HookEntity.response(.ok, hook)
     }
 
-    /// The hook's fields from the request, over `hook` (GitLab's defaults for a new one).
+    /// The hook's fields from the request, over `hook` (GitLab's defaults for a new one): the
+    /// parameters' own errors (400). Whether the URL may be used is the record's validation,
+    /// ``validate(_:)``, which GitLab runs on save, after finding the hook.
     static func read(_ context: RequestContext, over hook: Webhook, urlRequired: Bool) throws -> Webhook {
         var reader = context.reader()
         let url = reader.string("url", required: urlRequired, maxLength: WebhookRules.maximumURLLength)
@@ -62,10 +65,7 @@ enum HookEndpoints {
         let ssl = reader.boolean("enable_ssl_verification")
         try reader.check()
         var hook = hook
-        if let url {
-            guard WebhookRules.validateURL(url) != nil else { throw HTTPError.error(.unprocessableContent, "Invalid url given") }
-            hook.url = url
-        }
+        if let url { hook.url = url }
         if let token {
             guard WebhookRules.isValidToken(token) else { throw HTTPError.error(.badRequest, "token is invalid") }
             hook.sealedToken = token.isEmpty ? nil : context.dependencies.webhookTokens.seal(token)
@@ -78,11 +78,26 @@ enum HookEndpoints {
         return hook
     }
 
+    /// GitLab's 422 for a URL the hook may not call.
+    static func validate(_ hook: Webhook) throws(HTTPError) {
+        guard WebhookRules.validateURL(hook.url) != nil else { throw HTTPError.error(.unprocessableContent, "Invalid url given") }
+    }
+
+    /// Every parameter GitLab's hooks API declares: a PUT naming none of them is GitLab's 400
+    /// `No parameters provided`, one naming only events tokend does not deliver is accepted.
+    static let declaredParameters: Set<String> = Set(
+        ["url", "token", "name", "description", "push_events", "resource_access_token_events", "enable_ssl_verification",
+         "push_events_branch_filter", "branch_filter_strategy", "custom_webhook_template", "url_variables", "custom_headers",
+         "member_events", "project_events", "subgroup_events"] + HookEntity.otherEvents)
+
+    // GitLab authorizes first (the hooks APIs' `before` filters run before Grape validates
+    // parameters), so every handler below finds the administered resource before reading.
+
     static func create(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
-        let draft = try read(context, over: Webhook(id: HookID(0), resource: .project(ProjectID(0)), url: "", createdAt: context.now), urlRequired: true)
         let hook = try context.write { state throws -> Webhook in
-            var hook = draft
-            hook.resource = try administered(context, kind, in: state)
+            let resource = try administered(context, kind, in: state)
+            var hook = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: true)
+            try validate(hook)
             let limit = WebhookRules.maximumHooksPerResource
             guard state.webhooks.hooks(of: hook.resource).count < limit else {
                 throw HTTPError.error(.unprocessableContent, "Maximum number of \(hook.resource.kind) hooks (\(limit)) exceeded")
@@ -95,13 +110,13 @@ enum HookEndpoints {
     }
 
     static func update(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
-        let changes = try read(context, over: Webhook(id: HookID(0), resource: .project(ProjectID(0)), url: "", createdAt: context.now), urlRequired: false)
         let reader = context.reader()
-        let given = Set(["url", "token", "name", "description", "push_events", "resource_access_token_events", "enable_ssl_verification"].filter {
-            reader.has($0)
-        })
+        let given = declaredParameters.filter { reader.has($0) }
         let hook = try context.write { state throws -> Webhook in
-            var hook = try findHook(context, of: try administered(context, kind, in: state), in: state)
+            let resource = try administered(context, kind, in: state)
+            let changes = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: false)
+            var hook = try findHook(context, of: resource, in: state)
+            guard !given.isEmpty else { throw HTTPError.error(.badRequest, "No parameters provided") }
             if given.contains("url") { hook.url = changes.url }
             if given.contains("token") { hook.sealedToken = changes.sealedToken }
             if given.contains("name") { hook.name = changes.name }
@@ -109,6 +124,7 @@ enum HookEndpoints {
             if given.contains("push_events") { hook.pushEvents = changes.pushEvents }
             if given.contains("resource_access_token_events") { hook.resourceAccessTokenEvents = changes.resourceAccessTokenEvents }
             if given.contains("enable_ssl_verification") { hook.enableSSLVerification = changes.enableSSLVerification }
+            try validate(hook)
             state.put(hook)
             return hook
         }
