@@ -24,7 +24,8 @@ enum PostgresSchema {
                 next_token_id bigint NOT NULL DEFAULT 1,
                 next_group_id bigint NOT NULL DEFAULT 1,
                 next_project_id bigint NOT NULL DEFAULT 1,
-                next_hook_id bigint NOT NULL DEFAULT 1
+                next_hook_id bigint NOT NULL DEFAULT 1,
+                audit_key text NOT NULL DEFAULT ''
             );
             CREATE TABLE tokend.changes (
                 seq bigint PRIMARY KEY,
@@ -118,13 +119,16 @@ enum PostgresSchema {
                 PRIMARY KEY (hook_id, token_id, notice_interval)
             );
             -- The audit events (GitLab's audit events API reads them), written in the transaction
-            -- of the change they describe; `id` is the event's seq in the change log.
+            -- of the change they describe: `id` is the change's seq in the log, `line` the event's
+            -- chained line (seq, jseq, event, prev, mac under audit_key), as the JSON store's
+            -- audit files hold it, which `tokend audit verify` checks in `seq` order.
             CREATE TABLE tokend.audit_events (
                 id bigint PRIMARY KEY,
+                seq bigint NOT NULL UNIQUE,
                 created_at timestamptz NOT NULL,
                 entity_type text NOT NULL,
                 entity_id bigint,
-                event text NOT NULL
+                line text NOT NULL
             );
             CREATE INDEX audit_events_created_at ON tokend.audit_events (created_at);
             -- Milliseconds since the epoch (the records' times) as a timestamptz, exactly.
@@ -234,8 +238,9 @@ enum PostgresSchema {
                         DELETE FROM tokend.expiry_notices WHERE hook_id = (r->>'hook_id')::bigint
                             AND token_id = (r->>'token_id')::bigint AND notice_interval = r->>'interval';
                     WHEN 'audit/put' THEN
-                        INSERT INTO tokend.audit_events (id, created_at, entity_type, entity_id, event)
-                        VALUES (n, (r->>'time')::timestamptz, r->'entity'->>'type', (r->'entity'->>'id')::bigint, r::text);
+                        INSERT INTO tokend.audit_events (id, seq, created_at, entity_type, entity_id, line)
+                        VALUES (n, ((c->>'line')::jsonb->>'seq')::bigint, (r->>'time')::timestamptz, r->'entity'->>'type',
+                            (r->'entity'->>'id')::bigint, c->>'line');
                     ELSE
                         RAISE EXCEPTION 'tokend.write: unknown change %', left(entry, 80) USING ERRCODE = 'TD002';
                     END CASE;

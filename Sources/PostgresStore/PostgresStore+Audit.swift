@@ -1,13 +1,14 @@
 import JSON
 import TokenAudit
 import TokenCore
+import TokenStore
 
-/// GitLab's audit events API on PostgreSQL: `tokend.write` keeps each audit event of a
-/// transaction as a row of `tokend.audit_events`, in the same database transaction as the
-/// change it describes, with its seq in the change log as its id.
-///
-/// Unlike the JSON store's audit files, the rows carry no HMAC chain: who can edit the database
-/// can edit them (see the README's "Several hosts").
+/// The audit log on PostgreSQL: `tokend.write` keeps each audit event of a transaction as a row
+/// of `tokend.audit_events`, in the same database transaction as the change it describes, with
+/// the change's seq as its id. The row holds the event's chained line, the JSON store's audit
+/// line (``AuditChain``): the writer chains it to the newest row under `audit_key`, knowing
+/// the newest row because its replica is current when the write commits (`tokend.write`
+/// refuses a write whose replica fell behind, and the write runs again, chained anew).
 extension PostgresStore: AuditLogReading {
     public func auditEvents(_ query: AuditQuery) throws -> AuditPage {
         var conditions = ["created_at >= tokend.ms($1::bigint)", "created_at <= tokend.ms($2::bigint)"]
@@ -28,7 +29,7 @@ extension PostgresStore: AuditLogReading {
                 let total = try connection.query(
                     "SELECT count(*) FROM tokend.audit_events WHERE \(filter)", parameters, timeoutMilliseconds: queryTimeoutMilliseconds)
                 let rows = try connection.query(
-                    "SELECT id, event FROM tokend.audit_events WHERE \(filter) ORDER BY id DESC "
+                    "SELECT id, line FROM tokend.audit_events WHERE \(filter) ORDER BY id DESC "
                         + "LIMIT \(max(0, query.limit)) OFFSET \(max(0, query.offset))",
                     parameters, timeoutMilliseconds: queryTimeoutMilliseconds)
                 return AuditPage(events: try events(rows), total: total.int(0, 0) ?? 0)
@@ -40,7 +41,7 @@ extension PostgresStore: AuditLogReading {
         try mapped {
             try pool.withConnection { connection in
                 let rows = try connection.query(
-                    "SELECT id, event FROM tokend.audit_events WHERE id = $1::bigint", [String(id)],
+                    "SELECT id, line FROM tokend.audit_events WHERE id = $1::bigint", [String(id)],
                     timeoutMilliseconds: queryTimeoutMilliseconds)
                 return try events(rows).first
             }
@@ -53,11 +54,87 @@ extension PostgresStore: AuditLogReading {
         for row in 0..<rows.rowCount {
             guard let id = rows.int(row, 0), let text = rows.string(row, 1) else { continue }
             do {
-                events.append(StoredAuditEvent(id: id, event: try AuditEventCoding.decode(try JSONParser.parse(Array(text.utf8)))))
+                events.append(StoredAuditEvent(id: id, event: try AuditChain.parse(ArraySlice(text.utf8)).event))
             } catch {
                 throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "audit event \(id): \(error)")
             }
         }
         return events
+    }
+
+    // MARK: The chain
+
+    /// The change-log entry of `event`, the change numbered `seq`: the change's JSON with the
+    /// chained line after `previous` in front, `{"line":"<the line>","kind":"audit",…}`.
+    func auditEntry(_ event: AuditEvent, seq: Int, after previous: AuditChain.Link) throws(PostgresError) -> ([UInt8], AuditChain.Link) {
+        guard let auditKey else {
+            throw PostgresError(.corrupt, operation: "write", location: location.description, detail: "tokend.instance has no audit_key")
+        }
+        let (line, link) = AuditChain.line(event, journalSeq: seq, after: previous, key: auditKey)
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("line", String(decoding: line.dropLast(), as: UTF8.self))
+        var entry = w.bytes
+        entry.append(UInt8(ascii: ","))
+        entry += ChangeCoding.encode(.audit(event)).dropFirst()
+        return (entry, link)
+    }
+
+    /// Where the chain stands after the audit entry `text` (change `seq`) of the log.
+    static func chainLink(ofEntry text: String, seq: Int) throws -> AuditChain.Link {
+        guard let line = try JSONParser.parse(Array(text.utf8))["line"]?.stringValue else {
+            throw PostgresError(.corrupt, operation: "read", location: "tokend.changes", detail: "change \(seq): an audit entry without its chained line")
+        }
+        let parsed = try AuditChain.parse(ArraySlice(line.utf8))
+        return AuditChain.Link(seq: parsed.seq, mac: parsed.mac, journalSeq: parsed.journalSeq)
+    }
+
+    /// The audit key and the newest row, read with the tables (the caller is in a transaction).
+    func loadAuditChain(on connection: PostgresConnection, timeout: Int) throws {
+        let instance = try connection.query("SELECT audit_key FROM tokend.instance", timeoutMilliseconds: timeout)
+        auditKey = instance.string(0, 0).flatMap(Hex.decode).flatMap { $0.count >= 32 ? AuditChain.Key(bytes: $0) : nil }
+        let newest = try connection.query("SELECT line FROM tokend.audit_events ORDER BY seq DESC LIMIT 1", timeoutMilliseconds: timeout)
+        guard newest.rowCount == 1, let line = newest.string(0, 0) else {
+            auditTail = .start
+            return
+        }
+        do {
+            let parsed = try AuditChain.parse(ArraySlice(line.utf8))
+            auditTail = AuditChain.Link(seq: parsed.seq, mac: parsed.mac, journalSeq: parsed.journalSeq)
+        } catch {
+            throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "the newest audit row: \(error)")
+        }
+    }
+
+    /// `tokend audit verify` on PostgreSQL: every row in `seq` order, 10,000 at a time, through
+    /// ``AuditChainVerifier``, as the JSON store's files are checked. Returns the rows checked,
+    /// the last link, and the first break (named `tokend.audit_events` with the row's seq).
+    public func verifyAudit() throws -> (rows: Int, last: AuditChain.Link?, failure: AuditChainVerifier.Failure?) {
+        try mapped {
+            try pool.withConnection { connection in
+                let key = try connection.query("SELECT audit_key FROM tokend.instance", timeoutMilliseconds: queryTimeoutMilliseconds)
+                guard let hex = key.string(0, 0), let bytes = Hex.decode(hex), bytes.count >= 32 else {
+                    throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "tokend.instance has no audit_key")
+                }
+                var verifier = AuditChainVerifier(key: AuditChain.Key(bytes: bytes))
+                var after = Int.min
+                while true {
+                    let rows = try connection.query(
+                        "SELECT seq, line FROM tokend.audit_events WHERE seq > $1::bigint ORDER BY seq LIMIT 10000", [String(after)],
+                        timeoutMilliseconds: max(queryTimeoutMilliseconds, 60_000))
+                    guard rows.rowCount > 0 else { break }
+                    for row in 0..<rows.rowCount {
+                        let seq = rows.int(row, 0) ?? 0
+                        do throws(AuditChainVerifier.Failure) {
+                            try verifier.check(ArraySlice((rows.string(row, 1) ?? "").utf8), source: "tokend.audit_events seq \(seq)", line: 0)
+                        } catch {
+                            return (verifier.lines, verifier.last, error)
+                        }
+                        after = seq
+                    }
+                }
+                return (verifier.lines, verifier.last, nil)
+            }
+        }
     }
 }

@@ -107,6 +107,7 @@ extension PostgresStore {
                 createdBy: members.int(row, 6).map { UserID($0) })))
         }
         try loadTokens(on: connection, into: &fresh, timeout: timeout)
+        try loadAuditChain(on: connection, timeout: timeout)
         let puts = try connection.query(
             "SELECT change FROM tokend.hooks UNION ALL SELECT change FROM tokend.expiry_notices", timeoutMilliseconds: timeout)
         for row in 0..<puts.rowCount {

@@ -19,8 +19,10 @@ extension PostgresStore {
         return try mapped {
             try pool.withConnection { connection in
                 let secret = Hex.encode(TokenSecret.generateBytes())
+                let auditKey = Hex.encode(TokenSecret.generateBytes())
                 let inserted = try connection.query(
-                    "INSERT INTO tokend.instance (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING RETURNING id", [secret],
+                    "INSERT INTO tokend.instance (id, secret, audit_key) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING RETURNING id",
+                    [secret, auditKey],
                     timeoutMilliseconds: queryTimeoutMilliseconds)
                 return inserted.rowCount == 1
             }

@@ -1,6 +1,7 @@
 public import Logging
 import Synchronization
 public import TokenCore
+import TokenAudit
 import TokenStore
 
 /// The PostgreSQL store: several tokend hosts on one database.
@@ -37,6 +38,11 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     var state = StoreState()
     /// The last log entry applied to ``state``.
     var lastSeq = 0
+    /// The audit chain as of ``lastSeq``: the newest row of `tokend.audit_events`, which a
+    /// write's events continue (``PostgresStore+Audit``).
+    var auditTail = AuditChain.Link.start
+    /// `tokend.instance.audit_key`, read with the tables.
+    var auditKey: AuditChain.Key?
     var loaded = false
     /// Catch-up queries numbered as they are sent (`sent`), and the highest number whose
     /// answer the replica holds (`fresh`). A read that arrives when `sent` is k is served as
@@ -132,9 +138,10 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             }
             let since = lastSeq
             let answer: PostgresResult
+            let call: (sql: String, tail: AuditChain.Link)
             do {
-                let results = try connection.script(
-                    prefix + writeCall(changes, since: since) + "; COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds)
+                call = try writeCall(changes, since: since)
+                let results = try connection.script(prefix + call.sql + "; COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds)
                 answer = results[results.count - 2]
             } catch {
                 // Not committed, or (the connection lost during COMMIT) not known: either way the
@@ -145,6 +152,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             }
             guard answer.rowCount > 0 else {
                 lastSeq += changes.count
+                auditTail = call.tail
                 state.commit()
                 return result
             }
@@ -156,16 +164,25 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             .server, operation: "write", location: location.description, sqlState: "55P03", detail: "other writes kept committing first")
     }
 
-    /// `SELECT * FROM tokend.write(since, changes, next ids)`.
-    private func writeCall(_ changes: [StoreChange], since: Int) -> String {
+    /// `SELECT * FROM tokend.write(since, changes, next ids)`, and where the audit chain will
+    /// stand once it commits: each audit event's entry carries its chained line
+    /// (``auditEntry(_:seq:after:)``).
+    private func writeCall(_ changes: [StoreChange], since: Int) throws(PostgresError) -> (sql: String, tail: AuditChain.Link) {
         var sql = "SELECT * FROM tokend.write(\(since), ARRAY["
         sql.reserveCapacity(1024 * changes.count)
+        var tail = auditTail
         for (offset, change) in changes.enumerated() {
             if offset > 0 { sql += "," }
-            sql += SQLLiteral.text(String(decoding: ChangeCoding.encode(change), as: UTF8.self))
+            let entry: [UInt8]
+            if case .audit(let event) = change {
+                (entry, tail) = try auditEntry(event, seq: since + offset + 1, after: tail)
+            } else {
+                entry = ChangeCoding.encode(change)
+            }
+            sql += SQLLiteral.text(String(decoding: entry, as: UTF8.self))
         }
         sql += "]::text[], ARRAY[\(state.nextUserID),\(state.nextTokenID),\(state.nextGroupID),\(state.nextProjectID),\(state.nextHookID)]::bigint[])"
-        return sql
+        return (sql, tail)
     }
 
     private func rollback(_ connection: PostgresConnection) {
@@ -239,7 +256,9 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
                 return
             }
             do {
-                state.apply(try ChangeCoding.decode(text.utf8))
+                let change = try ChangeCoding.decode(text.utf8)
+                if case .audit = change { auditTail = try Self.chainLink(ofEntry: text, seq: seq) }
+                state.apply(change)
             } catch {
                 throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "change \(seq) in tokend.changes: \(error)")
             }

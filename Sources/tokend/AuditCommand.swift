@@ -1,4 +1,5 @@
 import ArgumentParser
+import PostgresStore
 import TokenAudit
 import TokenStore
 import TokendSettings
@@ -11,7 +12,9 @@ struct AuditCommand: ParsableCommand {
             Every token created, rotated or revoked, every reuse detected, failed authentication, \
             admin token lookup, user and member change is one JSON line in audit/, written by the \
             same transaction as the change and chained with HMAC-SHA256 under audit.key. The \
-            audit events API (GET /api/v4/audit_events) reads the same lines.
+            audit events API (GET /api/v4/audit_events) reads the same lines. On PostgreSQL \
+            (--store) the lines are rows of tokend.audit_events, chained under the key in \
+            tokend.instance.
 
             Example:
               tokend audit verify --data /var/lib/tokend
@@ -35,8 +38,12 @@ struct VerifyAudit: ParsableCommand {
             First, unless --no-repair, it carries into the files any event that a crashed worker \
             left only in the journal (as the next write would), under the store lock.
 
-            Example:
+            With --store, it checks the rows of tokend.audit_events in seq order the same way, \
+            from seq 1, and names the first bad row by its seq.
+
+            Examples:
               tokend audit verify --data /var/lib/tokend
+              tokend audit verify --store postgres://tokend@db.internal:5432/tokend
             """
     )
 
@@ -47,9 +54,17 @@ struct VerifyAudit: ParsableCommand {
 
     func run() throws {
         let settings = try store.settings()
-        if settings.postgres != nil {
-            throw CommandError(
-                "audit verify checks the JSON store's chained audit files; on PostgreSQL the events are rows of tokend.audit_events, written in each change's transaction, without a chain")
+        if let location = settings.postgres {
+            // The rows are written in their change's transaction: nothing to carry over first.
+            let report = try PostgresStore(location: location, logger: settings.logger("tokend")).verifyAudit()
+            print("rows \(report.rows) in tokend.audit_events")
+            if let last = report.last { print("chain seq 1 … \(last.seq), last change \(last.journalSeq)") }
+            if let failure = report.failure {
+                print("BROKEN at \(failure)")
+                throw ExitCode(1)
+            }
+            print("ok: the chain is intact")
+            return
         }
         if !noRepair {
             _ = try settings.openDirectory(loading: .onDemand).repairAudit()

@@ -108,6 +108,11 @@ struct MultiHostTests {
         let list = try a.tokend(["token", "list", "--user", "alice"])
         let idColumn = list.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").first ?? "" }
         #expect(Set(idColumn).count == 300)
+        // Every create's audit event continues one chain, whichever host wrote it.
+        let verify = try a.tokend(["audit", "verify"])
+        #expect(verify.contains("ok: the chain is intact"), "\(verify)")
+        let events = try a.request("GET", "/audit_events?entity_type=User&entity_id=\(alice)&per_page=1", token: admin)
+        #expect(Int(events.header("X-Total") ?? "") ?? 0 >= 300, "\(events.body)")
     }
 
     /// kill -9 of host A's workers at random moments while it writes, 4 rounds: every token
