@@ -119,12 +119,13 @@ enum PostgresSchema {
                 PRIMARY KEY (hook_id, token_id, notice_interval)
             );
             -- The audit events (GitLab's audit events API reads them), written in the transaction
-            -- of the change they describe: `id` is the change's seq in the log, `line` the event's
-            -- chained line (seq, jseq, event, prev, mac under audit_key), as the JSON store's
-            -- audit files hold it, which `tokend audit verify` checks in `seq` order.
+            -- of the change they describe: `id` is the event's seq in the audit chain (its id in
+            -- the API, as on the JSON store), `change_seq` the change's seq in the log, `line` the
+            -- event's chained line (seq, jseq, event, prev, mac under audit_key), as the JSON
+            -- store's audit files hold it, which `tokend audit verify` checks in `id` order.
             CREATE TABLE tokend.audit_events (
                 id bigint PRIMARY KEY,
-                seq bigint NOT NULL UNIQUE,
+                change_seq bigint NOT NULL UNIQUE,
                 created_at timestamptz NOT NULL,
                 entity_type text NOT NULL,
                 entity_id bigint,
@@ -238,8 +239,8 @@ enum PostgresSchema {
                         DELETE FROM tokend.expiry_notices WHERE hook_id = (r->>'hook_id')::bigint
                             AND token_id = (r->>'token_id')::bigint AND notice_interval = r->>'interval';
                     WHEN 'audit/put' THEN
-                        INSERT INTO tokend.audit_events (id, seq, created_at, entity_type, entity_id, line)
-                        VALUES (n, ((c->>'line')::jsonb->>'seq')::bigint, (r->>'time')::timestamptz, r->'entity'->>'type',
+                        INSERT INTO tokend.audit_events (id, change_seq, created_at, entity_type, entity_id, line)
+                        VALUES (((c->>'line')::jsonb->>'seq')::bigint, n, (r->>'time')::timestamptz, r->'entity'->>'type',
                             (r->'entity'->>'id')::bigint, c->>'line');
                     ELSE
                         RAISE EXCEPTION 'tokend.write: unknown change %', left(entry, 80) USING ERRCODE = 'TD002';

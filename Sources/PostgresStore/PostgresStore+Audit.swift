@@ -5,7 +5,7 @@ import TokenStore
 
 /// The audit log on PostgreSQL: `tokend.write` keeps each audit event of a transaction as a row
 /// of `tokend.audit_events`, in the same database transaction as the change it describes, with
-/// the change's seq as its id. The row holds the event's chained line, the JSON store's audit
+/// its seq in the chain as its id (as on the JSON store). The row holds the event's chained line, the JSON store's audit
 /// line (``AuditChain``): the writer chains it to the newest row under `audit_key`, knowing
 /// the newest row because its replica is current when the write commits (`tokend.write`
 /// refuses a write whose replica fell behind, and the write runs again, chained anew).
@@ -93,7 +93,7 @@ extension PostgresStore: AuditLogReading {
     func loadAuditChain(on connection: PostgresConnection, timeout: Int) throws {
         let instance = try connection.query("SELECT audit_key FROM tokend.instance", timeoutMilliseconds: timeout)
         auditKey = instance.string(0, 0).flatMap(Hex.decode).flatMap { $0.count >= 32 ? AuditChain.Key(bytes: $0) : nil }
-        let newest = try connection.query("SELECT line FROM tokend.audit_events ORDER BY seq DESC LIMIT 1", timeoutMilliseconds: timeout)
+        let newest = try connection.query("SELECT line FROM tokend.audit_events ORDER BY id DESC LIMIT 1", timeoutMilliseconds: timeout)
         guard newest.rowCount == 1, let line = newest.string(0, 0) else {
             auditTail = .start
             return
@@ -106,7 +106,7 @@ extension PostgresStore: AuditLogReading {
         }
     }
 
-    /// `tokend audit verify` on PostgreSQL: every row in `seq` order, 10,000 at a time, through
+    /// `tokend audit verify` on PostgreSQL: every row in `id` (chain seq) order, 10,000 at a time, through
     /// ``AuditChainVerifier``, as the JSON store's files are checked. Returns the rows checked,
     /// the last link, and the first break (named `tokend.audit_events` with the row's seq).
     public func verifyAudit() throws -> (rows: Int, last: AuditChain.Link?, failure: AuditChainVerifier.Failure?) {
@@ -120,7 +120,7 @@ extension PostgresStore: AuditLogReading {
                 var after = Int.min
                 while true {
                     let rows = try connection.query(
-                        "SELECT seq, line FROM tokend.audit_events WHERE seq > $1::bigint ORDER BY seq LIMIT 10000", [String(after)],
+                        "SELECT id, line FROM tokend.audit_events WHERE id > $1::bigint ORDER BY id LIMIT 10000", [String(after)],
                         timeoutMilliseconds: max(queryTimeoutMilliseconds, 60_000))
                     guard rows.rowCount > 0 else { break }
                     for row in 0..<rows.rowCount {

@@ -104,10 +104,10 @@ struct AuditOnPostgresTests {
             _ = try cluster.psql(
                 #"UPDATE tokend.audit_events SET line = replace(line, '"details":"ben"', '"details":"eve"') WHERE line LIKE '%"details":"ben"%'"#, database: database)
         case "delete":
-            _ = try cluster.psql("DELETE FROM tokend.audit_events WHERE seq = 3", database: database)
+            _ = try cluster.psql("DELETE FROM tokend.audit_events WHERE id = 3", database: database)
         default:
             _ = try cluster.psql(
-                "UPDATE tokend.audit_events SET seq = -seq WHERE seq IN (3, 4); UPDATE tokend.audit_events SET seq = CASE seq WHEN -3 THEN 4 ELSE 3 END WHERE seq < 0",
+                "UPDATE tokend.audit_events SET id = -id WHERE id IN (3, 4); UPDATE tokend.audit_events SET id = CASE id WHEN -3 THEN 4 ELSE 3 END WHERE id < 0",
                 database: database)
         }
         let broken = try LiveServer.run(server.binary, ["audit", "verify", "--store", url])

@@ -7,11 +7,13 @@ import TokenCore
 ///
 /// Each query covers at most 30 days, as GitLab's does (by default the last 30), newest first,
 /// with offset pagination; the store reads only the audit files of that window
-/// (``AuditLogReading``).
+/// (``AuditLogReading``). As in GitLab, the caller's access is checked before the parameters
+/// (the API's `before` filters run ahead of Grape's validation), and an event that is not there
+/// is ActiveRecord's `404 Not found`.
 enum AuditEventEndpoints {
     static let routes: [Route] = [
         Route(.get, "audit_events", listInstance),
-        Route(.get, "audit_events/:audit_event_id", showInstance),
+        Route(.get, "audit_events/:id", showInstance),
     ] + ResourceKind.allCases.flatMap { kind in
         [
             Route(.get, kind.pathSegment + "/:id/audit_events") { try listResource($0, kind) },
@@ -44,6 +46,7 @@ enum AuditEventEndpoints {
     // MARK: Instance
 
     @Sendable static func listInstance(_ context: RequestContext) throws -> APIResponse {
+        try context.requireAdmin()
         var reader = context.reader()
         let window = window(&reader, now: context.now)
         let type = reader.oneOf("entity_type", entityTypes).flatMap(AuditEntity.Kind.init(rawValue:))
@@ -51,13 +54,12 @@ enum AuditEventEndpoints {
         if id != nil && type == nil && !reader.has("entity_type") { reader.appendError("entity_type is missing") }
         let pagination = Pagination(&reader)
         try reader.check()
-        try context.requireAdmin()
         return try respond(context, window: window!, kind: type, id: id, pagination: pagination)
     }
 
     @Sendable static func showInstance(_ context: RequestContext) throws -> APIResponse {
-        let id = try context.path.require("audit_event_id", as: Int.self)
         try context.requireAdmin()
+        let id = try context.path.require("id", as: Int.self)
         return try show(context, id: id) { _ in true }
     }
 
@@ -75,17 +77,17 @@ enum AuditEventEndpoints {
     }
 
     static func listResource(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+        let entity = AuditEntity.resource(try resource(context, kind))
         var reader = context.reader()
         let window = window(&reader, now: context.now)
         let pagination = Pagination(&reader)
         try reader.check()
-        let entity = AuditEntity.resource(try resource(context, kind))
         return try respond(context, window: window!, kind: entity.kind, id: entity.id, pagination: pagination)
     }
 
     static func showResource(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
-        let id = try context.path.require("audit_event_id", as: Int.self)
         let entity = AuditEntity.resource(try resource(context, kind))
+        let id = try context.path.require("audit_event_id", as: Int.self)
         return try show(context, id: id) { $0.entity == entity }
     }
 
@@ -103,7 +105,7 @@ enum AuditEventEndpoints {
     }
 
     static func show(_ context: RequestContext, id: Int, visible: (AuditEvent) -> Bool) throws -> APIResponse {
-        guard let stored = try log(context).auditEvent(id: id), visible(stored.event) else { throw HTTPError.notFound("Audit Event") }
+        guard let stored = try log(context).auditEvent(id: id), visible(stored.event) else { throw HTTPError.recordNotFound }
         let entity = try context.read { state in AuditEventEntity([stored], state: state) }
         var w = JSONWriter()
         entity.write(stored, into: &w)
