@@ -9,7 +9,9 @@ public import HTTPTypes
 public struct APIRequest: Sendable {
     /// Method, raw target (`head.path`, still percent-encoded, so `group%2Fproject` arrives
     /// intact) and header fields.
-    public var head: HTTPRequest
+    public var head: HTTPRequest {
+        didSet { (target, rawPath, rawQuery) = Self.split(head) }
+    }
     public var body: [UInt8]
     /// The client address (`REMOTE_ADDR`).
     public var remoteAddress: String?
@@ -23,6 +25,7 @@ public struct APIRequest: Sendable {
         head: HTTPRequest, body: [UInt8] = [], remoteAddress: String? = nil, serverOrigin: String? = nil, requestID: String? = nil
     ) {
         self.head = head
+        (target, rawPath, rawQuery) = Self.split(head)
         self.body = body
         self.remoteAddress = remoteAddress
         self.serverOrigin = serverOrigin
@@ -41,20 +44,18 @@ public struct APIRequest: Sendable {
     public var method: HTTPRequest.Method { head.method }
 
     /// The raw request target, path and query.
-    public var target: String { head.path ?? "/" }
-
+    public private(set) var target: String
     /// The path part of the target (before `?`), still encoded.
-    public var rawPath: Substring {
-        let target = self.target
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
-        return target[...]
-    }
-
+    public private(set) var rawPath: Substring
     /// The query part of the target (after `?`), still encoded.
-    public var rawQuery: Substring {
-        let target = self.target
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[target.utf8.index(after: q)...] }
-        return ""
+    public private(set) var rawQuery: Substring
+
+    /// Target, path and query, worked out once per request: several steps of the request
+    /// path read them.
+    private static func split(_ head: HTTPRequest) -> (target: String, path: Substring, query: Substring) {
+        let target = head.path ?? "/"
+        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, target[...], "") }
+        return (target, target[..<q], target[target.utf8.index(after: q)...])
     }
 }
 
