@@ -88,6 +88,12 @@ public struct Settings: Sendable {
             }
         }
         func value(_ name: SettingName) -> String? { sources[name]?.value }
+        /// The setting as a whole number of at least `minimum`; nil when it is not set.
+        func integer(_ name: SettingName, atLeast minimum: Int, _ problem: String) throws(SettingsError) -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int(text), number >= minimum else { throw SettingsError(problem) }
+            return number
+        }
 
         var postgresURL: String?
         if let store = value(.store) {
@@ -107,8 +113,7 @@ public struct Settings: Sendable {
             instance.tokenPrefix = prefix
         }
         if let text = value(.requireExpiry) { instance.requireExpiry = try boolean(text, .requireExpiry) }
-        if let text = value(.maxLifetimeDays) {
-            guard let days = Int(text), days >= 1 else { throw SettingsError("--max-lifetime-days must be a whole number of at least 1") }
+        if let days = try integer(.maxLifetimeDays, atLeast: 1, "--max-lifetime-days must be a whole number of at least 1") {
             instance.maximumLifetimeDays = days
         }
         if let text = value(.adminMode) { instance.adminMode = try boolean(text, .adminMode) }
@@ -134,16 +139,8 @@ public struct Settings: Sendable {
             listenSocket = tcp
         }
 
-        var threads: Int?
-        if let text = value(.threads) {
-            guard let count = Int(text), count >= 1 else { throw SettingsError("--threads must be at least 1") }
-            threads = count
-        }
-        var maxBodySize = 1 << 20
-        if let text = value(.maxBodySize) {
-            guard let bytes = Int(text), bytes >= 1 else { throw SettingsError("--max-body-size must be a positive number of bytes") }
-            maxBodySize = bytes
-        }
+        let threads = try integer(.threads, atLeast: 1, "--threads must be at least 1")
+        let maxBodySize = try integer(.maxBodySize, atLeast: 1, "--max-body-size must be a positive number of bytes") ?? 1 << 20
         var externalURL: String?
         if let url = value(.externalURL) {
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -154,16 +151,9 @@ public struct Settings: Sendable {
         var allowNetworkFilesystem = false
         if let text = value(.allowNetworkFilesystem) { allowNetworkFilesystem = try boolean(text, .allowNetworkFilesystem) }
 
-        var auditRetentionDays = 0
-        if let text = value(.auditRetentionDays) {
-            guard let days = Int(text), days >= 0 else { throw SettingsError("--audit-retention-days must be 0 (keep all) or a number of days") }
-            auditRetentionDays = days
-        }
-        var auditMaxFileBytes = 16 << 20
-        if let text = value(.auditMaxFileSize) {
-            guard let bytes = Int(text), bytes >= 4096 else { throw SettingsError("--audit-max-file-size must be at least 4096 bytes") }
-            auditMaxFileBytes = bytes
-        }
+        let auditRetentionDays =
+            try integer(.auditRetentionDays, atLeast: 0, "--audit-retention-days must be 0 (keep all) or a number of days") ?? 0
+        let auditMaxFileBytes = try integer(.auditMaxFileSize, atLeast: 4096, "--audit-max-file-size must be at least 4096 bytes") ?? 16 << 20
         var webhookExtendedIntervals = false
         if let text = value(.webhookExtendedIntervals) { webhookExtendedIntervals = try boolean(text, .webhookExtendedIntervals) }
         var allowLocalWebhooks = false

@@ -7,20 +7,8 @@ extension ResourceEntity {
     /// `BasicProjectDetails` (`GET /projects?simple=true`): the project without visibility and
     /// repository state.
     func writeSimple(_ project: Project, into w: inout JSONWriter) {
-        let path = fullPath(.project(project.id))
         w.beginObject()
-        writeProjectBasics(project, into: &w)
-        w.field("default_branch", nil as String?)
-        w.field("tag_list", [String]())
-        w.field("topics", [String]())
-        w.field("web_url", webBase + "/" + path)
-        w.field("readme_url", nil as String?)
-        w.field("forks_count", 0)
-        w.field("avatar_url", nil as String?)
-        w.field("star_count", 0)
-        w.field("last_activity_at", project.createdAt.iso8601)
-        w.key("namespace")
-        write(project.namespace, into: &w)
+        writeBasicProjectDetails(project, into: &w)
         w.endObject()
     }
 

@@ -100,8 +100,18 @@ struct ResourceEntity {
     }
 
     func write(_ project: Project, into w: inout JSONWriter) {
-        let path = fullPath(.project(project.id))
         w.beginObject()
+        writeBasicProjectDetails(project, into: &w)
+        w.field("visibility", project.visibility.rawValue)
+        w.field("archived", false)
+        w.field("empty_repo", true)
+        w.endObject()
+    }
+
+    /// The fields of GitLab's `BasicProjectDetails`, which `Project` continues: what
+    /// `GET /projects?simple=true` lists, in GitLab's order.
+    func writeBasicProjectDetails(_ project: Project, into w: inout JSONWriter) {
+        let path = fullPath(.project(project.id))
         writeProjectBasics(project, into: &w)
         w.field("default_branch", nil as String?)
         w.field("tag_list", [String]())
@@ -114,10 +124,6 @@ struct ResourceEntity {
         w.field("last_activity_at", project.createdAt.iso8601)
         w.key("namespace")
         write(project.namespace, into: &w)
-        w.field("visibility", project.visibility.rawValue)
-        w.field("archived", false)
-        w.field("empty_repo", true)
-        w.endObject()
     }
 
     func write(_ membership: Membership, into w: inout JSONWriter) {
