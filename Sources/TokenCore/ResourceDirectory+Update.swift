@@ -1,5 +1,6 @@
 /// `PUT /groups/:id` and `PUT /projects/:id`: name, path, description and visibility, with
-/// GitLab's permissions and model rules. A new path moves every descendant's full path with it.
+/// GitLab's permissions and model rules. A new path moves every descendant's full path with it,
+/// at the cost of one record: full paths are derived from parents (``ResourceIndex``).
 extension ResourceDirectory {
     /// The attributes a client asked to change; nil leaves one as it is.
     public struct Changes: Hashable, Sendable {
@@ -56,9 +57,8 @@ extension ResourceDirectory {
             group.visibility = visibility
         }
         guard errors.isEmpty else { throw .invalid(errors) }
-        let moved = group.path != resources.group(id)?.path
+        // One record changes: descendants find their full path through their parents.
         state.put(group)
-        if moved { reindexDescendants(of: id, in: &state) }
         return group
     }
 
@@ -110,31 +110,6 @@ extension ResourceDirectory {
         if path.isEmpty { errors.append(FieldError("path", "can't be blank")) }
         if !isValidPath(path) { errors.append(FieldError("path", pathMessage)) }
         return errors
-    }
-
-    /// Writes every subgroup and project below a renamed group again, parents first, so each
-    /// full path (and the index by path) follows; replaying the journal does the same.
-    private static func reindexDescendants(of id: GroupID, in state: inout StoreState) {
-        let resources = state.resources
-        var children: [GroupID: [Group]] = [:]
-        for group in resources.groups.values {
-            if let parent = group.parentID { children[parent, default: []].append(group) }
-        }
-        var projects: [GroupID: [Project]] = [:]
-        for project in resources.projects.values {
-            if case .group(let owner) = project.namespace { projects[owner, default: []].append(project) }
-        }
-        var queue = [id]
-        var next = 0
-        while next < queue.count {
-            let current = queue[next]
-            next += 1
-            for project in (projects[current] ?? []).sorted(by: { $0.id < $1.id }) { state.put(project) }
-            for child in (children[current] ?? []).sorted(by: { $0.id < $1.id }) {
-                state.put(child)
-                queue.append(child.id)
-            }
-        }
     }
 }
 

@@ -45,6 +45,10 @@ public enum ResourceDirectory {
         }
     }
 
+    /// The most ancestors a group may have: GitLab's `Namespace::NUMBER_OF_ANCESTORS_ALLOWED`,
+    /// checked when a subgroup is created. It bounds a full path to 21 segments.
+    public static let maximumAncestors = 20
+
     static let pathMessage = "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-', end in '.git' or end in '.atom'"
 
     /// A new group; its creator becomes its Owner. Subgroups need Maintainer in the parent.
@@ -66,6 +70,10 @@ public enum ResourceDirectory {
             else { throw .notFound("Group") }
             if let caller, !AccessPolicy.canCreate(in: parent, by: caller, state: state, now: now) { throw .forbidden }
             fullPath = (state.resources.fullPath(of: .group(parent)) ?? "") + "/" + new.path
+            // The parent and its ancestors are the new group's ancestors.
+            if state.resources.lineage(of: parent).count > maximumAncestors {
+                errors.append(FieldError("parent_id", "has too deep level of nesting"))
+            }
             if let parentGroup = state.resources.group(parent), new.visibility.rank > parentGroup.visibility.rank {
                 errors.append(FieldError(
                     "visibility_level", "\(new.visibility.rawValue) is not allowed since the parent group has a \(parentGroup.visibility.rawValue) visibility."))

@@ -1,14 +1,37 @@
 /// The groups, projects and memberships of a ``StoreState``, with the lookups the request path
 /// needs: by id, by full path (case-insensitive, as GitLab's routes), members of a resource and
 /// memberships of a user. Mutated only through ``StoreState``, which keeps the undo log.
+///
+/// Paths are indexed one segment at a time: each group or project is filed under its parent
+/// namespace and its own `path`, and a full path is walked segment by segment. Nothing holds a
+/// full path, so the index grows with the data (not with the square of the nesting depth), and
+/// renaming a group changes one entry, however many subgroups and projects it holds.
 public struct ResourceIndex: Sendable {
     public private(set) var groups: [GroupID: Group] = [:]
     public private(set) var projects: [ProjectID: Project] = [:]
     public private(set) var memberships: [Membership.Key: Membership] = [:]
     private var membersByResource: [Resource: Set<UserID>] = [:]
     private var resourcesByUser: [UserID: Set<Resource>] = [:]
-    private var resourceByPath: [String: Resource] = [:]
-    private var fullPaths: [Resource: String] = [:]
+    /// Every group and project under its parent namespace (nil: the top level) and lower-cased path.
+    private var resourceBySegment: [Segment: Resource] = [:]
+    /// Users' personal namespaces: lower-cased username to user, and user to username as stored.
+    private var userByNamespace: [String: UserID] = [:]
+    private var namespaceOfUser: [UserID: String] = [:]
+
+    /// One step of a full path: a name inside a parent namespace.
+    private struct Segment: Hashable, Sendable {
+        var parent: Namespace?
+        var name: String
+
+        init(_ parent: Namespace?, _ path: some StringProtocol) {
+            self.parent = parent
+            self.name = path.lowercased()
+        }
+    }
+
+    /// More ancestors than any stored group can have (GitLab allows 20); bounds every walk up a
+    /// group's parents, even over a store written before the limit or damaged into a cycle.
+    static let maximumLineage = 64
 
     init() {}
 
@@ -17,11 +40,45 @@ public struct ResourceIndex: Sendable {
     public func group(_ id: GroupID) -> Group? { groups[id] }
     public func project(_ id: ProjectID) -> Project? { projects[id] }
 
-    /// `group/subgroup` or `namespace/project`, as stored (original case).
-    public func fullPath(of resource: Resource) -> String? { fullPaths[resource] }
+    /// `group/subgroup` or `namespace/project`, as stored (original case), built from the
+    /// resource's parents on each call.
+    public func fullPath(of resource: Resource) -> String? {
+        switch resource {
+        case .group(let id):
+            return groupFullPath(id)
+        case .project(let id):
+            guard let project = projects[id] else { return nil }
+            switch project.namespace {
+            case .group(let owner): return (groupFullPath(owner) ?? "") + "/" + project.path
+            case .user(let owner): return (namespaceOfUser[owner] ?? "") + "/" + project.path
+            }
+        }
+    }
 
-    /// A project or group by its full path, ignoring case.
-    public func resource(atPath path: String) -> Resource? { resourceByPath[path.lowercased()] }
+    /// A project or group by its full path, ignoring case. A user's personal namespace alone is
+    /// no resource (nil).
+    public func resource(atPath path: String) -> Resource? {
+        var parent: Namespace?
+        var found: Resource?
+        var atTop = true
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if case .project? = found { return nil }
+            if case .group(let id)? = found { parent = .group(id) }
+            if let next = resourceBySegment[Segment(parent, part)] {
+                found = next
+            } else if atTop, let owner = userByNamespace[part.lowercased()] {
+                parent = .user(owner)
+                found = nil
+            } else {
+                return nil
+            }
+            atTop = false
+        }
+        return found
+    }
+
+    /// The user whose personal namespace (username) this is, ignoring case.
+    func user(namespace name: String) -> UserID? { userByNamespace[name.lowercased()] }
 
     public func membership(_ resource: Resource, _ user: UserID) -> Membership? {
         memberships[Membership.Key(resource, user)]
@@ -37,11 +94,11 @@ public struct ResourceIndex: Sendable {
         (resourcesByUser[user] ?? []).sorted().compactMap { memberships[Membership.Key($0, user)] }
     }
 
-    /// The group and its ancestors, nearest first.
+    /// The group and its ancestors, nearest first (at most ``maximumLineage``).
     public func lineage(of group: GroupID) -> [Group] {
         var result: [Group] = []
         var next: GroupID? = group
-        while let id = next, let current = groups[id], result.count < 64 {
+        while let id = next, let current = groups[id], result.count < Self.maximumLineage {
             result.append(current)
             next = current.parentID
         }
@@ -57,22 +114,34 @@ public struct ResourceIndex: Sendable {
         memberships.values.sorted { ($0.resource, $0.userID.rawValue) < ($1.resource, $1.userID.rawValue) }
     }
 
+    private func groupFullPath(_ id: GroupID) -> String? {
+        let lineage = lineage(of: id)
+        guard !lineage.isEmpty else { return nil }
+        return lineage.reversed().map(\.path).joined(separator: "/")
+    }
+
     // MARK: Maintenance (through StoreState)
 
     mutating func setGroup(_ id: GroupID, _ group: Group?) {
-        unindexPath(.group(id))
+        if let old = groups[id] { unindex(Segment(old.parentID.map(Namespace.group), old.path), .group(id)) }
         groups[id] = group
-        guard let group else { return }
-        let parentPath = group.parentID.flatMap { fullPaths[.group($0)] }
-        indexPath(.group(id), parentPath.map { $0 + "/" + group.path } ?? group.path)
+        if let group { resourceBySegment[Segment(group.parentID.map(Namespace.group), group.path)] = .group(id) }
     }
 
-    /// `namespacePath` is the owning group's full path or the owner's username.
-    mutating func setProject(_ id: ProjectID, _ project: Project?, namespacePath: String?) {
-        unindexPath(.project(id))
+    mutating func setProject(_ id: ProjectID, _ project: Project?) {
+        if let old = projects[id] { unindex(Segment(old.namespace, old.path), .project(id)) }
         projects[id] = project
-        guard let project else { return }
-        indexPath(.project(id), (namespacePath ?? "") + "/" + project.path)
+        if let project { resourceBySegment[Segment(project.namespace, project.path)] = .project(id) }
+    }
+
+    /// A user's personal namespace follows their username (nil: the user is gone).
+    mutating func setUserNamespace(_ id: UserID, _ username: String?) {
+        if let old = namespaceOfUser.removeValue(forKey: id), userByNamespace[old.lowercased()] == id {
+            userByNamespace[old.lowercased()] = nil
+        }
+        guard let username else { return }
+        namespaceOfUser[id] = username
+        userByNamespace[username.lowercased()] = id
     }
 
     mutating func setMembership(_ key: Membership.Key, _ membership: Membership?) {
@@ -86,17 +155,7 @@ public struct ResourceIndex: Sendable {
         }
     }
 
-    /// The full path of a group's namespace, for its projects.
-    func groupPath(_ id: GroupID) -> String? { fullPaths[.group(id)] }
-
-    private mutating func unindexPath(_ resource: Resource) {
-        if let old = fullPaths.removeValue(forKey: resource), resourceByPath[old.lowercased()] == resource {
-            resourceByPath[old.lowercased()] = nil
-        }
-    }
-
-    private mutating func indexPath(_ resource: Resource, _ path: String) {
-        fullPaths[resource] = path
-        resourceByPath[path.lowercased()] = resource
+    private mutating func unindex(_ segment: Segment, _ resource: Resource) {
+        if resourceBySegment[segment] == resource { resourceBySegment[segment] = nil }
     }
 }

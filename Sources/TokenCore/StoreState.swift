@@ -7,7 +7,6 @@ public struct StoreState: Sendable {
     private var userRecords: [UserID: User] = [:]
     private var tokenRecords = TokenTable()
     private var tokenIDsByUser: [UserID: [TokenID]] = [:]
-    private var userIDByUsername: [String: UserID] = [:]
     /// Every token id, ascending: pages of the unfiltered list without sorting per request.
     private var orderedTokenIDs: [TokenID] = []
     /// Groups, projects and memberships.
@@ -74,7 +73,7 @@ public struct StoreState: Sendable {
     /// Case-insensitive, as GitLab's username lookup.
     public func user(username: String) -> User? {
         guard covers(.everything) else { return nil }
-        return userIDByUsername[username.lowercased()].flatMap { userRecords[$0] }
+        return resourceRecords.user(namespace: username).flatMap { userRecords[$0] }
     }
 
     public func token(_ id: TokenID) -> AccessToken? {
@@ -333,21 +332,14 @@ public struct StoreState: Sendable {
     }
 
     private mutating func setProject(_ id: ProjectID, _ project: Project?) {
-        var namespacePath: String?
-        switch project?.namespace {
-        case .group(let group): namespacePath = resourceRecords.groupPath(group)
-        case .user(let user): namespacePath = userRecords[user]?.username
-        case nil: break
-        }
-        resourceRecords.setProject(id, project, namespacePath: namespacePath)
+        resourceRecords.setProject(id, project)
         if project != nil { nextIDs.project = max(nextIDs.project, id.rawValue + 1) }
     }
 
     private mutating func setUser(_ id: UserID, _ user: User?) {
-        if let old = userRecords[id] { userIDByUsername[old.username.lowercased()] = nil }
         userRecords[id] = user
+        resourceRecords.setUserNamespace(id, user?.username)
         if let user {
-            userIDByUsername[user.username.lowercased()] = id
             nextIDs.user = max(nextIDs.user, id.rawValue + 1)
         }
     }

@@ -12,6 +12,7 @@ struct SecurityIntegrationTests {
         ("bot takeover", SecurityScenarios.anotherProjectsBotCannotBeTakenOver),
         ("sudo to oneself", SecurityScenarios.sudoToOneselfKeepsTheEndpointsScopes),
         ("private addresses", SecurityScenarios.privateAddressesStayPrivate),
+        ("subgroup nesting", SecurityScenarios.subgroupNestingIsBounded),
     ] as [(name: String, run: @Sendable (LiveServer) throws -> Void)], Backend.available)
     func sharedScenarios(scenario: (name: String, run: @Sendable (LiveServer) throws -> Void), backend: Backend) throws {
         let server = try LiveServer(backend: backend)

@@ -15,4 +15,8 @@ struct SecurityScenarioTests {
     @Test func privateAddressesStayPrivate() throws {
         try SecurityScenarios.privateAddressesStayPrivate(TestClient())
     }
+
+    @Test func subgroupNestingIsBounded() throws {
+        try SecurityScenarios.subgroupNestingIsBounded(TestClient())
+    }
 }
