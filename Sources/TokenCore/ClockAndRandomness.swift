@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The current time, injected so the domain is tested without sleeping.
 public struct Clock: Sendable {
     public var now: @Sendable () -> Timestamp
@@ -14,10 +18,32 @@ public struct RandomSource: Sendable {
 
     public init(bytes: @escaping @Sendable (Int) -> [UInt8]) { self.bytes = bytes }
 
-    /// The operating system's CSPRNG (`getrandom(2)` on Linux).
+    /// The operating system's CSPRNG: one `getrandom(2)` call on Linux (through glibc's `arc4random_buf`) (a
+    /// token's 26 bytes took 26 calls through `SystemRandomNumberGenerator`, one per byte).
     public static let system = RandomSource { count in
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { fillFromSystem($0) }
+        return bytes
+    }
+
+    private static func fillFromSystem(_ buffer: UnsafeMutableRawBufferPointer) {
+        var filled = 0
+        #if canImport(Glibc)
+        // glibc 2.36+ (Debian 12): getrandom(2) for the whole buffer, retried inside glibc.
+        if let base = buffer.baseAddress {
+            arc4random_buf(base, buffer.count)
+            filled = buffer.count
+        }
+        #endif
+        // Elsewhere: the standard library's generator, a word at a time.
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        while filled < buffer.count {
+            withUnsafeBytes(of: generator.next() as UInt64) { word in
+                let take = min(word.count, buffer.count - filled)
+                buffer.baseAddress!.advanced(by: filled).copyMemory(from: word.baseAddress!, byteCount: take)
+                filled += take
+            }
+        }
     }
 
     /// A deterministic counter-based source, for tests only.
