@@ -6,9 +6,9 @@ import Glibc
 
 /// A web server in front of a second service, asking a live tokend worker before each request,
 /// from the shipped configuration: nginx with `nginx/auth-gate.conf`, or Caddy with
-/// `deploy/caddy/Caddyfile.example`, their addresses, socket and upstream filled in. The
-/// guarded service is an nginx server block on another loopback port that echoes, as JSON, the
-/// identity headers it received. Every process is started and stopped by PID.
+/// `deploy/caddy/Caddyfile.example`, their addresses, socket, upstream and project id filled in.
+/// The guarded service is a ``HeaderEcho`` on another loopback port that answers, as JSON, the
+/// raw URI and every header it received. Every process is started and stopped by PID.
 final class GatedFront: @unchecked Sendable {
     enum Kind: String, CustomStringConvertible, CaseIterable, Sendable {
         case nginx
@@ -25,20 +25,29 @@ final class GatedFront: @unchecked Sendable {
 
     let directory: String
     /// The gated server's port: `/repo/` needs write_repository, `/dashboard/` read_api and
-    /// Developer in acme/web.
+    /// Developer in the project `projectID` (the shipped files' `project=42`).
     let port: Int
     let upstreamPort: Int
+    private let echo: HeaderEcho
     private var pids: [pid_t] = []
 
     /// Starts the guarded service and `kind` in front of it, asking the worker on `socket`.
-    init(_ kind: Kind, server: LiveServer) throws {
-        directory = server.directory + "/gated-\(kind)"
+    /// `besideDebianDefault` (nginx only) includes a copy of Debian's default site on the same
+    /// port before the gate, as `conf.d` and `sites-enabled` are on a Debian install.
+    init(_ kind: Kind, server: LiveServer, projectID: Int, besideDebianDefault: Bool = false) throws {
+        directory = server.directory + "/gated-\(kind)" + (besideDebianDefault ? "-debian" : "")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try LiveServer.freePort()
-        upstreamPort = try LiveServer.freePort()
+        echo = try HeaderEcho(directory: directory)
+        upstreamPort = echo.port
         do {
-            try startNginx(gate: kind == .nginx ? try Self.nginxGate(socket: server.socket, port: port, upstream: upstreamPort, directory: directory) : "")
-            if kind == .caddy { try startCaddy(socket: server.socket) }
+            switch kind {
+            case .nginx:
+                let gate = try Self.nginxGate(socket: server.socket, port: port, upstream: upstreamPort, projectID: projectID, directory: directory)
+                try startNginx(servers: (besideDebianDefault ? try Self.debianDefaultSite(port: port) + "\n" : "") + gate)
+            case .caddy:
+                try startCaddy(socket: server.socket, projectID: projectID)
+            }
             try waitUntilAnswering()
         } catch {
             stop()
@@ -51,25 +60,38 @@ final class GatedFront: @unchecked Sendable {
     func stop() {
         for pid in pids.reversed() { _ = LiveServer.terminate(pid) }
         pids.removeAll()
+        echo.stop()
     }
 
-    /// The shipped nginx file with this test's listen address, socket, upstream and log.
-    static func nginxGate(socket: String, port: Int, upstream: Int, directory: String) throws -> String {
+    /// The shipped nginx file with this test's listen address, socket, upstream, project and log.
+    static func nginxGate(socket: String, port: Int, upstream: Int, projectID: Int, directory: String) throws -> String {
         let shipped = try String(contentsOfFile: LiveServer.packageRoot + "/nginx/auth-gate.conf", encoding: .utf8)
         return try fill(shipped, [
             ("listen 80;", "listen 127.0.0.1:\(port);"), ("unix:/run/tokend/fcgi.sock", "unix:" + socket),
-            ("server 127.0.0.1:8081;", "server 127.0.0.1:\(upstream);"),
+            ("server 127.0.0.1:8081;", "server 127.0.0.1:\(upstream);"), ("project=42&", "project=\(projectID)&"),
             ("/var/log/nginx/tokend-gated.access.log", directory + "/gated.access.log"),
         ])
     }
 
-    /// The shipped Caddyfile with this test's site address, socket and upstream, after global
-    /// options for a private, unprivileged run: no admin API, no automatic HTTPS.
-    static func caddyfile(socket: String, port: Int, upstream: Int) throws -> String {
+    /// Where Debian's nginx keeps its default site.
+    static let debianDefault = "/etc/nginx/sites-available/default"
+
+    /// Debian's default site as installed, on this test's loopback port (its IPv6 listen
+    /// dropped): `listen 80 default_server` and `server_name _`.
+    static func debianDefaultSite(port: Int) throws -> String {
+        let installed = try String(contentsOfFile: debianDefault, encoding: .utf8)
+        return try fill(installed, [
+            ("listen 80 default_server;", "listen 127.0.0.1:\(port) default_server;"), ("listen [::]:80 default_server;", ""),
+        ])
+    }
+
+    /// The shipped Caddyfile with this test's site address, socket, upstream and project, after
+    /// global options for a private, unprivileged run: no admin API, no automatic HTTPS.
+    static func caddyfile(socket: String, port: Int, upstream: Int, projectID: Int) throws -> String {
         let shipped = try String(contentsOfFile: LiveServer.packageRoot + "/deploy/caddy/Caddyfile.example", encoding: .utf8)
         let site = try fill(shipped, [
             ("app.example.com {", "http://127.0.0.1:\(port) {"), ("unix//run/tokend/fcgi.sock", "unix/" + socket),
-            ("reverse_proxy 127.0.0.1:8081", "reverse_proxy 127.0.0.1:\(upstream)"),
+            ("reverse_proxy 127.0.0.1:8081", "reverse_proxy 127.0.0.1:\(upstream)"), ("project=42&", "project=\(projectID)&"),
         ])
         return "{\n\tadmin off\n\tauto_https off\n}\n\n" + site
     }
@@ -85,15 +107,11 @@ final class GatedFront: @unchecked Sendable {
         return text
     }
 
-    /// One nginx: the guarded service (an echo of the headers it got) and, for `.nginx`, the
-    /// shipped gated server block.
-    private func startNginx(gate: String) throws {
-        let echo = """
-            {"uri":"$request_uri","user_id":"$http_x_tokend_user_id","username":"$http_x_tokend_username",\
-            "token_id":"$http_x_tokend_token_id","scopes":"$http_x_tokend_scopes","bot":"$http_x_tokend_bot",\
-            "bot_project":"$http_x_tokend_bot_project","bot_group":"$http_x_tokend_bot_group",\
-            "authorization":"$http_authorization","private_token":"$http_private_token"}
-            """
+    /// The warnings `nginx -t` gave for the last configuration (a conflicting server name, say).
+    private(set) var nginxWarnings = ""
+
+    /// One nginx with `servers` (the shipped gated server block, maybe after Debian's default).
+    private func startNginx(servers: String) throws {
         let config = """
             \(getuid() == 0 ? "user root root;" : "")
             worker_processes 1;
@@ -108,19 +126,13 @@ final class GatedFront: @unchecked Sendable {
                 proxy_temp_path \(directory)/proxy;
                 scgi_temp_path \(directory)/scgi;
                 uwsgi_temp_path \(directory)/uwsgi;
-                \(gate)
-                server {
-                    listen 127.0.0.1:\(upstreamPort);
-                    location / {
-                        default_type application/json;
-                        return 200 '\(echo)';
-                    }
-                }
+                \(servers)
             }
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: false, encoding: .utf8)
         let check = try LiveServer.run("/usr/sbin/nginx", ["-t", "-p", directory, "-c", directory + "/nginx.conf", "-e", directory + "/nginx-error.log"])
         guard check.status == 0 else { throw HarnessError("nginx -t refused the configuration: \(check.stderr)") }
+        nginxWarnings = check.stderr.split(separator: "\n").filter { $0.contains("[warn]") }.joined(separator: "\n")
         pids.append(try LiveServer.spawnDetached(
             "/usr/sbin/nginx", ["-p", directory, "-c", directory + "/nginx.conf", "-e", directory + "/nginx-error.log"],
             environment: [:], log: directory + "/nginx.stderr"))
@@ -128,10 +140,10 @@ final class GatedFront: @unchecked Sendable {
 
     /// Caddy on its own port, as `nobody` when the tests run as root: the worker's socket and
     /// its directory are opened to it for that (mode 0666 is the worker's `--socket-mode`).
-    private func startCaddy(socket: String) throws {
+    private func startCaddy(socket: String, projectID: Int) throws {
         let storage = directory + "/caddy"
         try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
-        let config = try Self.caddyfile(socket: socket, port: port, upstream: upstreamPort)
+        let config = try Self.caddyfile(socket: socket, port: port, upstream: upstreamPort, projectID: projectID)
         try config.write(toFile: directory + "/Caddyfile", atomically: false, encoding: .utf8)
         var user: [String] = []
         if getuid() == 0 {
@@ -160,9 +172,10 @@ final class GatedFront: @unchecked Sendable {
         throw HarnessError("the gated server did not answer within 10 s; see \(directory)")
     }
 
-    /// A GET through the gated server with curl, with `headers` (and Basic credentials).
+    /// A GET through the gated server with curl, with `headers` (and Basic credentials); the
+    /// path goes out exactly as given, dot-segments included.
     func get(_ path: String, headers: [String: String] = [:], basic: (user: String, password: String)? = nil) throws -> LiveServer.Response {
-        var args = ["-s", "-i", "--max-time", "10"]
+        var args = ["-s", "-i", "--max-time", "10", "--path-as-is"]
         for (name, value) in headers { args += ["-H", "\(name): \(value)"] }
         if let basic { args += ["-u", "\(basic.user):\(basic.password)"] }
         args.append("http://127.0.0.1:\(port)\(path)")
@@ -173,7 +186,7 @@ final class GatedFront: @unchecked Sendable {
 
     /// Everything the front and the guarded service logged.
     var log: String {
-        ["nginx-error.log", "nginx.stderr", "caddy.log"].compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
+        ["nginx-error.log", "nginx.stderr", "caddy.log", "echo.log"].compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
             .joined(separator: "\n")
     }
 }

@@ -1,4 +1,5 @@
 @testable import TokenAPI
+import HTTPTypes
 import InMemoryLogging
 import JSON
 import Logging
@@ -26,6 +27,22 @@ struct AuthGateTests {
         }
         #expect(answer.header("X-Tokend-Bot-Project") == "")
         #expect(answer.header("X-Tokend-Bot-Group") == "")
+    }
+
+    /// Spellings only an in-process client can send to the gate (nginx drops names with `_`;
+    /// Caddy's FastCGI transport folds them into the same `HTTP_*` name as the real ones): each
+    /// is refused, before the token is looked at.
+    @Test(arguments: ["X_Tokend_User_Id", "x_tokend_scopes", "X-Tokend_Username", "X_TOKEND-BOT", "X-TOKEND-ADMIN"])
+    func refusesEverySpellingOfAnIdentityHeader(name: String) throws {
+        let client = TestClient()
+        let (_, token) = try alice(client)
+        let answer = client.request("GET", "//-/auth", token: token, headers: [name: "1"])
+        #expect(answer.status == 403)
+        #expect(answer.header("X-Tokend-User-Id") == nil)
+        #expect(GateHeaders.carriesIdentityHeader([HTTPField.Name(name)!: "1"]))
+        for other in ["X-Tokend", "X_Tokend", "X-Tokendx-User-Id", "Y-Tokend-User-Id", "X-Forwarded-User"] {
+            #expect(!GateHeaders.carriesIdentityHeader([HTTPField.Name(other)!: "1"]), "\(other)")
+        }
     }
 
     func alice(_ client: TestClient, scopes: [String] = ["read_api"], expiresAt: CivilDate? = nil) throws -> (User, String) {

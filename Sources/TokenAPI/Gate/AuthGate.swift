@@ -9,7 +9,9 @@ import TokenCore
 /// carries a valid token with every scope named, whose owner may use the API and, when asked,
 /// is a member at the level named. Otherwise the API's refusal in the API's words: 401 for a
 /// missing, unknown, expired or revoked token (with a `Bearer` or `Basic` challenge, realm
-/// `tokend`), 403 insufficient_scope, 403 for a blocked owner or a non-member. It fails closed:
+/// `tokend`), 403 insufficient_scope, 403 for a blocked owner or a non-member, 403 for a request
+/// that carries an `X-Tokend-*` header of its own (``GateHeaders/carriesIdentityHeader(_:)``,
+/// whatever its token). It fails closed:
 /// a store that cannot be read gives 503, never 204.
 ///
 /// One read of the store and no write on the common path: the token's use is recorded as the
@@ -28,6 +30,10 @@ struct AuthGate {
                 throw HTTPError.methodNotAllowed(allow: [.get, .head])
             }
             try RequestParsing.checkWellFormed(request)
+            guard !GateHeaders.carriesIdentityHeader(request.head.headerFields) else {
+                dependencies.logger.warning("gate: refused a request that carries its own X-Tokend-* header")
+                throw GateHeaders.refusal
+            }
             let parsed = try GateRequest(request)
             (basic, presented) = (parsed.basic, parsed.token != nil)
             let (credential, fields) = try admit(parsed, request: request)

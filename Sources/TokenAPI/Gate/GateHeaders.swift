@@ -23,6 +23,26 @@ struct GateHeaders {
     /// these the client sent itself.
     static let all = [userID, username, tokenID, scopes, bot, botProject, botGroup]
 
+    /// Whether the client sent a header that could pass for an identity header: one whose name,
+    /// with `_` read as `-` and case ignored, starts with `x-tokend-`. A CGI, WSGI or PHP service
+    /// folds `X_Tokend_User_Id` into the same variable as `X-Tokend-User-Id`, and a name nobody
+    /// set (`X-Tokend-Admin`) would still look like the gate's to a service that trusts the
+    /// prefix. Reads at most the first nine bytes of each name.
+    static func carriesIdentityHeader(_ fields: HTTPFields) -> Bool {
+        fields.contains { field in
+            let name = field.name.canonicalName.utf8
+            return name.count > reservedPrefix.count
+                && zip(name, reservedPrefix).allSatisfy { byte, expected in (byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : byte) == expected }
+        }
+    }
+
+    /// `x-tokend-`, the prefix every identity header has and no client may send.
+    private static let reservedPrefix = Array("x-tokend-".utf8)
+
+    /// The answer to a request that carries its own identity header: 403, which nginx's
+    /// `auth_request` passes on as a refusal (it turns any status but 2xx, 401 and 403 into 500).
+    static let refusal = HTTPError.message(.forbidden, "403 Forbidden - X-Tokend-* headers come from the gate, never from the client")
+
     /// Longest value written; GitLab's names and paths are far shorter (255 per segment).
     static let maximumValueLength = 4096
 

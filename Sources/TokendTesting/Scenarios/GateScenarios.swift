@@ -73,6 +73,17 @@ public enum GateScenarios {
             #expect(try client.call("GET", "//-/auth?\(query)=\(alice.token)").status == 401, "\(query)")
         }
 
+        // A client's own X-Tokend-* header, whatever its name or case: 403, whatever the token,
+        // so a web server that forgot to drop it never passes it on beside the gate's.
+        for (name, value) in [("X-Tokend-Admin", "true"), ("x-tOKEND-user-ID", "1"), ("X-Tokend-Scopes", "api,sudo")] {
+            let spoofed = try client.call("GET", "//-/auth", token: alice.token, headers: [name: value])
+            #expect(spoofed.status == 403, "\(name)")
+            #expect(spoofed.json?["message"] == .string("403 Forbidden - X-Tokend-* headers come from the gate, never from the client"), "\(spoofed.body)")
+            #expect(spoofed.header("X-Tokend-User-Id") == nil)
+        }
+        #expect(try client.call("GET", "//-/auth", headers: ["X-Tokend-User-Id": "1"]).status == 403, "no token either")
+        #expect(try client.call("GET", "//-/auth", token: alice.token, headers: ["X-Tokend": "1", "X-Not-Tokend-User-Id": "1"]).status == 204)
+
         // The requirement is the web server's configuration: a mistake fails closed (400; 405).
         #expect(try client.call("GET", "//-/auth/bogus", token: alice.token).status == 400)
         #expect(try client.call("GET", "//-/auth/read_api+", token: alice.token).status == 400)
@@ -135,6 +146,7 @@ public enum GateScenarios {
             ("project=\(projectID)&min_access_level=40", 204, 403, 403, 204, 403),
             ("group=acme&min_access_level=50", 204, 403, 403, 403, 403),
             ("group=acme&min_access_level=10", 204, 403, 403, 204, 403),
+            ("group=\(groupID)&min_access_level=30", 204, 403, 403, 204, 403),
             ("project=acme/nothing", 403, 403, 403, 403, 403),
             ("group=acme/web", 403, 403, 403, 403, 403),
         ]
@@ -148,6 +160,16 @@ public enum GateScenarios {
         }
         let refused = try client.call("GET", "//-/auth/api?project=acme/web&min_access_level=40", token: bob.token)
         #expect(refused.body == #"{"message":"403 Forbidden"}"#)
+
+        // Why rules should name ids: a path is looked up on every request, so once a rename
+        // frees it, whoever takes it passes a rule by path; a rule by id keeps its project.
+        #expect(try client.call("PUT", "/groups/\(groupID)", token: alice.token, form: "path=acme-old").status == 200)
+        let taken = try client.call("POST", "/groups", token: bob.token, form: "name=Acme&path=acme")
+        let takenID = try #require(taken.json?["id"]?.intValue, "\(taken.body)")
+        #expect(try client.call("POST", "/projects", token: bob.token, form: "name=Web&path=web&namespace_id=\(takenID)").status == 201)
+        #expect(try client.call("GET", "//-/auth?project=acme/web&min_access_level=40", token: bob.token).status == 204, "bob took the path")
+        #expect(try client.call("GET", "//-/auth?project=\(projectID)&min_access_level=40", token: bob.token).status == 403)
+        #expect(try client.call("GET", "//-/auth?project=\(projectID)&min_access_level=40", token: alice.token).status == 204)
     }
 
     /// The admin token API for each kind of token: 200 with GitLab's `PersonalAccessToken`
