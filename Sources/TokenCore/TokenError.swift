@@ -15,7 +15,7 @@ public struct FieldError: Hashable, Sendable {
         switch field {
         case "expires_at": return "Expiration date"
         default:
-            let spaced = field.replacingOccurrences(of: "_", with: " ")
+            let spaced = String(field.map { $0 == "_" ? " " : $0 })
             return spaced.prefix(1).uppercased() + spaced.dropFirst()
         }
     }
@@ -49,11 +49,5 @@ extension TokenError {
         case .userNotFound: return "User not found"
         case .tokenNotFound: return "Token not found"
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
