@@ -123,4 +123,41 @@ struct NotifyDeliveryTests {
         #expect(lines.count == 2, "the two left over, each cut at 1 s: \(lines)")
         #expect(lines.allSatisfy { $0["result"] == .string("retrying") && $0["attempt"] == .integer(1) })
     }
+    /// Addresses the old check let through, refused before any connection is tried (the
+    /// receiver's port, so that an attempt could not pass for a refusal).
+    @Test func addressesThatCarryOrNameLocalNetworksAreRefused() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        let receiver = try WebhookReceiver(directory: server.directory, secret: "s3cret")
+        defer { receiver.stop() }
+        let port = try #require(receiver.base.split(separator: ":").last)
+        let admin = try server.createToken(name: "admin")
+        let hosts = ["[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "[fec0::1]", "198.18.0.1", "192.0.0.8"]
+        _ = try project(server, admin: admin, hooks: hosts.map { "http://\($0):\(port)/hook" })
+        let result = try LiveServer.run(server.binary, ["notify", "--data", server.data, "--now", NotifyIntegrationTests.at(0)])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        #expect(lines.count == hosts.count)
+        for line in lines {
+            #expect(line["error"]?.stringValue?.contains("(--allow-local-webhooks permits it)") == true, "\(line)")
+        }
+        #expect(try receiver.received().isEmpty)
+    }
+    /// A 307 is a failed delivery: following it would send `X-Gitlab-Token` to an address
+    /// never checked.
+    @Test func aRedirectIsNotFollowed() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        let target = try WebhookReceiver(directory: server.directory + "/target", secret: "s3cret")
+        defer { target.stop() }
+        let redirecting = try WebhookReceiver(directory: server.directory, secret: "s3cret", redirect: target.url)
+        defer { redirecting.stop() }
+        let admin = try server.createToken(name: "admin")
+        _ = try project(server, admin: admin, hooks: [redirecting.url])
+        let run = try notify(server, [])
+        #expect(run.lines.map { $0["status"] } == [.integer(307)])
+        #expect(run.lines.map { $0["result"] } == [.string("retrying")])
+        #expect(try redirecting.received().count == 1)
+        #expect(try target.received().isEmpty)
+    }
 }

@@ -7,7 +7,8 @@ import Glibc
 
 /// A webhook receiver on loopback: a small Python HTTP server that records every POST (its path,
 /// whether `X-Gitlab-Token` was there and was the expected one, `X-Gitlab-Event`, the JSON body)
-/// and answers 200, or 401 for a wrong token; or, `hanging`, records it and never answers.
+/// and answers 200, or 401 for a wrong token; or, `hanging`, records it and never answers; or,
+/// with `redirect`, answers 307 to that URL.
 /// Stopped by PID.
 final class WebhookReceiver: @unchecked Sendable {
     let process = Process()
@@ -20,7 +21,7 @@ final class WebhookReceiver: @unchecked Sendable {
     static let script = #"""
         import http.server, json, sys
         import time
-        secret, log, portfile, hanging = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "hang"
+        secret, log, portfile, mode = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -29,8 +30,14 @@ final class WebhookReceiver: @unchecked Sendable {
                     f.write(json.dumps({"token_ok": ok, "token_present": "X-Gitlab-Token" in self.headers,
                                         "path": self.path, "event": self.headers.get("X-Gitlab-Event"),
                                         "body": json.loads(body)}) + "\n")
-                if hanging:
+                if mode == "hang":
                     time.sleep(600)
+                if mode.startswith("redirect:"):
+                    self.send_response(307)
+                    self.send_header("Location", mode[len("redirect:"):])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(200 if ok else 401)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -45,14 +52,14 @@ final class WebhookReceiver: @unchecked Sendable {
         server.serve_forever()
         """#
 
-    init(directory: String, secret: String, hanging: Bool = false) throws {
+    init(directory: String, secret: String, hanging: Bool = false, redirect: String? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let scriptPath = directory + "/receiver.py"
         log = directory + "/received.jsonl"
         let portFile = directory + "/receiver.port"
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [scriptPath, secret, log, portFile, hanging ? "hang" : "answer"]
+        process.arguments = [scriptPath, secret, log, portFile, hanging ? "hang" : redirect.map { "redirect:" + $0 } ?? "answer"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
