@@ -3,6 +3,9 @@
 /// `https` only, a host, no credentials, no whitespace or control bytes, at most
 /// ``maximumURLLength`` bytes. Where a URL may lead (loopback, private networks) is the
 /// notifier's decision at delivery time.
+///
+/// `[`, `]`, `{` and `}` in the path and query are accepted, as GitLab accepts them, and are only
+/// ever characters of the one request sent: the notifier turns curl's URL globbing off.
 public enum WebhookRules {
     public static let maximumURLLength = 2_048
     /// The secret token goes into a header: visible ASCII only.
@@ -32,12 +35,12 @@ public enum WebhookRules {
             guard let close = host.firstIndex(of: "]") else { return nil }
             let after = host[host.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":"), let number = Int(after.dropFirst()), (1...65535).contains(number) else { return nil }
+                guard after.hasPrefix(":"), let number = portNumber(after.dropFirst()) else { return nil }
                 port = number
             }
             host = host[host.index(after: host.startIndex)..<close]
         } else if let colon = host.lastIndex(of: ":") {
-            guard let number = Int(host[host.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            guard let number = portNumber(host[host.index(after: colon)...]) else { return nil }
             port = number
             host = host[..<colon]
         }
@@ -45,6 +48,15 @@ public enum WebhookRules {
             return nil
         }
         return WebhookURL(scheme: scheme, host: String(host).lowercased(), port: port)
+    }
+
+    /// A port of 1 to 5 decimal digits, 1 to 65535: nothing Swift's `Int` would take and curl
+    /// would read otherwise (`+80`), so the address checked and pinned is the one connected to.
+    static func portNumber(_ text: Substring) -> Int? {
+        guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int(text),
+            (1...65535).contains(number)
+        else { return nil }
+        return number
     }
 
     /// Whether a secret token can be sent as a header value.

@@ -22,6 +22,8 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case auditMaxFileSize = "audit-max-file-size"
     case webhookExtendedIntervals = "webhook-extended-intervals"
     case allowLocalWebhooks = "allow-local-webhooks"
+    case webhookTimeout = "webhook-timeout"
+    case notifyTimeout = "notify-timeout"
 
     /// `TOKEND_` + the flag in upper case, `-` as `_`.
     public var variable: String { "TOKEND_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
@@ -55,6 +57,8 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
         case .auditMaxFileSize: return "16777216"
         case .webhookExtendedIntervals: return "false"
         case .allowLocalWebhooks: return "false"
+        case .webhookTimeout: return "10"
+        case .notifyTimeout: return "600"
         }
     }
 }

@@ -69,6 +69,12 @@ public struct Settings: Sendable {
     /// `--allow-local-webhooks`: let the notifier post to loopback, private and link-local
     /// addresses (GitLab's `allow_local_requests_from_web_hooks_and_services`).
     public var allowLocalWebhooks: Bool
+    /// `--webhook-timeout`: seconds one webhook delivery may take, lookup and request
+    /// (GitLab's `webhook_timeout`, 10 by default).
+    public var webhookTimeoutSeconds: Int
+    /// `--notify-timeout`: seconds one `tokend notify` run may spend delivering; what is left is
+    /// for the next run, so one run never outlasts the timer's interval.
+    public var notifyTimeoutSeconds: Int
     /// Each setting's value as given and its source, for `tokend config check`.
     public var sources: [SettingName: (value: String, source: Source)]
 
@@ -158,6 +164,8 @@ public struct Settings: Sendable {
         if let text = value(.webhookExtendedIntervals) { webhookExtendedIntervals = try boolean(text, .webhookExtendedIntervals) }
         var allowLocalWebhooks = false
         if let text = value(.allowLocalWebhooks) { allowLocalWebhooks = try boolean(text, .allowLocalWebhooks) }
+        let webhookTimeoutSeconds = try integer(.webhookTimeout, atLeast: 1, "--webhook-timeout must be a whole number of seconds, at least 1") ?? 10
+        let notifyTimeoutSeconds = try integer(.notifyTimeout, atLeast: 1, "--notify-timeout must be a whole number of seconds, at least 1") ?? 600
 
         let compactionBytes = environment["TOKEND_COMPACTION_BYTES"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         let failpoint = environment["TOKEND_TEST_HOOKS"] == "1" ? environment["TOKEND_FAILPOINT"] : nil
@@ -170,7 +178,8 @@ public struct Settings: Sendable {
             listenSocket: listenSocket, threads: threads, maxBodySize: maxBodySize,
             monitoringAllowList: (value(.monitoringAllow) ?? "").split(separator: ",").map { Substring($0).trimmed }.filter { !$0.isEmpty },
             testHooks: testHooks, auditRetentionDays: auditRetentionDays, auditMaxFileBytes: auditMaxFileBytes,
-            webhookExtendedIntervals: webhookExtendedIntervals, allowLocalWebhooks: allowLocalWebhooks, sources: sources)
+            webhookExtendedIntervals: webhookExtendedIntervals, allowLocalWebhooks: allowLocalWebhooks,
+            webhookTimeoutSeconds: webhookTimeoutSeconds, notifyTimeoutSeconds: notifyTimeoutSeconds, sources: sources)
     }
 
     static func boolean(_ text: String, _ name: SettingName) throws(SettingsError) -> Bool {

@@ -1,5 +1,6 @@
 import JSON
 import Testing
+import TokenCore
 import TokendTesting
 
 /// GitLab's project and group hooks API, in GitLab's order: the resource and the caller's right
@@ -77,5 +78,64 @@ struct HookAPITests {
         let bad = try f.client.call("POST", "/projects/\(f.project)/hooks", token: f.carol, form: "url=notaurl")
         #expect(bad.status == 422)
         #expect(bad.body == #"{"error":"Invalid url given"}"#)
+    }
+    /// The secret token the store holds for the hook, opened as `tokend notify` opens it.
+    func storedToken(_ client: TestClient, _ hook: Int) throws -> String? {
+        let sealed = try client.repository.read { state in state.webhooks.hook(HookID(hook))?.sealedToken }
+        guard let sealed else { return nil }
+        let opened = WebhookTokenBox(secret: client.secret, random: .system).open(sealed, hook: HookID(hook))
+        #expect(opened != nil, "the stored token opens for its hook")
+        return opened
+    }
+
+    /// GitLab's `reset_token`: the secret was meant for the old receiver, so a Maintainer who
+    /// points the hook elsewhere without giving a token gets a hook without one.
+    @Test func aNewURLWithoutATokenDropsTheSecretToken() throws {
+        let f = try fixture()
+        let maintainer = try f.client.user("mia", admin: try f.client.rootToken(scopes: ["api"]))
+        #expect(try f.client.call("POST", "/projects/\(f.project)/members", token: f.carol, form: "user_id=\(maintainer.id)&access_level=40").status == 201)
+        let created = try f.client.call("POST", "/projects/\(f.project)/hooks", token: f.carol, form: "url=https://hooks.example.com/b&token=owner-secret")
+        #expect(created.status == 201)
+        let hook = try #require(created.json?["id"]?.intValue)
+        let path = "/projects/\(f.project)/hooks/\(hook)"
+        #expect(try storedToken(f.client, hook) == "owner-secret")
+
+        // Other fields, and the same URL again, keep it.
+        #expect(try f.client.call("PUT", path, token: maintainer.token, form: "name=renamed&push_events=false").status == 200)
+        #expect(try f.client.call("PUT", path, token: maintainer.token, form: "url=https://hooks.example.com/b").status == 200)
+        #expect(try storedToken(f.client, hook) == "owner-secret")
+
+        let moved = try f.client.call("PUT", path, token: maintainer.token, form: "url=https://attacker.example.net/collect")
+        #expect(moved.status == 200, "\(moved.body)")
+        #expect(moved.json?["url"]?.stringValue == "https://attacker.example.net/collect")
+        #expect(try storedToken(f.client, hook) == nil, "a new URL alone drops the token")
+
+        // A new URL with a new token keeps the new token.
+        #expect(try f.client.call("PUT", path, token: f.carol, form: "url=https://hooks.example.com/c&token=fresh").status == 200)
+        #expect(try storedToken(f.client, hook) == "fresh")
+        // A refused URL change (422) changes nothing, the token included.
+        #expect(try f.client.call("PUT", path, token: f.carol, form: "url=notaurl").status == 422)
+        #expect(try storedToken(f.client, hook) == "fresh")
+    }
+
+    /// A token sealed before it was bound to its hook (version 1) still opens, and the next
+    /// write of the hook seals it again, bound to the hook: copied to another hook, it opens no more.
+    @Test func anOldSealIsBoundToItsHookWhenTheHookIsNextWritten() throws {
+        let f = try fixture()
+        let other = try #require(try f.client.call("POST", "/projects/\(f.project)/hooks", token: f.carol, form: "url=https://hooks.example.com/o").json?["id"]?.intValue)
+        // "old-secret" as tokend sealed it before version 2, under the test client's secret.
+        let legacy = try #require(Hex.decode("0102030405060708090a0b0c9b37dc175e3896440c1ba462c9db461a1c2e50669f62b5000901"))
+        try f.client.repository.write { state in
+            var hook = try #require(state.webhooks.hook(HookID(f.hook)))
+            hook.sealedToken = legacy
+            state.put(hook)
+        }
+        #expect(try storedToken(f.client, f.hook) == "old-secret")
+        #expect(try f.client.call("PUT", "/projects/\(f.project)/hooks/\(f.hook)", token: f.carol, form: "name=touched").status == 200)
+        let resealed = try #require(try f.client.repository.read { state in state.webhooks.hook(HookID(f.hook))?.sealedToken })
+        let box = WebhookTokenBox(secret: f.client.secret, random: .system)
+        #expect(resealed != legacy && box.isCurrent(resealed))
+        #expect(box.open(resealed, hook: HookID(f.hook)) == "old-secret")
+        #expect(box.open(resealed, hook: HookID(other)) == nil, "bound to its hook")
     }
 }

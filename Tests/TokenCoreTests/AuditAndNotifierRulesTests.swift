@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TokenCore
 import TokendTesting
@@ -103,13 +106,86 @@ struct AuditAndNotifierRulesTests {
         #expect((WebhookRules.validateURL(url) != nil) == valid, "\(url)")
     }
 
-    @Test func hookTokensAreSealedUnderTheSecret() {
+    @Test func hookTokensAreSealedUnderTheSecretForTheirHook() {
         let box = WebhookTokenBox(secret: TokenSecret(bytes: Array(repeating: 9, count: 32)), random: .seeded(4))
-        let sealed = box.seal("s3cret-token")
+        let sealed = box.seal("s3cret-token", hook: HookID(3))
         #expect(!Hex.encode(sealed).contains(Hex.encode(Array("s3cret".utf8))))
-        #expect(box.open(sealed) == "s3cret-token")
+        #expect(box.isCurrent(sealed))
+        #expect(box.open(sealed, hook: HookID(3)) == "s3cret-token")
+        #expect(box.open(sealed, hook: HookID(4)) == nil, "moved to another hook's record, it does not open")
+        #expect(box.resealed(sealed, hook: HookID(3)) == sealed)
+        #expect(box.resealed(sealed, hook: HookID(4)) == nil)
+        var altered = sealed
+        altered[altered.count - 1] ^= 1
+        #expect(box.open(altered, hook: HookID(3)) == nil)
         let other = WebhookTokenBox(secret: TokenSecret(bytes: Array(repeating: 8, count: 32)), random: .seeded(4))
-        #expect(other.open(sealed) == nil)
+        #expect(other.open(sealed, hook: HookID(3)) == nil)
         #expect(WebhookRules.isValidToken("ok token") && !WebhookRules.isValidToken("bad\r\ntoken"))
+    }
+
+    /// Stores written before hook-bound seals hold version 1 seals (nonce, ciphertext, tag, no
+    /// associated data): they still open, and seal again into the bound form.
+    @Test func versionOneSealsStillOpenAndSealAgainBound() throws {
+        let box = WebhookTokenBox(secret: TokenSecret(bytes: Array(repeating: 9, count: 32)), random: .seeded(4))
+        // "old-secret" sealed by the version 1 box under that secret, nonce 01…0c.
+        let legacy = try #require(Hex.decode("0102030405060708090a0b0c11e4dc07a56832b9fa73eed66d975d78f314e78ef66a44bb4f1f"))
+        #expect(!box.isCurrent(legacy))
+        #expect(box.open(legacy, hook: HookID(1)) == "old-secret")
+        let bound = try #require(box.resealed(legacy, hook: HookID(1)))
+        #expect(box.isCurrent(bound) && box.open(bound, hook: HookID(1)) == "old-secret")
+        #expect(box.open(bound, hook: HookID(2)) == nil)
+    }
+
+    /// GitLab's `UrlBlocker` ranges and the ones tokend adds, by their bytes.
+    @Test(arguments: [
+        ("0.0.0.0", "unspecified"), ("0.1.2.3", "reserved"), ("127.0.0.1", "loopback"), ("127.255.0.9", "loopback"),
+        ("10.1.2.3", "private network"), ("172.16.0.1", "private network"), ("172.31.255.255", "private network"),
+        ("192.168.4.4", "private network"), ("169.254.169.254", "link-local"), ("100.64.0.1", "shared address space"),
+        ("100.127.255.255", "shared address space"), ("192.0.0.8", "IETF protocol assignment"), ("198.18.0.1", "benchmarking"),
+        ("198.19.255.255", "benchmarking"), ("224.0.0.1", "multicast"), ("255.255.255.255", "broadcast"), ("240.0.0.1", "reserved"),
+        ("::", "unspecified"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private network"),
+        ("::127.0.0.1", "IPv4-compatible"), ("::8.8.8.8", "IPv4-compatible"), ("fe80::1", "link-local"), ("febf::1", "link-local"),
+        ("fec0::1", "site-local"), ("feff::1", "site-local"), ("fc00::1", "unique local"), ("fd12:3456::1", "unique local"),
+        ("ff02::1", "multicast"), ("64:ff9b::7f00:1", "loopback"), ("64:ff9b::a9fe:a9fe", "link-local"),
+        ("64:ff9b:1::1", "local-use NAT64"), ("2002:7f00:1::", "loopback"), ("2002:c0a8:101::1", "private network"),
+        ("2001:0:4136:e378::1", "Teredo tunnel"),
+    ])
+    func localAddressesAreRefused(_ address: String, _ reason: String) throws {
+        #expect(OutboundAddressRules.localReason(try Self.bytes(address))?.rawValue == reason, "\(address)")
+    }
+
+    @Test(arguments: [
+        "8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.1", "172.15.255.255", "172.32.0.1", "192.0.1.1", "192.0.2.1",
+        "198.17.255.255", "198.20.0.1", "223.255.255.255", "169.253.0.1", "::ffff:8.8.8.8", "2001:4860:4860::8888",
+        "64:ff9b::808:808", "2002:808:808::1", "2001:1::1", "fe7f::1", "2606:4700::1111",
+    ])
+    func publicAddressesAreAllowed(_ address: String) throws {
+        #expect(OutboundAddressRules.localReason(try Self.bytes(address)) == nil, "\(address)")
+    }
+
+    /// An address's bytes in network order, through the C library's parser.
+    static func bytes(_ text: String) throws -> [UInt8] {
+        var v4 = [UInt8](repeating: 0, count: 4)
+        if inet_pton(AF_INET, text, &v4) == 1 { return v4 }
+        var v6 = [UInt8](repeating: 0, count: 16)
+        try #require(inet_pton(AF_INET6, text, &v6) == 1, "\(text)")
+        return v6
+    }
+
+    @Test(arguments: [
+        ("http://127.0.0.1:+80/h", false), ("http://[::1]:+80/h", false), ("http://h:080/x", true), ("http://h:123456/x", false),
+        ("http://h/g[1-40]", true), ("http://h/{a,b,c}?x[]=1", true),
+    ])
+    func hookURLPortsAreDigitsAndBracketsInThePathAreCharacters(_ url: String, _ valid: Bool) {
+        #expect((WebhookRules.validateURL(url) != nil) == valid, "\(url)")
+    }
+
+    @Test func aRunSharesItsTimeAmongDeliveries() {
+        let budget = RunBudget(seconds: 30, start: 1_000)
+        #expect(budget.next(10, now: 1_000) == 10)
+        #expect(budget.next(10, now: 1_025) == 5, "the run's end cuts the delivery's bound")
+        #expect(budget.next(10, now: 1_029.5) == nil, "less than a second left: for the next run")
+        #expect(budget.next(0.5, now: 1_029.5) == 0.5)
+        #expect(budget.next(10, now: 1_031) == nil)
     }
 }

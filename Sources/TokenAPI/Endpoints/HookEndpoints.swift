@@ -53,8 +53,9 @@ enum HookEndpoints {
 
     /// The hook's fields from the request, over `hook` (GitLab's defaults for a new one): the
     /// parameters' own errors (400). Whether the URL may be used is the record's validation,
-    /// ``validate(_:)``, which GitLab runs on save, after finding the hook.
-    static func read(_ context: RequestContext, over hook: Webhook, urlRequired: Bool) throws -> Webhook {
+    /// ``validate(_:)``, which GitLab runs on save, after finding the hook. The secret `token`
+    /// comes back apart (nil: not given; empty: none), to be sealed once the hook has its id.
+    static func read(_ context: RequestContext, over hook: Webhook, urlRequired: Bool) throws -> (hook: Webhook, token: String?) {
         var reader = context.reader()
         let url = reader.string("url", required: urlRequired, maxLength: WebhookRules.maximumURLLength)
         let token = reader.string("token", maxLength: WebhookRules.maximumTokenLength)
@@ -66,16 +67,25 @@ enum HookEndpoints {
         try reader.check()
         var hook = hook
         if let url { hook.url = url }
-        if let token {
-            guard WebhookRules.isValidToken(token) else { throw HTTPError.error(.badRequest, "token is invalid") }
-            hook.sealedToken = token.isEmpty ? nil : context.dependencies.webhookTokens.seal(token)
-        }
+        if let token, !WebhookRules.isValidToken(token) { throw HTTPError.error(.badRequest, "token is invalid") }
         if let name { hook.name = name }
         if let description { hook.description = description }
         if let push { hook.pushEvents = push }
         if let tokenEvents { hook.resourceAccessTokenEvents = tokenEvents }
         if let ssl { hook.enableSSLVerification = ssl }
-        return hook
+        return (hook, token)
+    }
+
+    /// The hook's sealed token after a write: `token` when one was given (sealed for this hook,
+    /// empty for none); otherwise GitLab's `reset_token`: a new URL drops the secret, which was
+    /// meant for the old receiver; otherwise the one it had, sealed again in the current form
+    /// (bound to the hook's id) when it was sealed before that form existed.
+    static func sealedToken(_ context: RequestContext, for hook: Webhook, given token: String?, urlChanged: Bool) -> [UInt8]? {
+        let box = context.dependencies.webhookTokens
+        if let token { return token.isEmpty ? nil : box.seal(token, hook: hook.id) }
+        if urlChanged { return nil }
+        guard let sealed = hook.sealedToken else { return nil }
+        return box.resealed(sealed, hook: hook.id) ?? sealed
     }
 
     /// GitLab's 422 for a URL the hook may not call.
@@ -96,13 +106,14 @@ enum HookEndpoints {
     static func create(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
         let hook = try context.write { state throws -> Webhook in
             let resource = try administered(context, kind, in: state)
-            var hook = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: true)
+            var (hook, token) = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: true)
             try validate(hook)
             let limit = WebhookRules.maximumHooksPerResource
             guard state.webhooks.hooks(of: hook.resource).count < limit else {
                 throw HTTPError.error(.unprocessableContent, "Maximum number of \(hook.resource.kind) hooks (\(limit)) exceeded")
             }
             hook.id = state.allocateHookID()
+            hook.sealedToken = sealedToken(context, for: hook, given: token, urlChanged: false)
             state.put(hook)
             return hook
         }
@@ -114,11 +125,12 @@ enum HookEndpoints {
         let given = declaredParameters.filter { reader.has($0) }
         let hook = try context.write { state throws -> Webhook in
             let resource = try administered(context, kind, in: state)
-            let changes = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: false)
+            let (changes, token) = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: false)
             var hook = try findHook(context, of: resource, in: state)
             guard !given.isEmpty else { throw HTTPError.error(.badRequest, "No parameters provided") }
+            let urlChanged = given.contains("url") && changes.url != hook.url
             if given.contains("url") { hook.url = changes.url }
-            if given.contains("token") { hook.sealedToken = changes.sealedToken }
+            hook.sealedToken = sealedToken(context, for: hook, given: given.contains("token") ? token : nil, urlChanged: urlChanged)
             if given.contains("name") { hook.name = changes.name }
             if given.contains("description") { hook.description = changes.description }
             if given.contains("push_events") { hook.pushEvents = changes.pushEvents }

@@ -18,9 +18,11 @@ struct NotifyCommand: ParsableCommand {
             their project or group, and of its parent groups, that has resource_access_token_events. \
             Each token, interval and hook gets one notice: what was sent is remembered in the store; \
             a failed delivery is retried by later runs after 15, 30, 60 and 120 minutes, and given \
-            up after 5 attempts. Redirects are not followed; loopback and private addresses are \
-            refused unless --allow-local-webhooks. Run it from cron or the shipped \
-            tokend-notify.timer; one run at a time per data directory.
+            up after 5 attempts. Each delivery is exactly one request (no redirects, no URL \
+            globbing), to an address resolved once and checked: loopback and private addresses \
+            are refused unless --allow-local-webhooks. A delivery may take --webhook-timeout \
+            seconds, a run --notify-timeout; what a run leaves is for the next. Run it from cron \
+            or the shipped tokend-notify.timer; one run at a time per data directory.
 
             --personal prints, instead, one JSON line per personal access token that expires \
             within 60, 30 or 7 days and was not listed for that interval before, for a mail or \
@@ -44,6 +46,12 @@ struct NotifyCommand: ParsableCommand {
     @Flag(help: "Allow hooks on loopback, private and link-local addresses (env TOKEND_ALLOW_LOCAL_WEBHOOKS).")
     var allowLocalWebhooks = false
 
+    @Option(name: .long, help: ArgumentHelp("Seconds one delivery may take (env TOKEND_WEBHOOK_TIMEOUT; default 10).", valueName: "seconds"))
+    var webhookTimeout: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds one run may spend delivering (env TOKEND_NOTIFY_TIMEOUT; default 600).", valueName: "seconds"))
+    var notifyTimeout: String?
+
     @Flag(help: "Print what would be sent (never a hook's secret token) and change nothing.")
     var dryRun = false
 
@@ -63,6 +71,8 @@ struct NotifyCommand: ParsableCommand {
         flags[.externalURL] = externalURL
         if webhookExtendedIntervals { flags[.webhookExtendedIntervals] = "true" }
         if allowLocalWebhooks { flags[.allowLocalWebhooks] = "true" }
+        flags[.webhookTimeout] = webhookTimeout
+        flags[.notifyTimeout] = notifyTimeout
         return flags
     }
 
@@ -116,32 +126,46 @@ struct NotifyCommand: ParsableCommand {
     // MARK: Webhooks
 
     func sendWebhooks(_ repository: any AdminStore, settings: Settings, now: Timestamp) throws {
+        let started = Self.monotonicSeconds()
         let enabled: Set<ExpiryInterval> = settings.webhookExtendedIntervals ? Set(ExpiryInterval.allCases) : [.sevenDays]
         let webBase = (settings.externalURL ?? "http://localhost").trimmingSuffix("/")
-        let (plan, stale) = try repository.read { state in
+        let box = dryRun ? nil : WebhookTokenBox(secret: try repository.loadSecret(), random: .system)
+        let (plan, stale, legacy) = try repository.read { state in
             let due = ExpiryNotifier.due(in: state, now: now, enabled: enabled)
-            return (due.map { ($0, AccessTokenPayload.bytes($0, state: state, webBase: webBase)) }, ExpiryNotifier.stale(in: state, now: now))
+            // Hook tokens sealed before they were bound to their hook, to seal again below.
+            let legacy = state.webhooks.allHooks().filter { hook in hook.sealedToken.map { box?.isCurrent($0) == false } ?? false }.map(\.id)
+            return (
+                due.map { ($0, AccessTokenPayload.bytes($0, state: state, webBase: webBase)) }, ExpiryNotifier.stale(in: state, now: now), legacy
+            )
         }
-        if dryRun {
+        guard let box else {
             for (due, payload) in plan { print(Self.line(due, extra: { w in w.key("payload"); w.raw(String(decoding: payload, as: UTF8.self)) })) }
             return
         }
-        let box = WebhookTokenBox(secret: try repository.loadSecret(), random: .system)
         let delivery = WebhookDelivery(allowLocal: settings.allowLocalWebhooks)
+        // A curl that dies before reading its configuration must not take this process along.
+        signal(SIGPIPE, SIG_IGN)
+        let budget = RunBudget(seconds: Double(settings.notifyTimeoutSeconds), start: started)
         var outcomes: [ExpiryNotice] = []
+        var left = 0
         for (due, payload) in plan {
+            guard let seconds = budget.next(Double(settings.webhookTimeoutSeconds), now: Self.monotonicSeconds()) else {
+                left += 1
+                continue
+            }
             var headers = [
                 ("Content-Type", "application/json"), ("User-Agent", "GitLab/tokend"), ("X-Gitlab-Event", "Resource Access Token Hook"),
                 ("X-Gitlab-Instance", webBase), ("X-Gitlab-Event-UUID", Self.uuid()),
                 ("Idempotency-Key", "tokend-\(due.key.tokenID.rawValue)-\(due.key.interval.rawValue)-\(due.key.hookID.rawValue)"),
             ]
-            if let sealed = due.hook.sealedToken, let token = box.open(sealed), WebhookRules.isValidToken(token) {
+            if let sealed = due.hook.sealedToken, let token = box.open(sealed, hook: due.hook.id), WebhookRules.isValidToken(token) {
                 headers.append(("X-Gitlab-Token", token))
             }
             var status: Int?
             var problem: String?
             do {
-                status = try delivery.post(url: due.hook.url, body: payload, headers: headers, verifyTLS: due.hook.enableSSLVerification)
+                status = try delivery.post(
+                    url: due.hook.url, body: payload, headers: headers, verifyTLS: due.hook.enableSSLVerification, timeout: seconds)
             } catch {
                 problem = error.description
             }
@@ -155,11 +179,34 @@ struct NotifyCommand: ParsableCommand {
                 if let problem { w.field("error", problem) }
             })
         }
-        guard !outcomes.isEmpty || !stale.isEmpty else { return }
+        if left > 0 {
+            Self.warn("tokend notify: --notify-timeout (\(settings.notifyTimeoutSeconds) s) reached; \(left) notices left for the next run")
+        }
+        guard !outcomes.isEmpty || !stale.isEmpty || !legacy.isEmpty else { return }
         try repository.write { state in
             for key in stale { state.deleteNotice(key) }
             for notice in outcomes { state.put(notice) }
+            // Tokens sealed before they were bound to their hook, sealed again now (WebhookTokenBox).
+            for id in legacy {
+                guard var hook = state.webhooks.hook(id), let sealed = hook.sealedToken, !box.isCurrent(sealed),
+                    let current = box.resealed(sealed, hook: id)
+                else { continue }
+                hook.sealedToken = current
+                state.put(hook)
+            }
         }
+    }
+
+    /// Seconds on the monotonic clock, for the run's time bound.
+    static func monotonicSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func warn(_ message: String) {
+        var line = Array((message + "\n").utf8)
+        _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     /// One JSON line about a notice: hook, URL, token, interval, and `extra`.
