@@ -210,9 +210,10 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private func append(_ changes: [StoreChange]) throws -> Int {
         var bytes: [UInt8] = []
         var seq = lastSeq
+        let auditKey = auditWriter?.key
         for change in changes {
             seq += 1
-            bytes += RecordCoding.journalLine(change, seq: seq)
+            bytes += RecordCoding.journalLine(change, seq: seq, auditKey: auditKey)
         }
         let path = layout.journal(generation: generation)
         do throws(StoreError) {
