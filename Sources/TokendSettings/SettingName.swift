@@ -20,6 +20,7 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case monitoringAllow = "monitoring-allow"
     case auditRetentionDays = "audit-retention-days"
     case auditMaxFileSize = "audit-max-file-size"
+    case auditWitness = "audit-witness"
     case webhookExtendedIntervals = "webhook-extended-intervals"
     case allowLocalWebhooks = "allow-local-webhooks"
 
@@ -53,6 +54,7 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
         case .monitoringAllow: return "(loopback only)"
         case .auditRetentionDays: return "0 (keep every audit file)"
         case .auditMaxFileSize: return "16777216"
+        case .auditWitness: return "syslog"
         case .webhookExtendedIntervals: return "false"
         case .allowLocalWebhooks: return "false"
         }
