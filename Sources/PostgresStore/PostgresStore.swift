@@ -43,6 +43,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     var auditTail = AuditChain.Link.start
     /// `tokend.instance.audit_key`, read with the tables.
     var auditKey: AuditChain.Key?
+    /// Where the chain's head goes after every write that added rows (``AuditWitness``).
+    let auditWitness: AuditWitness
     var loaded = false
     /// Catch-up queries numbered as they are sent (`sent`), and the highest number whose
     /// answer the replica holds (`fresh`). A read that arrives when `sent` is k is served as
@@ -66,9 +68,10 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
 
     /// Prepares the store; connects on first use (a worker starts even while the database is
     /// down, and answers 503 until it is back).
-    public init(location: PostgresLocation, logger: Logger = Logger(label: "tokend.store")) {
+    public init(location: PostgresLocation, logger: Logger = Logger(label: "tokend.store"), auditWitness: AuditWitness = .none) {
         self.location = location
         self.logger = logger
+        self.auditWitness = auditWitness
         pool = ConnectionPool(location: location) { connection throws(PostgresError) in
             try connection.script(
                 "SET client_min_messages = warning; SET standard_conforming_strings = on; SET lock_timeout = '\(PostgresStore.lockTimeoutMilliseconds)ms'; "
@@ -152,6 +155,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             }
             guard answer.rowCount > 0 else {
                 lastSeq += changes.count
+                if call.tail != auditTail { auditWitness.record(call.tail) }
                 auditTail = call.tail
                 state.commit()
                 return result

@@ -65,8 +65,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         public var auditFileBytes: Int
         /// Audit files whose events are all older than this many days are removed (0: never).
         public var auditRetentionDays: Int
+        /// Where the audit chain's head goes after every append.
+        public var auditWitness: AuditWitness
 
-        public init(compactionBytes: Int? = nil, failpoint: String? = nil, auditFileBytes: Int? = nil, auditRetentionDays: Int = 0) {
+        public init(
+            compactionBytes: Int? = nil, failpoint: String? = nil, auditFileBytes: Int? = nil, auditRetentionDays: Int = 0,
+            auditWitness: AuditWitness = .none
+        ) {
+            self.auditWitness = auditWitness
             self.compactionBytes = compactionBytes ?? 4 << 20
             self.failpoint = failpoint
             self.auditFileBytes = auditFileBytes ?? 16 << 20
@@ -108,7 +114,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
         } else {
             let policy = AuditWriter.Policy(maximumFileBytes: tuning.auditFileBytes, retentionDays: tuning.auditRetentionDays)
-            auditWriter = AuditWriter(layout: AuditLayout(layout), key: try AuditLayout.key(layout, create: true), policy: policy)
+            auditWriter = AuditWriter(
+                layout: AuditLayout(layout), key: try AuditLayout.key(layout, create: true), policy: policy, witness: tuning.auditWitness)
         }
         switch loading {
         case .eager:
@@ -210,9 +217,10 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     private func append(_ changes: [StoreChange]) throws -> Int {
         var bytes: [UInt8] = []
         var seq = lastSeq
+        let auditKey = auditWriter?.key
         for change in changes {
             seq += 1
-            bytes += RecordCoding.journalLine(change, seq: seq)
+            bytes += RecordCoding.journalLine(change, seq: seq, auditKey: auditKey)
         }
         let path = layout.journal(generation: generation)
         do throws(StoreError) {
