@@ -41,7 +41,10 @@ let package = Package(
         // The file-locked JSON store (snapshot + journal) behind TokenRepository.
         .target(
             name: "TokenStore",
-            dependencies: ["TokenCore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TokenCore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The PostgreSQL store behind TokenRepository: several hosts on one database.
