@@ -127,7 +127,7 @@ let package = Package(
             name: "PostgresStoreTests", dependencies: ["PostgresStore", "CPostgres", "TokenRecords", "TokenCore", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["JSON", "TokendTesting"],
+            dependencies: ["JSON", "TokendTesting", "TokenCore", "TokenStore", "PostgresStore"],
             exclude: ["Help"],
             swiftSettings: swiftSettings
         ),
