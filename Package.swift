@@ -38,19 +38,23 @@ let package = Package(
             dependencies: ["TokenCore", "JSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // The records' one declaration of their fields (``RecordSchema``), and what it drives
+        // that every backend shares: the JSON coding, the fast decoder, change and export lines.
+        .target(
+            name: "TokenRecords",
+            dependencies: ["TokenCore", "TokenAudit", "JSON", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The file-locked JSON store (snapshot + journal) behind TokenRepository.
         .target(
             name: "TokenStore",
-            dependencies: [
-                "TokenCore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["TokenCore", "TokenRecords", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The PostgreSQL store behind TokenRepository: several hosts on one database.
         .target(
             name: "PostgresStore",
-            dependencies: ["CPostgres", "TokenCore", "TokenStore", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CPostgres", "TokenCore", "TokenRecords", "TokenAudit", "JSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // GitLab's REST surface: routes, parameters, entities, error bodies. No libfcgi.
@@ -81,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "tokend",
             dependencies: [
-                "TokenCore", "TokenStore", "TokenAudit", "PostgresStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
+                "TokenCore", "TokenRecords", "TokenStore", "TokenAudit", "PostgresStore", "TokenAPI", "FastCGIServer", "JSON", "TokendSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -118,7 +122,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TokenStoreTests", dependencies: ["TokenStore", "TokenAudit", "TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
+            name: "TokenStoreTests", dependencies: ["TokenStore", "TokenRecords", "TokenAudit", "TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresStoreTests", dependencies: ["PostgresStore", "CPostgres", "TokenRecords", "TokenCore", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["JSON", "TokendTesting", "TokenCore", "TokenStore", "PostgresStore"],

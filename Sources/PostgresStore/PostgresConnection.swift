@@ -46,19 +46,23 @@ final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Queries
 
-    /// Runs `sql` (one statement, `$1`… bound to `parameters` as text) and returns its result.
-    func query(_ sql: String, _ parameters: [String?] = [], timeoutMilliseconds: Int) throws(PostgresError) -> PostgresResult {
+    @discardableResult
+    /// Runs `sql` (one statement, its values bound as text parameters) and returns its result.
+    func query(_ sql: SQL, timeoutMilliseconds: Int) throws(PostgresError) -> PostgresResult {
+        let parameters = sql.binds
         let sent = withCStrings(parameters) { values in
-            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            PQsendQueryParams(handle, sql.text, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         guard sent == 1 else { throw failure("query", unreachable: true) }
         return try single(try collect(timeoutMilliseconds: timeoutMilliseconds), "query")
     }
 
-    /// Runs a statement prepared once per connection under `name`.
-    func prepared(_ name: String, _ sql: String, _ parameters: [String?], timeoutMilliseconds: Int) throws(PostgresError) -> PostgresResult {
+    /// Runs a statement prepared once per connection under `name` (`sql`'s text must be the
+    /// same at every call; its values may differ).
+    func prepared(_ name: String, _ sql: SQL, timeoutMilliseconds: Int) throws(PostgresError) -> PostgresResult {
+        let parameters = sql.binds
         if !prepared.contains(name) {
-            guard PQsendPrepare(handle, name, sql, Int32(parameters.count), nil) == 1 else { throw failure("prepare", unreachable: true) }
+            guard PQsendPrepare(handle, name, sql.text, Int32(parameters.count), nil) == 1 else { throw failure("prepare", unreachable: true) }
             _ = try single(try collect(timeoutMilliseconds: timeoutMilliseconds), "prepare")
             prepared.insert(name)
         }
@@ -69,12 +73,12 @@ final class PostgresConnection: @unchecked Sendable {
         return try single(try collect(timeoutMilliseconds: timeoutMilliseconds), "query")
     }
 
-    /// Runs several `;`-separated statements (no parameters: values are literals written with
-    /// ``SQLLiteral``) in one round trip; returns each statement's result, and throws the first
+    /// Runs several `;`-separated statements in one round trip (the simple protocol: no values,
+    /// which ``SQLScript`` cannot hold); returns each statement's result, and throws the first
     /// error (PostgreSQL skips the statements after it).
     @discardableResult
-    func script(_ sql: String, timeoutMilliseconds: Int) throws(PostgresError) -> [PostgresResult] {
-        guard PQsendQuery(handle, sql) == 1 else { throw failure("query", unreachable: true) }
+    func script(_ sql: SQLScript, timeoutMilliseconds: Int) throws(PostgresError) -> [PostgresResult] {
+        guard PQsendQuery(handle, sql.text) == 1 else { throw failure("query", unreachable: true) }
         let results = try collect(timeoutMilliseconds: timeoutMilliseconds)
         for result in results where !result.isSuccess {
             throw result.error(operation: "query", location: location)
@@ -83,8 +87,8 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     /// `COPY … FROM STDIN`: sends `chunks` of COPY text lines and finishes the copy.
-    func copy(_ sql: String, chunks: some Sequence<[UInt8]>, timeoutMilliseconds: Int) throws(PostgresError) {
-        guard PQsendQuery(handle, sql) == 1 else { throw failure("copy", unreachable: true) }
+    func copy(_ sql: SQLScript, chunks: some Sequence<[UInt8]>, timeoutMilliseconds: Int) throws(PostgresError) {
+        guard PQsendQuery(handle, sql.text) == 1 else { throw failure("copy", unreachable: true) }
         let started = try collect(timeoutMilliseconds: timeoutMilliseconds, untilCopy: true)
         guard let first = started.last, first.status == PGRES_COPY_IN else {
             throw started.first { !$0.isSuccess }?.error(operation: "copy", location: location)
@@ -183,7 +187,7 @@ final class PostgresConnection: @unchecked Sendable {
 
 /// One result of a statement: its status and rows, read cell by cell without copying the lot.
 final class PostgresResult {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     init(_ handle: OpaquePointer) { self.handle = handle }
     deinit { PQclear(handle) }

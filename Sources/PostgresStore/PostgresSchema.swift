@@ -251,29 +251,44 @@ enum PostgresSchema {
             END
             $write$;
             """
-        )
+        ),
+        // From here on `tokend.write` is generated from the record schemas (``WriteFunction``)
+        // and installed after the last migration applied: a migration that adds a column to a
+        // record's table is its `ALTER TABLE` alone.
+        (2, "tokend.write generated from the record schemas", ""),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
 
     /// Applies the migrations not yet applied, each in one transaction, under an advisory lock
-    /// so two hosts migrating at once do not collide; returns the versions applied.
+    /// so two hosts migrating at once do not collide; the last one's transaction also installs
+    /// this release's `tokend.write` (``WriteFunction``). Returns the versions applied.
     static func migrate(_ connection: PostgresConnection) throws(PostgresError) -> [Int] {
         try connection.script(
             """
-            SELECT pg_advisory_lock(\(PostgresStore.migrationLockKey));
+            SELECT pg_advisory_lock(\(unsafeSQL: String(PostgresStore.migrationLockKey)));
             CREATE SCHEMA IF NOT EXISTS tokend;
             CREATE TABLE IF NOT EXISTS tokend.schema_migrations (
                 version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
             """, timeoutMilliseconds: 60_000)
-        defer { _ = try? connection.script("SELECT pg_advisory_unlock(\(PostgresStore.migrationLockKey))", timeoutMilliseconds: 5_000) }
+        defer {
+            _ = try? connection.script(
+                "SELECT pg_advisory_unlock(\(unsafeSQL: String(PostgresStore.migrationLockKey)))", timeoutMilliseconds: 5_000)
+        }
         let current = try currentVersion(connection)
+        let pending = migrations.filter { $0.version > current }
         var applied: [Int] = []
-        for migration in migrations where migration.version > current {
+        for migration in pending {
             do {
-                try connection.script(
-                    "BEGIN; \(migration.sql); INSERT INTO tokend.schema_migrations (version, name) VALUES "
-                        + "(\(migration.version), \(SQLLiteral.text(migration.name))); COMMIT", timeoutMilliseconds: 60_000)
+                // The migrations are the code's own text; their version and name go as values.
+                try connection.script("BEGIN; \(unsafeSQL: migration.sql)", timeoutMilliseconds: 60_000)
+                try connection.query(
+                    "INSERT INTO tokend.schema_migrations (version, name) VALUES (\(migration.version)::integer, \(migration.name))",
+                    timeoutMilliseconds: 60_000)
+                if migration.version == pending.last?.version {
+                    try connection.script(SQLScript(unsafeSQL: WriteFunction.sql), timeoutMilliseconds: 60_000)
+                }
+                try connection.script("COMMIT", timeoutMilliseconds: 60_000)
             } catch {
                 _ = try? connection.script("ROLLBACK", timeoutMilliseconds: 5_000)
                 throw error
@@ -285,8 +300,10 @@ enum PostgresSchema {
 
     /// The highest migration applied (0: none, or no schema at all).
     static func currentVersion(_ connection: PostgresConnection) throws(PostgresError) -> Int {
-        let exists = try connection.query("SELECT to_regclass('tokend.schema_migrations') IS NOT NULL", timeoutMilliseconds: 5_000)
-        guard exists.bool(0, 0) else { return 0 }
-        return try connection.query("SELECT coalesce(max(version), 0) FROM tokend.schema_migrations", timeoutMilliseconds: 5_000).int(0, 0) ?? 0
+        let exists = try connection.query("SELECT to_regclass('tokend.schema_migrations') IS NOT NULL AS present", timeoutMilliseconds: 5_000)
+        guard exists.rowCount == 1, try exists.decode(Bool.self, 0, exists.column("present")) else { return 0 }
+        let version = try connection.query("SELECT coalesce(max(version), 0) AS version FROM tokend.schema_migrations", timeoutMilliseconds: 5_000)
+        guard version.rowCount == 1 else { return 0 }
+        return try version.decode(Int.self, 0, version.column("version"))
     }
 }

@@ -1,7 +1,7 @@
 import JSON
 import TokenAudit
 import TokenCore
-import TokenStore
+import TokenRecords
 
 /// The audit log on PostgreSQL: `tokend.write` keeps each audit event of a transaction as a row
 /// of `tokend.audit_events`, in the same database transaction as the change it describes, with
@@ -11,28 +11,19 @@ import TokenStore
 /// refuses a write whose replica fell behind, and the write runs again, chained anew).
 extension PostgresStore: AuditLogReading {
     public func auditEvents(_ query: AuditQuery) throws -> AuditPage {
-        var conditions = ["created_at >= tokend.ms($1::bigint)", "created_at <= tokend.ms($2::bigint)"]
-        var parameters: [String?] = [
-            String(query.createdAfter.millisecondsSinceEpoch), String(query.createdBefore.millisecondsSinceEpoch),
-        ]
-        if let kind = query.entityKind {
-            parameters.append(kind.rawValue)
-            conditions.append("entity_type = $\(parameters.count)")
-        }
-        if let id = query.entityID {
-            parameters.append(String(id))
-            conditions.append("entity_id = $\(parameters.count)::bigint")
-        }
-        let filter = conditions.joined(separator: " AND ")
+        var filter: SQL =
+            "created_at >= tokend.ms(\(query.createdAfter.millisecondsSinceEpoch)::bigint) "
+            + "AND created_at <= tokend.ms(\(query.createdBefore.millisecondsSinceEpoch)::bigint)"
+        if let kind = query.entityKind { filter = filter + " AND entity_type = \(kind.rawValue)" }
+        if let id = query.entityID { filter = filter + " AND entity_id = \(id)::bigint" }
         return try mapped {
             try pool.withConnection { connection in
-                let total = try connection.query(
-                    "SELECT count(*) FROM tokend.audit_events WHERE \(filter)", parameters, timeoutMilliseconds: queryTimeoutMilliseconds)
+                let total = try connection.query("SELECT count(*) AS total FROM tokend.audit_events WHERE \(filter)", timeoutMilliseconds: queryTimeoutMilliseconds)
                 let rows = try connection.query(
                     "SELECT id, line FROM tokend.audit_events WHERE \(filter) ORDER BY id DESC "
-                        + "LIMIT \(max(0, query.limit)) OFFSET \(max(0, query.offset))",
-                    parameters, timeoutMilliseconds: queryTimeoutMilliseconds)
-                return AuditPage(events: try events(rows), total: total.int(0, 0) ?? 0)
+                        + "LIMIT \(max(0, query.limit))::bigint OFFSET \(max(0, query.offset))::bigint",
+                    timeoutMilliseconds: queryTimeoutMilliseconds)
+                return AuditPage(events: try events(rows), total: try total.decode(Int.self, 0, total.column("total")))
             }
         }
     }
@@ -41,8 +32,7 @@ extension PostgresStore: AuditLogReading {
         try mapped {
             try pool.withConnection { connection in
                 let rows = try connection.query(
-                    "SELECT id, line FROM tokend.audit_events WHERE id = $1::bigint", [String(id)],
-                    timeoutMilliseconds: queryTimeoutMilliseconds)
+                    "SELECT id, line FROM tokend.audit_events WHERE id = \(id)::bigint", timeoutMilliseconds: queryTimeoutMilliseconds)
                 return try events(rows).first
             }
         }
@@ -51,8 +41,9 @@ extension PostgresStore: AuditLogReading {
     private func events(_ rows: PostgresResult) throws(PostgresError) -> [StoredAuditEvent] {
         var events: [StoredAuditEvent] = []
         events.reserveCapacity(rows.rowCount)
+        let (idColumn, lineColumn) = (try rows.column("id"), try rows.column("line"))
         for row in 0..<rows.rowCount {
-            guard let id = rows.int(row, 0), let text = rows.string(row, 1) else { continue }
+            let (id, text) = (try rows.decode(Int.self, row, idColumn), try rows.decode(String.self, row, lineColumn))
             do {
                 events.append(StoredAuditEvent(id: id, event: try AuditChain.parse(ArraySlice(text.utf8)).event))
             } catch {
@@ -125,8 +116,9 @@ extension PostgresStore: AuditLogReading {
         let mac = try mapped {
             try pool.withConnection { connection in
                 let rows = try connection.query(
-                    "SELECT line FROM tokend.audit_events WHERE id = $1::bigint", [String(head.seq)], timeoutMilliseconds: queryTimeoutMilliseconds)
-                return rows.rowCount != 1 ? nil : rows.string(0, 0).flatMap { try? AuditChain.parse(ArraySlice($0.utf8)).mac }
+                    "SELECT line FROM tokend.audit_events WHERE id = \(head.seq)::bigint", timeoutMilliseconds: queryTimeoutMilliseconds)
+                guard rows.rowCount == 1 else { return nil as String? }
+                return try? AuditChain.parse(ArraySlice(try rows.decode(String.self, 0, rows.column("line")).utf8)).mac
             }
         }
         if mac != head.mac {
@@ -147,7 +139,7 @@ extension PostgresStore: AuditLogReading {
                 var after = Int.min
                 while true {
                     let rows = try connection.query(
-                        "SELECT id, line FROM tokend.audit_events WHERE id > $1::bigint ORDER BY id LIMIT 10000", [String(after)],
+                        "SELECT id, line FROM tokend.audit_events WHERE id > \(after)::bigint ORDER BY id LIMIT 10000",
                         timeoutMilliseconds: max(queryTimeoutMilliseconds, 60_000))
                     guard rows.rowCount > 0 else { break }
                     for row in 0..<rows.rowCount {

@@ -1,5 +1,5 @@
 public import TokenCore
-import TokenStore
+import TokenRecords
 
 /// Setting the database up and looking after it: migrations, the instance row and its secret,
 /// bulk writes, pruning the log, and the figures `tokend store check` prints.
@@ -21,8 +21,7 @@ extension PostgresStore {
                 let secret = Hex.encode(TokenSecret.generateBytes())
                 let auditKey = Hex.encode(TokenSecret.generateBytes())
                 let inserted = try connection.query(
-                    "INSERT INTO tokend.instance (id, secret, audit_key) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING RETURNING id",
-                    [secret, auditKey],
+                    "INSERT INTO tokend.instance (id, secret, audit_key) VALUES (1, \(secret), \(auditKey)) ON CONFLICT (id) DO NOTHING RETURNING id",
                     timeoutMilliseconds: queryTimeoutMilliseconds)
                 return inserted.rowCount == 1
             }
@@ -63,11 +62,12 @@ extension PostgresStore {
                 try loadIfNeeded()
                 try pool.withConnection { connection in
                     let bulkTimeout = 600_000
-                    let opened = try connection.script(
-                        "BEGIN; SET LOCAL statement_timeout = '10min'; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); "
-                            + Self.changesSince(lastSeq), timeoutMilliseconds: queryTimeoutMilliseconds)
+                    try connection.script(
+                        "BEGIN; SET LOCAL statement_timeout = '10min'; \(unsafeSQL: Self.lockStatement)", timeoutMilliseconds: queryTimeoutMilliseconds)
                     do {
-                        try apply(opened.last!, since: lastSeq, on: connection, into: &state)
+                        try apply(
+                            try connection.query(Self.changesSince(lastSeq), timeoutMilliseconds: queryTimeoutMilliseconds), since: lastSeq,
+                            on: connection, into: &state)
                         // The changes are not logged one by one: the tables are replaced below.
                         try state.transaction(in: ClosureStorage { _ in }, body)
                         try connection.script(
@@ -75,16 +75,22 @@ extension PostgresStore {
                                 + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices", timeoutMilliseconds: bulkTimeout)
                         for table in TableCopy.tables(of: state) where !table.chunks.isEmpty {
                             try connection.copy(
-                                "COPY tokend.\(table.table) (\(table.columns)) FROM STDIN", chunks: table.chunks, timeoutMilliseconds: bulkTimeout)
+                                "COPY tokend.\(unsafeSQL: table.table) (\(unsafeSQL: table.columns)) FROM STDIN", chunks: table.chunks,
+                                timeoutMilliseconds: bulkTimeout)
                         }
                         let seq = lastSeq + 1
-                        var sql = "INSERT INTO tokend.changes (seq, change) VALUES (\(seq), \(SQLLiteral.text(Self.reloadMarker)));"
-                            + "DELETE FROM tokend.changes WHERE seq < \(seq);"
-                            + "UPDATE tokend.instance SET last_seq = \(seq), next_user_id = \(state.nextUserID), "
-                            + "next_token_id = \(state.nextTokenID), next_group_id = \(state.nextGroupID), "
-                            + "next_project_id = \(state.nextProjectID), next_hook_id = \(state.nextHookID);"
-                        if let secret { sql += "UPDATE tokend.instance SET secret = \(SQLLiteral.text(secret));" }
-                        try connection.script(sql + "COMMIT", timeoutMilliseconds: bulkTimeout)
+                        try connection.query(
+                            "INSERT INTO tokend.changes (seq, change) VALUES (\(seq)::bigint, \(Self.reloadMarker))", timeoutMilliseconds: bulkTimeout)
+                        try connection.query("DELETE FROM tokend.changes WHERE seq < \(seq)::bigint", timeoutMilliseconds: bulkTimeout)
+                        try connection.query(
+                            "UPDATE tokend.instance SET last_seq = \(seq)::bigint, next_user_id = \(state.nextUserID)::bigint, "
+                                + "next_token_id = \(state.nextTokenID)::bigint, next_group_id = \(state.nextGroupID)::bigint, "
+                                + "next_project_id = \(state.nextProjectID)::bigint, next_hook_id = \(state.nextHookID)::bigint",
+                            timeoutMilliseconds: bulkTimeout)
+                        if let secret {
+                            try connection.query("UPDATE tokend.instance SET secret = \(secret)", timeoutMilliseconds: bulkTimeout)
+                        }
+                        try connection.script("COMMIT", timeoutMilliseconds: bulkTimeout)
                         lastSeq = seq
                         // Fresh statistics now, not when autovacuum comes by: until then the
                         // planner takes the replaced tables for empty, and writes run 4x slower.
@@ -109,8 +115,8 @@ extension PostgresStore {
         try mapped {
             try pool.withConnection { connection in
                 let result = try connection.query(
-                    "WITH gone AS (DELETE FROM tokend.changes WHERE seq <= (SELECT last_seq FROM tokend.instance) - $1 RETURNING 1) "
-                        + "SELECT count(*) FROM gone", [String(keep)], timeoutMilliseconds: 120_000)
+                    "WITH gone AS (DELETE FROM tokend.changes WHERE seq <= (SELECT last_seq FROM tokend.instance) - \(keep)::bigint RETURNING 1) "
+                        + "SELECT count(*) FROM gone", timeoutMilliseconds: 120_000)
                 return result.int(0, 0) ?? 0
             }
         }
@@ -178,7 +184,7 @@ extension PostgresStore {
     private func compareWithLog(on connection: PostgresConnection) throws -> String? {
         let upTo = rw.withReadLock { lastSeq }
         let log = try connection.query(
-            "SELECT change FROM tokend.changes WHERE seq <= $1 ORDER BY seq", [String(upTo)], timeoutMilliseconds: 600_000)
+            "SELECT change FROM tokend.changes WHERE seq <= \(upTo)::bigint ORDER BY seq", timeoutMilliseconds: 600_000)
         var replayed = StoreState()
         for row in 0..<log.rowCount {
             guard let text = log.string(row, 0), text != Self.reloadMarker else { return nil }

@@ -1,10 +1,11 @@
 import TokenAudit
 import TokenCore
-import TokenStore
 
 extension PostgresStore {
-    /// Persists a transaction on PostgreSQL in one round trip: `BEGIN`, a call of `tokend.write`
-    /// with the changes, `COMMIT`. Under the write lock the function checks that the log still
+    /// Persists a transaction on PostgreSQL in one round trip: a call of `tokend.write` with the
+    /// changes as bound values, one statement that PostgreSQL runs in a transaction of its own
+    /// and commits before it answers (on the last attempt, inside the transaction that holds
+    /// the lock, then `COMMIT`). Under the write lock the function checks that the log still
     /// ends where the replica does; if so it appends and updates the tables, and that is all. If
     /// another host wrote first, it changes nothing and answers the entries missed: the
     /// transaction rolls back, they are applied (``catchUp(_:)``) and the body runs again. The
@@ -29,13 +30,10 @@ extension PostgresStore {
         func prepare(attempt: Int, state: inout StoreState) throws {
             guard attempt == maximumAttempts - 1 else { return }
             opened = true
-            let results = try connection.script(
-                "BEGIN; SELECT pg_advisory_xact_lock(\(PostgresStore.writeLockKey)); \(PostgresStore.changesSince(store.lastSeq))",
-                timeoutMilliseconds: store.queryTimeoutMilliseconds)
+            try connection.script(
+                "BEGIN; \(unsafeSQL: PostgresStore.lockStatement)", timeoutMilliseconds: store.queryTimeoutMilliseconds)
             holdsLock = true
-            guard let missed = results.last else {
-                throw PostgresError(.server, operation: "write", location: store.location.description, detail: "no answer to the catch-up")
-            }
+            let missed = try connection.query(PostgresStore.changesSince(store.lastSeq), timeoutMilliseconds: store.queryTimeoutMilliseconds)
             try store.apply(missed, since: store.lastSeq, on: connection, into: &state)
         }
 
@@ -47,14 +45,10 @@ extension PostgresStore {
             // applies whatever did commit.
             let call = try store.writeCall(changes, since: since, state: state)
             opened = true
-            let results = try connection.script(
-                (holdsLock ? "" : "BEGIN; ") + call.sql + "; COMMIT", timeoutMilliseconds: store.queryTimeoutMilliseconds)
+            let answer = try connection.prepared("tokend_write", call.sql, timeoutMilliseconds: store.queryTimeoutMilliseconds)
+            if holdsLock { try connection.script("COMMIT", timeoutMilliseconds: store.queryTimeoutMilliseconds) }
             holdsLock = false
             opened = false
-            guard results.count >= 2 else {
-                throw PostgresError(.server, operation: "write", location: store.location.description, detail: "no answer from tokend.write")
-            }
-            let answer = results[results.count - 2]
             guard answer.rowCount > 0 else {
                 store.lastSeq += changes.count
                 if call.tail != store.auditTail { store.auditWitness.record(call.tail) }

@@ -1,8 +1,8 @@
 public import Logging
 import Synchronization
 public import TokenCore
-import TokenAudit
-import TokenStore
+public import TokenAudit
+import TokenRecords
 
 /// The PostgreSQL store: several tokend hosts on one database.
 ///
@@ -74,7 +74,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         self.auditWitness = auditWitness
         pool = ConnectionPool(location: location) { connection throws(PostgresError) in
             try connection.script(
-                "SET client_min_messages = warning; SET standard_conforming_strings = on; SET lock_timeout = '\(PostgresStore.lockTimeoutMilliseconds)ms'; "
+                "SET client_min_messages = warning; SET standard_conforming_strings = on; "
+                    + "SET lock_timeout = '\(unsafeSQL: String(PostgresStore.lockTimeoutMilliseconds))ms'; "
                     + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'",
                 timeoutMilliseconds: 5_000)
         }
@@ -103,28 +104,31 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         }
     }
 
-    /// `SELECT * FROM tokend.write(since, changes, next ids)`, and where the audit chain will
-    /// stand once it commits: each audit event's entry carries its chained line
-    /// (``auditEntry(_:seq:after:)``).
-    func writeCall(_ changes: [StoreChange], since: Int, state: borrowing StoreState) throws(PostgresError) -> (sql: String, tail: AuditChain.Link) {
-        var sql = "SELECT * FROM tokend.write(\(since), ARRAY["
-        sql.reserveCapacity(1024 * changes.count)
+    /// `SELECT * FROM tokend.write(since, changes, next ids)`, every value bound, and where the
+    /// audit chain will stand once it commits: each audit event's entry carries its chained
+    /// line (``auditEntry(_:seq:after:)``).
+    func writeCall(_ changes: [StoreChange], since: Int, state: borrowing StoreState) throws(PostgresError) -> (sql: SQL, tail: AuditChain.Link) {
+        var entries: [String] = []
+        entries.reserveCapacity(changes.count)
         var tail = auditTail
         for (offset, change) in changes.enumerated() {
-            if offset > 0 { sql += "," }
             let entry: [UInt8]
             if case .audit(let event) = change {
                 (entry, tail) = try auditEntry(event, seq: since + offset + 1, after: tail)
             } else {
                 entry = ChangeCoding.encode(change)
             }
-            sql += SQLLiteral.text(String(decoding: entry, as: UTF8.self))
+            entries.append(String(decoding: entry, as: UTF8.self))
         }
-        sql += "]::text[], ARRAY[\(state.nextUserID),\(state.nextTokenID),\(state.nextGroupID),\(state.nextProjectID),\(state.nextHookID)]::bigint[])"
-        return (sql, tail)
+        let ids = [state.nextUserID, state.nextTokenID, state.nextGroupID, state.nextProjectID, state.nextHookID]
+        return ("SELECT * FROM tokend.write(\(since)::bigint, \(entries)::text[], \(ids)::bigint[])", tail)
     }
 
+    /// Takes the write lock for the transaction (`BEGIN` first).
+    static let lockStatement = "SELECT pg_advisory_xact_lock(\(writeLockKey))"
+
     func rollback(_ connection: PostgresConnection) {
+        guard connection.inTransaction else { return }
         _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
     }
 
@@ -146,10 +150,10 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
                 // Most reads find nothing new: ask for the last sequence alone (the cheapest
                 // query there is), unless the last catch-up found changes.
                 if !logMoving.load(ordering: .relaxed) {
-                    let head = try connection.prepared("tokend_last_seq", "SELECT last_seq FROM tokend.instance", [], timeoutMilliseconds: queryTimeoutMilliseconds)
+                    let head = try connection.prepared("tokend_last_seq", "SELECT last_seq FROM tokend.instance", timeoutMilliseconds: queryTimeoutMilliseconds)
                     if head.rowCount == 1, head.int(0, 0) == since { return nil }
                 }
-                return try connection.prepared("tokend_changes_since", Self.changesSinceParameter, [String(since)], timeoutMilliseconds: queryTimeoutMilliseconds)
+                return try connection.prepared("tokend_changes_since", Self.changesSince(since), timeoutMilliseconds: queryTimeoutMilliseconds)
             }
             let moved = result.map { !($0.rowCount == 1 && $0.isNull(0, 1) && $0.int(0, 0) == since) } ?? false
             logMoving.store(moved, ordering: .relaxed)
@@ -164,33 +168,33 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
 
     /// The instance's last sequence, with the log entries after `seq` (at most 10,001: further
     /// behind, a host reloads the tables instead), in one statement, so one snapshot.
-    static func changesSince(_ seq: Int) -> String {
+    static func changesSince(_ seq: Int) -> SQL {
         "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
-            + "(SELECT seq, change FROM tokend.changes WHERE seq > \(seq) ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
+            + "(SELECT seq, change FROM tokend.changes WHERE seq > \(seq)::bigint ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
     }
-
-    static let changesSinceParameter =
-        "SELECT i.last_seq, c.seq, c.change FROM tokend.instance i LEFT JOIN LATERAL "
-        + "(SELECT seq, change FROM tokend.changes WHERE seq > $1 ORDER BY seq LIMIT 10001) c ON true ORDER BY c.seq"
 
     /// Applies a ``changesSince(_:)`` answer, asked for the entries after `since`, to the
     /// replica (held exclusively; it may have moved past `since` meanwhile); reloads the tables
     /// when the log does not continue (entries pruned, a bulk write's reload marker, a store
     /// initialised anew).
     func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection, into target: inout StoreState) throws {
-        guard result.rowCount > 0, let instanceSeq = result.int(0, 0) else {
+        guard result.rowCount > 0 else {
             throw PostgresError(
                 .corrupt, operation: "read", location: location.description,
                 detail: "tokend.instance has no row: run `tokend init` with this store first")
         }
+        let (lastColumn, seqColumn, changeColumn) = (try result.column("last_seq"), try result.column("seq"), try result.column("change"))
+        let instanceSeq = try result.decode(Int.self, 0, lastColumn)
         if instanceSeq < since || result.rowCount > 10_000 {
             try reload(on: connection, into: &target)
             return
         }
         for row in 0..<result.rowCount {
-            guard let seq = result.int(row, 1) else { continue }
+            // One row with no entry (the LEFT JOIN's) when nothing is new.
+            guard let seq = try result.decode(Int?.self, row, seqColumn) else { continue }
             guard seq > lastSeq else { continue }
-            guard seq == lastSeq + 1, let text = result.string(row, 2), text != Self.reloadMarker else {
+            let text = try result.decode(String.self, row, changeColumn)
+            guard seq == lastSeq + 1, text != Self.reloadMarker else {
                 try reload(on: connection, into: &target)
                 return
             }

@@ -1,4 +1,4 @@
-import TokenStore
+import TokenRecords
 import TokenCore
 
 /// Every record of a state as `COPY … FROM STDIN` text, table by table: how a bulk write
@@ -57,12 +57,7 @@ enum TableCopy {
             if root.id == token.id {
                 families.row([String(token.id.rawValue), String(token.userID.rawValue), token.createdAt.iso8601])
             }
-            tokens.row([
-                String(token.id.rawValue), String(token.userID.rawValue), String(root.id.rawValue),
-                token.previousTokenID.map { String($0.rawValue) }, token.name, token.description, array(token.scopes.map(\.rawValue)),
-                "\\x" + token.digest.hex, bool(token.revoked), bool(token.impersonation), token.expiresAt?.iso8601,
-                token.createdAt.iso8601, token.updatedAt.iso8601, token.lastUsedAt?.iso8601, array(token.lastUsedIPs),
-            ])
+            tokens.row([String(root.id.rawValue)] + RecordSchema.token.copyCells(token))
         }
         var hooks = Chunks()
         for hook in state.webhooks.allHooks() {
@@ -85,9 +80,8 @@ enum TableCopy {
     }
 
     static let userColumns = "id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, created_at"
-    static let tokenColumns =
-        "id, user_id, family_id, previous_token_id, name, description, scopes, digest, revoked, impersonation, expires_at, "
-        + "created_at, updated_at, last_used_at, last_used_ips"
+    /// `family_id` (the database's own: the first token of the rotation chain), then the schema's.
+    static var tokenColumns: String { "family_id, " + RecordSchema.token.columnList }
     static let groupColumns = "id, name, path, description, parent_id, visibility, created_at"
     static let shareColumns = "group_id, position, shared_with_group_id, access_level, expires_at"
     static let projectColumns = "id, name, path, description, namespace_kind, namespace_id, visibility, created_at"
@@ -111,18 +105,6 @@ enum TableCopy {
     }
 
     private static func bool(_ value: Bool) -> String { value ? "t" : "f" }
-
-    /// A text[] literal, every element quoted: `{"api","read_user"}`.
-    private static func array(_ values: [String]) -> String {
-        "{" + values.map { value in
-            var quoted = "\""
-            for scalar in value.unicodeScalars {
-                if scalar == "\"" || scalar == "\\" { quoted += "\\" }
-                quoted.unicodeScalars.append(scalar)
-            }
-            return quoted + "\""
-        }.joined(separator: ",") + "}"
-    }
 
     /// COPY text lines, cut into chunks of about 1 MB.
     struct Chunks {

@@ -1,6 +1,7 @@
 import JSON
 import TokenAudit
 import TokenCore
+import TokenRecords
 
 /// What the chain must agree with in the store itself, beyond its own links: a chain alone
 /// cannot show that lines were cut from its end, but the journal still holds every event since

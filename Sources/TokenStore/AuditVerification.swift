@@ -4,6 +4,7 @@ import Glibc
 import JSON
 import TokenAudit
 import TokenCore
+import TokenRecords
 
 /// `tokend audit verify`: checks the chain across every audit file of a data directory, in
 /// order, and names the first line that breaks it (``AuditChainVerifier``).

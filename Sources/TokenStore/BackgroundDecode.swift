@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JSON
 import TokenCore
+import TokenRecords
 
 /// Decodes a range of snapshot lines on a second thread while the loading thread decodes and
 /// applies the lines before them; the loader then applies these in order. The bytes must stay

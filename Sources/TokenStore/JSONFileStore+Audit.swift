@@ -5,6 +5,7 @@ import JSON
 import Logging
 import TokenAudit
 import TokenCore
+import TokenRecords
 
 /// The file store's audit log: the events of a write travel in its journal append (one
 /// `fdatasync` with the change, so an acknowledged change always has them and a rolled-back one

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import TokenAudit
 import TokenCore
+import TokenRecords
 
 /// Compaction: the journal folded into a new snapshot generation, written outside the store
 /// lock (Redis's AOF rewrite, shared/store.md §8).

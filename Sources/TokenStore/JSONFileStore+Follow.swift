@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JSON
 import TokenCore
+import TokenRecords
 
 extension JSONFileStore {
     /// Adopts a generation another process compacted into, without reading its snapshot: the

@@ -5,6 +5,8 @@ import JSON
 import Logging
 import Synchronization
 import TokenCore
+public import TokenAudit
+import TokenRecords
 
 /// The embedded store: a JSON Lines snapshot plus an append-only journal in one directory,
 /// shared safely by any number of worker processes and threads.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JSON
 import TokenCore
+import TokenRecords
 
 /// The store files as they are on disk, answering for single records without loading the
 /// rest: the read path of CGI mode, where each process serves one request and a full load

@@ -1,5 +1,6 @@
 import JSON
 import TokenCore
+import TokenRecords
 
 /// Reads snapshot bytes: the header line, and every record into a ``StoreState``. Errors name
 /// the file, the line and the byte offset.

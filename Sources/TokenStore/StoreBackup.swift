@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JSON
+import TokenRecords
 
 /// A consistent copy of a data directory, taken while workers keep serving (`tokend store backup`).
 ///

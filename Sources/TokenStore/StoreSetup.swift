@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JSON
 import TokenCore
+import TokenRecords
 
 /// Creating a data directory and reading its secret.
 public enum StoreSetup {

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import PostgresStore
 import TokenCore
+import TokenAudit
 import TokenStore
 import TokendSettings
 

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import TokenCore
+import TokenRecords
 import TokenStore
 import TokendSettings
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenCore
+import TokenRecords
 import TokendTesting
 @testable import TokenStore
 

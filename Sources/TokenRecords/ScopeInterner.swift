@@ -6,20 +6,22 @@ import TokenCore
 /// shared one is copied on the first change, as any other.
 ///
 /// Used by one thread at a time (the loader, or a writer holding the store's lock).
-final class ScopeInterner {
+package final class ScopeInterner {
     private var entries: [(spelling: [UInt8], scopes: [Scope])] = []
     /// Distinct lists kept; past this, lists are decoded as usual.
     private let capacity = 64
 
+    package init() {}
+
     /// The list spelled by `bytes` (the JSON array, brackets included), if seen before.
-    func scopes(spelledAs bytes: UnsafeBufferPointer<UInt8>) -> [Scope]? {
+    package func scopes(spelledAs bytes: UnsafeBufferPointer<UInt8>) -> [Scope]? {
         for entry in entries where entry.spelling.count == bytes.count {
             if entry.spelling.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return entry.scopes }
         }
         return nil
     }
 
-    func remember(_ scopes: [Scope], spelledAs bytes: UnsafeBufferPointer<UInt8>) {
+    package func remember(_ scopes: [Scope], spelledAs bytes: UnsafeBufferPointer<UInt8>) {
         guard entries.count < capacity else { return }
         entries.append((Array(bytes), scopes))
     }

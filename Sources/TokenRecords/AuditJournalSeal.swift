@@ -12,14 +12,14 @@ import TokenCore
 /// journal by hand, without the key, has no valid seal, and is reported instead of being signed
 /// into the chain. Journals of releases before the seal hold unsealed events; those already in
 /// the chain are fine, and any that are not are reported too.
-enum AuditJournalSeal {
-    static func seal(_ event: AuditEvent, seq: Int, key: AuditChain.Key) -> String {
+package enum AuditJournalSeal {
+    package static func seal(_ event: AuditEvent, seq: Int, key: AuditChain.Key) -> String {
         key.mac(Array("tokend journal audit \(seq) ".utf8) + AuditEventCoding.bytes(event))
     }
 
     /// Whether the journal line `value` (already decoded to `event`, number `seq`) carries the
     /// store's seal.
-    static func isSealed(_ value: JSONValue, event: AuditEvent, seq: Int, key: AuditChain.Key) -> Bool {
+    package static func isSealed(_ value: JSONValue, event: AuditEvent, seq: Int, key: AuditChain.Key) -> Bool {
         guard let seal = value["seal"]?.stringValue, seal.utf8.count == 64 else { return false }
         return constantTimeEqual(Array(seal.utf8), Array(Self.seal(event, seq: seq, key: key).utf8))
     }

@@ -4,16 +4,16 @@ import TokenCore
 
 /// The on-disk JSON of users and tokens, and of journal lines. Keys are written sorted, one
 /// record per line, so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`.
-enum RecordCoding {
-    struct DecodeError: Error, CustomStringConvertible {
-        var description: String
+package enum RecordCoding {
+    package struct DecodeError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     // MARK: Journal lines
 
     /// `{"kind":"token","op":"put","record":{…},"seq":N}` plus a newline. An audit event also
     /// carries its `seal` under `auditKey` (``AuditJournalSeal``), in sorted key order before `seq`.
-    static func journalLine(_ change: StoreChange, seq: Int, auditKey: AuditChain.Key? = nil) -> [UInt8] {
+    package static func journalLine(_ change: StoreChange, seq: Int, auditKey: AuditChain.Key? = nil) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         writeChange(change, journal: true, into: &w)
@@ -25,13 +25,13 @@ enum RecordCoding {
         return bytes
     }
 
-    static func decodeJournalLine(_ value: JSONValue) throws(DecodeError) -> (seq: Int, change: StoreChange) {
+    package static func decodeJournalLine(_ value: JSONValue) throws(DecodeError) -> (seq: Int, change: StoreChange) {
         guard let seq = value["seq"]?.intValue else { throw DecodeError(description: "missing seq") }
         return (seq, try decodeChange(value))
     }
 
     /// A snapshot line: `{"kind":"user","record":{…}}`. Snapshots hold records, not deletions.
-    static func snapshotLine(_ change: StoreChange) -> [UInt8] {
+    package static func snapshotLine(_ change: StoreChange) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         writeChange(change, journal: false, into: &w)
@@ -100,7 +100,7 @@ enum RecordCoding {
         }
     }
 
-    static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
+    package static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
         let kind = value["kind"]?.stringValue
         let op = value["op"]?.stringValue ?? "put"
         if kind == "user" || kind == "project" || kind == "group" || kind == "hook", op == "delete" {
@@ -131,7 +131,7 @@ enum RecordCoding {
 
     // MARK: Records
 
-    static func write(_ user: User, into w: inout JSONWriter) {
+    package static func write(_ user: User, into w: inout JSONWriter) {
         w.beginObject()
         w.field("admin", user.isAdmin)
         w.field("bot", user.isBot)
@@ -152,7 +152,7 @@ enum RecordCoding {
         w.endObject()
     }
 
-    static func decodeUser(_ v: JSONValue) throws(DecodeError) -> User {
+    package static func decodeUser(_ v: JSONValue) throws(DecodeError) -> User {
         guard let id = v["id"]?.intValue, let username = v["username"]?.stringValue,
             let created = v["created_at"]?.int64Value
         else { throw DecodeError(description: "user record lacks id, username or created_at") }
@@ -177,48 +177,17 @@ enum RecordCoding {
             createdAt: Timestamp(millisecondsSinceEpoch: created))
     }
 
-    static func write(_ token: AccessToken, into w: inout JSONWriter) {
-        w.beginObject()
-        w.key("created_at")
-        w.int64(token.createdAt.millisecondsSinceEpoch)
-        w.field("description", token.description)
-        w.field("digest", token.digest.hex)
-        w.field("expires_at", token.expiresAt?.iso8601)
-        w.field("id", token.id.rawValue)
-        w.field("impersonation", token.impersonation)
-        w.key("last_used_at")
-        if let last = token.lastUsedAt { w.int64(last.millisecondsSinceEpoch) } else { w.null() }
-        w.field("last_used_ips", token.lastUsedIPs)
-        w.field("name", token.name)
-        w.field("previous_id", token.previousTokenID?.rawValue)
-        w.field("revoked", token.revoked)
-        w.field("scopes", token.scopes.map(\.rawValue))
-        w.key("updated_at")
-        w.int64(token.updatedAt.millisecondsSinceEpoch)
-        w.field("user_id", token.userID.rawValue)
-        w.endObject()
+    /// A token's JSON: its fields as ``RecordSchema/token`` declares them.
+    package static func write(_ token: AccessToken, into w: inout JSONWriter) {
+        RecordSchema.token.write(token, into: &w)
     }
 
-    static func decodeToken(_ v: JSONValue) throws(DecodeError) -> AccessToken {
-        guard let id = v["id"]?.intValue, let userID = v["user_id"]?.intValue,
-            let name = v["name"]?.stringValue, let digest = v["digest"]?.stringValue.flatMap(TokenDigest.init(hex:)),
-            let created = v["created_at"]?.int64Value
-        else { throw DecodeError(description: "token record lacks id, user_id, name, digest or created_at") }
-        let expiresAt = try expiryDate(v)
-        return AccessToken(
-            id: TokenID(id), userID: UserID(userID), name: name, description: v["description"]?.stringValue,
-            scopes: v["scopes"]?.arrayValue?.compactMap { $0.stringValue.map(Scope.init(rawValue:)) } ?? [],
-            revoked: v["revoked"]?.boolValue ?? false, expiresAt: expiresAt,
-            createdAt: Timestamp(millisecondsSinceEpoch: created),
-            updatedAt: v["updated_at"]?.int64Value.map(Timestamp.init(millisecondsSinceEpoch:)),
-            lastUsedAt: v["last_used_at"]?.int64Value.map(Timestamp.init(millisecondsSinceEpoch:)),
-            lastUsedIPs: v["last_used_ips"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            impersonation: v["impersonation"]?.boolValue ?? false,
-            previousTokenID: v["previous_id"]?.intValue.map { TokenID($0) }, digest: digest)
+    package static func decodeToken(_ v: JSONValue) throws(DecodeError) -> AccessToken {
+        try RecordSchema.token.decode(v)
     }
 
     /// `expires_at` as `YYYY-MM-DD`, or nil when null or absent; anything else is corruption.
-    static func expiryDate(_ v: JSONValue) throws(DecodeError) -> CivilDate? {
+    package static func expiryDate(_ v: JSONValue) throws(DecodeError) -> CivilDate? {
         guard let text = v["expires_at"]?.stringValue else { return nil }
         guard let date = CivilDate(iso8601: text) else { throw DecodeError(description: "bad expires_at") }
         return date
@@ -226,21 +195,36 @@ enum RecordCoding {
 
     // MARK: Snapshot header
 
-    struct SnapshotHeader: Equatable {
-        var generation: Int
-        var lastSeq: Int
-        var nextUserID: Int
-        var nextTokenID: Int
-        var nextGroupID = 1
-        var nextProjectID = 1
-        var nextHookID = 1
+    package struct SnapshotHeader: Equatable {
+        package var generation: Int
+        package var lastSeq: Int
+        package var nextUserID: Int
+        package var nextTokenID: Int
+        package var nextGroupID = 1
+        package var nextProjectID = 1
+        package var nextHookID = 1
         /// The audit chain's newest line when the snapshot was planned (``AuditVerification``
         /// checks the log still reaches it). Older releases ignore these fields.
-        var auditSeq: Int?
-        var auditMAC: String?
+        package var auditSeq: Int?
+        package var auditMAC: String?
+
+        package init(
+            generation: Int, lastSeq: Int, nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1,
+            nextHookID: Int = 1, auditSeq: Int? = nil, auditMAC: String? = nil
+        ) {
+            self.generation = generation
+            self.lastSeq = lastSeq
+            self.nextUserID = nextUserID
+            self.nextTokenID = nextTokenID
+            self.nextGroupID = nextGroupID
+            self.nextProjectID = nextProjectID
+            self.nextHookID = nextHookID
+            self.auditSeq = auditSeq
+            self.auditMAC = auditMAC
+        }
     }
 
-    static func headerLine(_ h: SnapshotHeader) -> [UInt8] {
+    package static func headerLine(_ h: SnapshotHeader) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         if let seq = h.auditSeq, let mac = h.auditMAC {
@@ -265,7 +249,7 @@ enum RecordCoding {
         return bytes
     }
 
-    static func decodeHeader(_ v: JSONValue) throws(DecodeError) -> SnapshotHeader {
+    package static func decodeHeader(_ v: JSONValue) throws(DecodeError) -> SnapshotHeader {
         guard v["format"]?.intValue == 1, let generation = v["generation"]?.intValue,
             let lastSeq = v["last_seq"]?.intValue
         else { throw DecodeError(description: "not a tokend snapshot header (format 1)") }

@@ -6,7 +6,7 @@ import TokenCore
 /// records: sorted keys, integer-millisecond times). An audit event's record is the shared
 /// ``AuditEventCoding`` object; audit events appear only in the journal, never in a snapshot.
 extension RecordCoding {
-    static func write(_ hook: Webhook, into w: inout JSONWriter) {
+    package static func write(_ hook: Webhook, into w: inout JSONWriter) {
         w.beginObject()
         w.key("created_at")
         w.int64(hook.createdAt.millisecondsSinceEpoch)
@@ -23,7 +23,7 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func decodeHook(_ v: JSONValue) throws(DecodeError) -> Webhook {
+    package static func decodeHook(_ v: JSONValue) throws(DecodeError) -> Webhook {
         guard let id = v["id"]?.intValue, let url = v["url"]?.stringValue, let created = v["created_at"]?.int64Value,
             let resourceID = v["resource_id"]?.intValue
         else { throw DecodeError(description: "hook record lacks id, url, resource_id or created_at") }
@@ -46,12 +46,12 @@ extension RecordCoding {
             createdAt: Timestamp(millisecondsSinceEpoch: created))
     }
 
-    static func write(_ key: ExpiryNotice.Key, fieldsInto w: inout JSONWriter) {
+    package static func write(_ key: ExpiryNotice.Key, fieldsInto w: inout JSONWriter) {
         w.field("hook_id", key.hookID.rawValue)
         w.field("interval", key.interval.rawValue)
     }
 
-    static func write(_ notice: ExpiryNotice, into w: inout JSONWriter) {
+    package static func write(_ notice: ExpiryNotice, into w: inout JSONWriter) {
         w.beginObject()
         w.field("attempts", notice.attempts)
         write(notice.key, fieldsInto: &w)
@@ -65,21 +65,21 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func write(_ key: ExpiryNotice.Key, into w: inout JSONWriter) {
+    package static func write(_ key: ExpiryNotice.Key, into w: inout JSONWriter) {
         w.beginObject()
         write(key, fieldsInto: &w)
         w.field("token_id", key.tokenID.rawValue)
         w.endObject()
     }
 
-    static func decodeNoticeKey(_ v: JSONValue) throws(DecodeError) -> ExpiryNotice.Key {
+    package static func decodeNoticeKey(_ v: JSONValue) throws(DecodeError) -> ExpiryNotice.Key {
         guard let hook = v["hook_id"]?.intValue, let token = v["token_id"]?.intValue,
             let interval = v["interval"]?.stringValue.flatMap(ExpiryInterval.init(rawValue:))
         else { throw DecodeError(description: "notice record lacks hook_id, token_id or interval") }
         return ExpiryNotice.Key(tokenID: TokenID(token), interval: interval, hookID: HookID(hook))
     }
 
-    static func decodeNotice(_ v: JSONValue) throws(DecodeError) -> ExpiryNotice {
+    package static func decodeNotice(_ v: JSONValue) throws(DecodeError) -> ExpiryNotice {
         let key = try decodeNoticeKey(v)
         guard let state = v["state"]?.stringValue.flatMap(ExpiryNotice.State.init(rawValue:)), let attempts = v["attempts"]?.intValue,
             let last = v["last_attempt_at"]?.int64Value
@@ -90,7 +90,7 @@ extension RecordCoding {
             lastStatus: v["last_status"]?.intValue)
     }
 
-    static func decodeAudit(_ v: JSONValue) throws(DecodeError) -> AuditEvent {
+    package static func decodeAudit(_ v: JSONValue) throws(DecodeError) -> AuditEvent {
         do {
             return try AuditEventCoding.decode(v)
         } catch {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TokenAudit
+import TokenCore
 
 /// Where the audit chain's head goes after every append, outside the data directory: whoever
 /// can rewrite `audit/` (root, the service user, a restored backup) can rewrite everything after

@@ -4,7 +4,7 @@ import TokenCore
 /// The on-disk JSON of groups, projects and memberships (same conventions as users and tokens:
 /// sorted keys, integer-millisecond times, `YYYY-MM-DD` dates).
 extension RecordCoding {
-    static func write(_ group: Group, into w: inout JSONWriter) {
+    package static func write(_ group: Group, into w: inout JSONWriter) {
         w.beginObject()
         w.key("created_at")
         w.int64(group.createdAt.millisecondsSinceEpoch)
@@ -24,7 +24,7 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func decodeGroup(_ v: JSONValue) throws(DecodeError) -> Group {
+    package static func decodeGroup(_ v: JSONValue) throws(DecodeError) -> Group {
         guard let id = v["id"]?.intValue, let name = v["name"]?.stringValue, let path = v["path"]?.stringValue,
             let created = v["created_at"]?.int64Value
         else { throw DecodeError(description: "group record lacks id, name, path or created_at") }
@@ -34,7 +34,7 @@ extension RecordCoding {
             createdAt: Timestamp(millisecondsSinceEpoch: created), sharedWith: try sharedWith(v))
     }
 
-    static func write(_ project: Project, into w: inout JSONWriter) {
+    package static func write(_ project: Project, into w: inout JSONWriter) {
         w.beginObject()
         w.key("created_at")
         w.int64(project.createdAt.millisecondsSinceEpoch)
@@ -54,7 +54,7 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func decodeProject(_ v: JSONValue) throws(DecodeError) -> Project {
+    package static func decodeProject(_ v: JSONValue) throws(DecodeError) -> Project {
         guard let id = v["id"]?.intValue, let name = v["name"]?.stringValue, let path = v["path"]?.stringValue,
             let created = v["created_at"]?.int64Value, let namespaceID = v["namespace_id"]?.intValue
         else { throw DecodeError(description: "project record lacks id, name, path, namespace_id or created_at") }
@@ -69,7 +69,7 @@ extension RecordCoding {
             visibility: try visibility(v), createdAt: Timestamp(millisecondsSinceEpoch: created))
     }
 
-    static func write(_ membership: Membership, into w: inout JSONWriter) {
+    package static func write(_ membership: Membership, into w: inout JSONWriter) {
         w.beginObject()
         w.field("access_level", membership.accessLevel.rawValue)
         w.key("created_at")
@@ -82,7 +82,7 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func decodeMembership(_ v: JSONValue) throws(DecodeError) -> Membership {
+    package static func decodeMembership(_ v: JSONValue) throws(DecodeError) -> Membership {
         let key = try decodeMembershipKey(v)
         guard let level = v["access_level"]?.intValue.flatMap(AccessLevel.init(rawValue:)), let created = v["created_at"]?.int64Value else {
             throw DecodeError(description: "membership record lacks access_level or created_at")
@@ -93,7 +93,7 @@ extension RecordCoding {
             createdAt: Timestamp(millisecondsSinceEpoch: created), createdBy: v["created_by"]?.intValue.map { UserID($0) })
     }
 
-    static func write(_ key: Membership.Key, into w: inout JSONWriter) {
+    package static func write(_ key: Membership.Key, into w: inout JSONWriter) {
         w.beginObject()
         w.field("resource_id", key.resource.rawID)
         w.field("resource_type", key.resource.kind)
@@ -101,7 +101,7 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func decodeMembershipKey(_ v: JSONValue) throws(DecodeError) -> Membership.Key {
+    package static func decodeMembershipKey(_ v: JSONValue) throws(DecodeError) -> Membership.Key {
         guard let resourceID = v["resource_id"]?.intValue, let userID = v["user_id"]?.intValue else {
             throw DecodeError(description: "membership record lacks resource_id or user_id")
         }

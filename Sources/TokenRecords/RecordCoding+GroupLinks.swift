@@ -5,7 +5,7 @@ import TokenCore
 /// "group_id":4}]`. Older releases ignore the field they do not know, so they still read the
 /// store; they just grant nothing through shares.
 extension RecordCoding {
-    static func write(_ link: GroupLink, into w: inout JSONWriter) {
+    package static func write(_ link: GroupLink, into w: inout JSONWriter) {
         w.beginObject()
         w.field("access_level", link.accessLevel.rawValue)
         w.field("expires_at", link.expiresAt?.iso8601)
@@ -13,7 +13,7 @@ extension RecordCoding {
         w.endObject()
     }
 
-    static func sharedWith(_ group: JSONValue) throws(DecodeError) -> [GroupLink] {
+    package static func sharedWith(_ group: JSONValue) throws(DecodeError) -> [GroupLink] {
         guard let items = group["shared_with"]?.arrayValue else { return [] }
         var links: [GroupLink] = []
         links.reserveCapacity(items.count)

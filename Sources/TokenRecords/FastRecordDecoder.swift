@@ -7,7 +7,7 @@ import TokenCore
 /// pass, without building a JSON tree: the load path for large stores and CGI mode. Anything
 /// it does not expect makes it answer nil, and the caller falls back to the strict generic
 /// parser, which is the reference.
-struct FastRecordDecoder {
+package struct FastRecordDecoder {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
     private let interner: ScopeInterner?
@@ -19,22 +19,22 @@ struct FastRecordDecoder {
     }
 
     /// `{"kind":"token","record":{…}}`
-    static func snapshotToken(_ line: ArraySlice<UInt8>) -> StoreChange? {
+    package static func snapshotToken(_ line: ArraySlice<UInt8>) -> StoreChange? {
         line.withUnsafeBufferPointer { snapshotToken($0) }
     }
 
-    static func snapshotToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> StoreChange? {
+    package static func snapshotToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> StoreChange? {
         var d = FastRecordDecoder(line, interner: interner)
         guard d.literal(#"{"kind":"token","record":"#), let token = d.token(), d.literal("}"), d.atEnd else { return nil }
         return .putToken(token)
     }
 
     /// `{"kind":"token","op":"put","record":{…},"seq":N}`
-    static func journalToken(_ line: ArraySlice<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
+    package static func journalToken(_ line: ArraySlice<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
         line.withUnsafeBufferPointer { journalToken($0, interner: interner) }
     }
 
-    static func journalToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
+    package static func journalToken(_ line: UnsafeBufferPointer<UInt8>, interner: ScopeInterner? = nil) -> (seq: Int, change: StoreChange)? {
         var d = FastRecordDecoder(line, interner: interner)
         guard d.literal(#"{"kind":"token","op":"put","record":"#), let token = d.token(), d.literal(#","seq":"#),
             let seq = d.integer(), d.literal("}"), d.atEnd
@@ -46,7 +46,7 @@ struct FastRecordDecoder {
     /// (`{"kind":"audit","op":"put","record":{…},"seq":N}`), without decoding the event; nil for
     /// any other line. The last `,"seq":` of a line is its own: inside a JSON string a quote is
     /// always escaped.
-    static func journalAuditSeq(_ line: ArraySlice<UInt8>) -> Int? {
+    package static func journalAuditSeq(_ line: ArraySlice<UInt8>) -> Int? {
         let prefix = Array(#"{"kind":"audit","op":"put","record":"#.utf8)
         let marker = Array(#","seq":"#.utf8)
         guard line.count > prefix.count + marker.count + 2, line.last == UInt8(ascii: "}"),
@@ -62,34 +62,39 @@ struct FastRecordDecoder {
 
     private var atEnd: Bool { index == bytes.count }
 
-    private mutating func token() -> AccessToken? {
-        guard literal(#"{"created_at":"#), let created = integer(),
-            literal(#","description":"#), let description = optionalString(),
-            literal(#","digest":"#), let digest = digestValue(),
-            literal(#","expires_at":"#), let expiresText = optionalString(),
-            literal(#","id":"#), let id = integer(),
-            literal(#","impersonation":"#), let impersonation = boolean(),
-            literal(#","last_used_at":"#), let lastUsed = optionalInteger(),
-            literal(#","last_used_ips":"#), let ips = stringArray(),
-            literal(#","name":"#), let name = string(),
-            literal(#","previous_id":"#), let previous = optionalInteger(),
-            literal(#","revoked":"#), let revoked = boolean(),
-            literal(#","scopes":"#), let scopes = internedScopes(),
-            literal(#","updated_at":"#), let updated = integer(),
-            literal(#","user_id":"#), let userID = integer(),
-            literal("}")
-        else { return nil }
-        var expiresAt: CivilDate?
-        if let text = expiresText {
-            guard let date = CivilDate(iso8601: text) else { return nil }
-            expiresAt = date
+    private mutating func token() -> AccessToken? { record(RecordSchema.token) }
+
+    /// A record whose keys are exactly the schema's, in its order (as ``RecordSchema/write(_:into:)``
+    /// writes them); nil for anything else.
+    private mutating func record<Record>(_ schema: RecordSchema<Record>) -> Record? {
+        var record = schema.prototype
+        for (field, key) in zip(schema.fields, schema.keyBytes) {
+            guard literal(key), let value = value(of: field.kind, nullable: field.nullable), field.set(&record, value) else { return nil }
         }
-        return AccessToken(
-            id: TokenID(Int(id)), userID: UserID(Int(userID)), name: name, description: description, scopes: scopes,
-            revoked: revoked, expiresAt: expiresAt, createdAt: Timestamp(millisecondsSinceEpoch: created),
-            updatedAt: Timestamp(millisecondsSinceEpoch: updated),
-            lastUsedAt: lastUsed.map { Timestamp(millisecondsSinceEpoch: $0) }, lastUsedIPs: ips,
-            impersonation: impersonation, previousTokenID: previous.map { TokenID(Int($0)) }, digest: digest)
+        guard literal("}") else { return nil }
+        return record
+    }
+
+    private mutating func value(of kind: FieldKind, nullable: Bool) -> FieldValue? {
+        if nullable, literal("null") { return .null }
+        switch kind {
+        case .integer, .milliseconds: return integer().map { .integer($0) }
+        case .text: return string().map { .text($0) }
+        case .boolean: return boolean().map { .boolean($0) }
+        case .date: return string().flatMap(CivilDate.init(iso8601:)).map { .date($0) }
+        case .digest: return digestValue().map { .digest($0) }
+        case .texts: return stringArray().map { .texts($0) }
+        case .scopes: return internedScopes().map { .scopes($0) }
+        }
+    }
+
+    private mutating func literal(_ bytes: [UInt8]) -> Bool {
+        let count = bytes.count
+        return bytes.withUnsafeBufferPointer { key in
+            guard index + count <= self.bytes.count, memcmp(self.bytes.baseAddress! + index, key.baseAddress!, count) == 0 else { return false }
+            index += count
+            return true
+        }
     }
 
     /// `"` 64 hex characters `"`, straight into a ``TokenDigest``.
@@ -133,13 +138,6 @@ struct FastRecordDecoder {
         return negative ? -value : value
     }
 
-    /// `Int64??`: nil on a syntax mismatch, `.some(nil)` for JSON null.
-    private mutating func optionalInteger() -> Int64?? {
-        if literal("null") { return .some(nil) }
-        guard let value = integer() else { return nil }
-        return .some(value)
-    }
-
     private mutating func boolean() -> Bool? {
         if literal("true") { return true }
         if literal("false") { return false }
@@ -162,12 +160,6 @@ struct FastRecordDecoder {
             index += 1
         }
         return nil
-    }
-
-    private mutating func optionalString() -> String?? {
-        if literal("null") { return .some(nil) }
-        guard let value = string() else { return nil }
-        return .some(value)
     }
 
     /// A scope list, shared with earlier tokens spelled the same when there is an interner.

@@ -1,0 +1,117 @@
+import TokenRecords
+
+/// `tokend.write`, the function every write calls (see ``PostgresSchema``), as this release
+/// makes it: the statements for records with a ``RecordSchema`` are generated from it, so their
+/// columns are the ones the JSON coding and the load use. ``PostgresSchema/migrate(_:)``
+/// installs it after the last migration it applies.
+///
+/// Under the write lock, if the log still ends at `since`, it appends `entries` (changes as the
+/// JSON store's journal writes them, minus seq) after it, brings the tables up to date with
+/// each, sets the next ids, and returns no row. If another write committed first it changes
+/// nothing and returns the instance's sequence with the entries after `since`, as tokend's
+/// catch-up query does. Its statements are planned once per connection, which is most of what
+/// a write costs the server.
+enum WriteFunction {
+    static var sql: String {
+        """
+        CREATE OR REPLACE FUNCTION tokend.write(since bigint, entries text[], ids bigint[])
+        RETURNS TABLE (last_seq bigint, seq bigint, change text) LANGUAGE plpgsql AS $write$
+        DECLARE
+            current bigint;
+            n bigint := since;
+            entry text;
+            c jsonb;
+            r jsonb;
+            family bigint;
+        BEGIN
+            PERFORM pg_advisory_xact_lock(128021892001380);
+            SELECT i.last_seq INTO current FROM tokend.instance i;
+            IF current IS DISTINCT FROM since THEN
+                RETURN QUERY SELECT current, m.seq, m.change FROM (SELECT 1) one LEFT JOIN LATERAL
+                    (SELECT ch.seq, ch.change FROM tokend.changes ch WHERE ch.seq > since ORDER BY ch.seq LIMIT 10001) m ON true
+                    ORDER BY m.seq;
+                RETURN;
+            END IF;
+            FOREACH entry IN ARRAY entries LOOP
+                n := n + 1;
+                INSERT INTO tokend.changes (seq, change) VALUES (n, entry);
+                c := entry::jsonb;
+                r := c->'record';
+                CASE (c->>'kind') || '/' || coalesce(c->>'op', 'put')
+                WHEN 'user/put' THEN
+                    INSERT INTO tokend.users (id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, created_at)
+                    VALUES ((r->>'id')::bigint, r->>'username', r->>'name', r->>'email', (r->>'admin')::boolean, (r->>'bot')::boolean,
+                        r->'bot_of'->>'kind', (r->'bot_of'->>'id')::bigint, r->>'state', tokend.ms((r->>'created_at')::bigint))
+                    ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, name = EXCLUDED.name, email = EXCLUDED.email,
+                        is_admin = EXCLUDED.is_admin, is_bot = EXCLUDED.is_bot, bot_resource_type = EXCLUDED.bot_resource_type,
+                        bot_resource_id = EXCLUDED.bot_resource_id, state = EXCLUDED.state, created_at = EXCLUDED.created_at;
+                WHEN 'user/delete' THEN
+                    DELETE FROM tokend.users WHERE id = (c->>'id')::bigint;
+                WHEN 'token/put' THEN
+                    IF r->>'previous_id' IS NULL THEN
+                        family := (r->>'id')::bigint;
+                        INSERT INTO tokend.token_families (id, user_id, created_at)
+                        VALUES (family, (r->>'user_id')::bigint, tokend.ms((r->>'created_at')::bigint)) ON CONFLICT (id) DO NOTHING;
+                    ELSE
+                        SELECT coalesce(max(t.family_id), (r->>'previous_id')::bigint) INTO family
+                        FROM tokend.tokens t WHERE t.id = (r->>'previous_id')::bigint;
+                    END IF;
+                    \(RecordSchema.token.upsert(extra: [("family_id", "family")]))
+                WHEN 'group/put' THEN
+                    INSERT INTO tokend.groups (id, name, path, description, parent_id, visibility, created_at)
+                    VALUES ((r->>'id')::bigint, r->>'name', r->>'path', r->>'description', (r->>'parent_id')::bigint, r->>'visibility',
+                        tokend.ms((r->>'created_at')::bigint))
+                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, path = EXCLUDED.path, description = EXCLUDED.description,
+                        parent_id = EXCLUDED.parent_id, visibility = EXCLUDED.visibility, created_at = EXCLUDED.created_at;
+                    DELETE FROM tokend.group_shares WHERE group_id = (r->>'id')::bigint;
+                    INSERT INTO tokend.group_shares (group_id, position, shared_with_group_id, access_level, expires_at)
+                    SELECT (r->>'id')::bigint, x.ord - 1, (x.e->>'group_id')::bigint, (x.e->>'access_level')::integer, (x.e->>'expires_at')::date
+                    FROM jsonb_array_elements(coalesce(r->'shared_with', '[]'::jsonb)) WITH ORDINALITY AS x(e, ord);
+                WHEN 'group/delete' THEN
+                    DELETE FROM tokend.group_shares WHERE group_id = (c->>'id')::bigint;
+                    DELETE FROM tokend.groups WHERE id = (c->>'id')::bigint;
+                WHEN 'project/put' THEN
+                    INSERT INTO tokend.projects (id, name, path, description, namespace_kind, namespace_id, visibility, created_at)
+                    VALUES ((r->>'id')::bigint, r->>'name', r->>'path', r->>'description', r->>'namespace_kind',
+                        (r->>'namespace_id')::bigint, r->>'visibility', tokend.ms((r->>'created_at')::bigint))
+                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, path = EXCLUDED.path, description = EXCLUDED.description,
+                        namespace_kind = EXCLUDED.namespace_kind, namespace_id = EXCLUDED.namespace_id, visibility = EXCLUDED.visibility,
+                        created_at = EXCLUDED.created_at;
+                WHEN 'project/delete' THEN
+                    DELETE FROM tokend.projects WHERE id = (c->>'id')::bigint;
+                WHEN 'membership/put' THEN
+                    INSERT INTO tokend.members (resource_type, resource_id, user_id, access_level, expires_at, created_at, created_by)
+                    VALUES (r->>'resource_type', (r->>'resource_id')::bigint, (r->>'user_id')::bigint, (r->>'access_level')::integer,
+                        (r->>'expires_at')::date, tokend.ms((r->>'created_at')::bigint), (r->>'created_by')::bigint)
+                    ON CONFLICT (resource_type, resource_id, user_id) DO UPDATE SET access_level = EXCLUDED.access_level,
+                        expires_at = EXCLUDED.expires_at, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by;
+                WHEN 'membership/delete' THEN
+                    DELETE FROM tokend.members WHERE resource_type = r->>'resource_type'
+                        AND resource_id = (r->>'resource_id')::bigint AND user_id = (r->>'user_id')::bigint;
+                WHEN 'hook/put' THEN
+                    INSERT INTO tokend.hooks (id, change) VALUES ((r->>'id')::bigint, entry)
+                    ON CONFLICT (id) DO UPDATE SET change = EXCLUDED.change;
+                WHEN 'hook/delete' THEN
+                    DELETE FROM tokend.hooks WHERE id = (c->>'id')::bigint;
+                WHEN 'notice/put' THEN
+                    INSERT INTO tokend.expiry_notices (hook_id, token_id, notice_interval, change)
+                    VALUES ((r->>'hook_id')::bigint, (r->>'token_id')::bigint, r->>'interval', entry)
+                    ON CONFLICT (hook_id, token_id, notice_interval) DO UPDATE SET change = EXCLUDED.change;
+                WHEN 'notice/delete' THEN
+                    DELETE FROM tokend.expiry_notices WHERE hook_id = (r->>'hook_id')::bigint
+                        AND token_id = (r->>'token_id')::bigint AND notice_interval = r->>'interval';
+                WHEN 'audit/put' THEN
+                    INSERT INTO tokend.audit_events (id, change_seq, created_at, entity_type, entity_id, line)
+                    VALUES (((c->>'line')::jsonb->>'seq')::bigint, n, (r->>'time')::timestamptz, r->'entity'->>'type',
+                        (r->'entity'->>'id')::bigint, c->>'line');
+                ELSE
+                    RAISE EXCEPTION 'tokend.write: unknown change %', left(entry, 80) USING ERRCODE = 'TD002';
+                END CASE;
+            END LOOP;
+            UPDATE tokend.instance i SET last_seq = n, next_user_id = ids[1], next_token_id = ids[2], next_group_id = ids[3],
+                next_project_id = ids[4], next_hook_id = ids[5];
+        END
+        $write$;
+        """
+    }
+}
