@@ -44,7 +44,7 @@ public struct SettingDeclaration: Sendable {
     public var isOnOff: Bool { valueName == nil }
 
     /// The whole help line of `name`'s flag: the sentence, then where else it can be set and its
-    /// default, from this declaration (`… (env TOKEND_DATA; default: ./var)`).
+    /// default, from this declaration (`The data directory (env TOKEND_DATA; default: ./var).`).
     public func helpText(for name: SettingName) -> String {
         var where_ = "env \(name.variable)"
         if let defaultValue {
@@ -52,7 +52,8 @@ public struct SettingDeclaration: Sendable {
         } else if let instead {
             where_ += "; default: \(instead)"
         }
-        return "\(help) (\(where_))"
+        let sentence = help.hasSuffix(".") ? String(help.dropLast()) : help
+        return "\(sentence) (\(where_))."
     }
 }
 

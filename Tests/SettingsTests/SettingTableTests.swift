@@ -25,13 +25,13 @@ struct SettingTableTests {
     func theHelpLineNamesTheVariableAndTheDefault(name: SettingName) {
         let declaration = name.declaration
         let help = declaration.helpText(for: name)
-        #expect(help.hasPrefix(declaration.help))
+        #expect(help.hasPrefix(declaration.help.dropLast()) && help.hasSuffix(")."), "\(help)")
         #expect(help.contains("(env \(name.variable)"), "\(help)")
         if let value = declaration.defaultValue {
-            #expect(help.contains("; default: \(value))"), "\(help)")
+            #expect(help.contains("; default: \(value))."), "\(help)")
             #expect(name.defaultDescription == value)
         } else if let instead = declaration.instead {
-            #expect(help.contains("; default: \(instead))"), "\(help)")
+            #expect(help.contains("; default: \(instead))."), "\(help)")
         } else {
             #expect(!help.contains("default"), "\(help)")
         }
