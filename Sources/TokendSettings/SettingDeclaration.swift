@@ -72,5 +72,7 @@ public enum SettingGroup: Sendable, CaseIterable {
     case notify
 
     /// The settings of this group, in ``SettingName`` order.
-    public var names: [SettingName] { SettingName.allCases.filter { $0.declaration.group == self } }
+    public var names: [SettingName] { Self.members[self] ?? [] }
+
+    private static let members = Dictionary(grouping: SettingName.allCases) { $0.declaration.group }
 }

@@ -3,7 +3,12 @@
 /// A new setting is a case of ``SettingName`` and its entry here (the switch makes one without
 /// the other a compile error), then a typed accessor on ``Settings`` for its readers.
 extension SettingName {
-    public var declaration: SettingDeclaration {
+    /// This setting's declaration (built once, with the others, at first use).
+    public var declaration: SettingDeclaration { Self.table[self]! }
+
+    static let table = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.declared) })
+
+    private var declared: SettingDeclaration {
         switch self {
         // Every command that opens the store.
         case .data:

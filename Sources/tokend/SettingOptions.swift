@@ -27,19 +27,7 @@ struct SettingOptions<Group: SettingGroupTag>: ParsableArguments, CustomReflecta
         }
     }
 
-    var customMirror: Mirror {
-        Mirror(self, children: Group.group.names.map { name in (label: Key(name).stringValue, value: Self.argument(name)) })
-    }
-
-    /// The flag of one setting, as its declaration says.
-    static func argument(_ name: SettingName) -> Any {
-        let declaration = name.declaration
-        let help = declaration.helpText(for: name)
-        guard let valueName = declaration.valueName else {
-            return Flag<Bool?>(name: .customLong(name.rawValue), inversion: .prefixedNo, help: ArgumentHelp(help))
-        }
-        return Option<String?>(name: .customLong(name.rawValue), help: ArgumentHelp(help, valueName: valueName))
-    }
+    var customMirror: Mirror { Mirror(self, children: generatedArguments[Group.group] ?? []) }
 
     /// A setting's key in the parsed arguments: its flag.
     struct Key: CodingKey {
@@ -49,6 +37,24 @@ struct SettingOptions<Group: SettingGroupTag>: ParsableArguments, CustomReflecta
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
+}
+
+/// Each group's flags, built once: argument-parser reflects a command's option groups several
+/// times per run (more in a debug build, where it validates them), and a CGI request is one run.
+/// Immutable after its one initialisation, so shared across threads safely.
+private nonisolated(unsafe) let generatedArguments: [SettingGroup: [(label: String?, value: Any)]] = Dictionary(
+    uniqueKeysWithValues: SettingGroup.allCases.map { group in
+        (group, group.names.map { name in (label: name.rawValue, value: settingArgument(name)) })
+    })
+
+/// The flag of one setting, as its declaration says.
+private func settingArgument(_ name: SettingName) -> Any {
+    let declaration = name.declaration
+    let help = declaration.helpText(for: name)
+    guard let valueName = declaration.valueName else {
+        return Flag<Bool?>(name: .customLong(name.rawValue), inversion: .prefixedNo, help: ArgumentHelp(help))
+    }
+    return Option<String?>(name: .customLong(name.rawValue), help: ArgumentHelp(help, valueName: valueName))
 }
 
 /// A type naming a ``SettingGroup``, so that each group is its own option group.
