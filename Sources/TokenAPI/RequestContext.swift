@@ -71,14 +71,7 @@ public struct RequestContext: Sendable {
     /// its use, so every check that guards the change runs inside it; the audit events of what
     /// it changed are recorded in it too (``AuditTrail``). Call it once per request.
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        guard let session else {
-            let audit = self.audit
-            return try dependencies.repository.write { state in
-                let result = try body(&state)
-                AuditTrail.record(audit, in: &state)
-                return result
-            }
-        }
+        guard let session else { return try dependencies.repository.write(.audited(audit), body) }
         return try session.write(in: dependencies.repository, body)
     }
 
