@@ -1,6 +1,7 @@
-/// Every setting tokend has, by the name of its flag. The one rule (style.md): `--data` is
-/// `TOKEND_DATA` in the environment and `data = …` in the config file; a flag beats the
-/// variable, the variable beats the file, the file beats the default.
+/// Every setting tokend has, by the name of its flag, in the order help and `config check` show
+/// them. Each case's one declaration (type, parser, default, help) is in `SettingTable.swift`.
+/// The one rule (style.md): `--data` is `TOKEND_DATA` in the environment and `data = …` in the
+/// config file; a flag beats the variable, the variable beats the file, the file beats the default.
 public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case data
     case store
@@ -16,8 +17,8 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case socketMode = "socket-mode"
     case listen
     case threads
-    case maxBodySize = "max-body-size"
     case monitoringAllow = "monitoring-allow"
+    case maxBodySize = "max-body-size"
     case auditRetentionDays = "audit-retention-days"
     case auditMaxFileSize = "audit-max-file-size"
     case auditWitness = "audit-witness"
@@ -25,6 +26,9 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case allowLocalWebhooks = "allow-local-webhooks"
     case webhookTimeout = "webhook-timeout"
     case notifyTimeout = "notify-timeout"
+
+    /// `--` + the name.
+    public var flag: String { "--" + rawValue }
 
     /// `TOKEND_` + the flag in upper case, `-` as `_`.
     public var variable: String { "TOKEND_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
@@ -36,32 +40,11 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
         self.init(rawValue: flag)
     }
 
-    /// What applies when nothing sets it, as `config check` shows it.
+    /// What `config check` shows when nothing sets it: the default, else what applies instead.
     public var defaultDescription: String {
-        switch self {
-        case .data: return "./var"
-        case .store: return "(the JSON store in --data)"
-        case .logLevel: return "info"
-        case .config: return "-"
-        case .allowNetworkFilesystem: return "false"
-        case .tokenPrefix: return "glpat-"
-        case .requireExpiry: return "true"
-        case .maxLifetimeDays: return "365"
-        case .adminMode: return "false"
-        case .externalURL: return "(SERVER_NAME and SERVER_PORT)"
-        case .socket, .listen: return "-"
-        case .socketMode: return "0660"
-        case .threads: return "(2 × cores)"
-        case .maxBodySize: return "1048576"
-        case .monitoringAllow: return "(loopback only)"
-        case .auditRetentionDays: return "0 (keep every audit file)"
-        case .auditMaxFileSize: return "16777216"
-        case .auditWitness: return "syslog"
-        case .webhookExtendedIntervals: return "false"
-        case .allowLocalWebhooks: return "false"
-        case .webhookTimeout: return "10"
-        case .notifyTimeout: return "600"
-        }
+        let declaration = self.declaration
+        if let value = declaration.defaultValue { return value }
+        return declaration.instead.map { "(\($0))" } ?? "-"
     }
 }
 

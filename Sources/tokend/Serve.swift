@@ -27,56 +27,19 @@ struct Serve: ParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-    @OptionGroup var instance: InstanceOptions
+    @OptionGroup var tokens: TokenOptions
+    @OptionGroup var links: LinkOptions
+    @OptionGroup var server: ServerOptions
 
-    @Option(name: .long, help: ArgumentHelp("Listen on this unix socket path (env TOKEND_SOCKET).", valueName: "path"))
-    var socket: String?
-
-    @Option(name: .long, help: ArgumentHelp("Mode of the unix socket, octal (env TOKEND_SOCKET_MODE; default 0660).", valueName: "mode"))
-    var socketMode: String?
-
-    @Option(name: .long, help: ArgumentHelp("Listen on TCP host:port, e.g. 127.0.0.1:9000 (env TOKEND_LISTEN).", valueName: "host:port"))
-    var listen: String?
-
-    @Option(name: .long, help: ArgumentHelp("Accept threads (env TOKEND_THREADS; default twice the cores).", valueName: "n"))
-    var threads: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Comma-separated client addresses (or prefixes ending in '.') allowed to read /-/ health checks besides loopback (env TOKEND_MONITORING_ALLOW).", valueName: "list"))
-    var monitoringAllow: String?
-
-    @Option(name: .long, help: ArgumentHelp("Largest request body in bytes (env TOKEND_MAX_BODY_SIZE; default 1048576).", valueName: "bytes"))
-    var maxBodySize: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Remove audit files whose events are all older than this many days, oldest first; 0 keeps them all (env TOKEND_AUDIT_RETENTION_DAYS; default 0).", valueName: "days"))
-    var auditRetentionDays: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Start a new audit file past this size, besides each new UTC day (env TOKEND_AUDIT_MAX_FILE_SIZE; default 16777216).", valueName: "bytes"))
-    var auditMaxFileSize: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Where the audit chain's head (seq and MAC) goes after every write: syslog, none, file:/path or unix:/path (a datagram socket) (env TOKEND_AUDIT_WITNESS; default syslog).", valueName: "sink"))
-    var auditWitness: String?
-
-    /// These flags, for ``StoreOptions/settings(_:)``.
-    var flags: [SettingName: String] {
-        var flags = instance.flags
-        flags[.socket] = socket
-        flags[.socketMode] = socketMode
-        flags[.listen] = listen
-        flags[.threads] = threads.map(String.init)
-        flags[.monitoringAllow] = monitoringAllow
-        flags[.maxBodySize] = maxBodySize.map(String.init)
-        flags[.auditRetentionDays] = auditRetentionDays.map(String.init)
-        flags[.auditMaxFileSize] = auditMaxFileSize.map(String.init)
-        flags[.auditWitness] = auditWitness
-        return flags
-    }
+    /// Every setting of this invocation, from these flags, the environment and the config file.
+    func settings() throws -> Settings { try store.settings(tokens.flags, links.flags, server.flags) }
 
     func validate() throws {
-        _ = try store.settings(flags)
+        _ = try settings()
     }
 
     func run() throws {
-        let settings = try store.settings(flags)
+        let settings = try self.settings()
         let environment = ProcessEnvironment.variables
         let logger = settings.logger("tokend")
         let listenSocket = try Self.listenSocket(settings, environment: environment)

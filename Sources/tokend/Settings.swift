@@ -11,38 +11,15 @@ import TokenAudit
 import TokenStore
 import TokendSettings
 
-/// The flags every command that opens a data directory takes. ``settings(_:)`` resolves them,
-/// once per invocation, with the environment and the config file into ``Settings``.
-struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The data directory (env TOKEND_DATA; default ./var).", valueName: "dir"))
-    var data: String?
-
-    @Option(name: .long, help: ArgumentHelp("The PostgreSQL store instead of the JSON store in --data: postgres://user@host:port/db (env TOKEND_STORE).", valueName: "url"))
-    var store: String?
-
-    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (env TOKEND_LOG_LEVEL; default info).", valueName: "level"))
-    var logLevel: String?
-
-    @Option(name: .long, help: ArgumentHelp("A settings file of `name = value` lines (env TOKEND_CONFIG); flags and environment win over it.", valueName: "file"))
-    var config: String?
-
-    @Flag(help: "Accept a store on NFS, CIFS or FUSE, whose locks are unreliable (env TOKEND_ALLOW_NETWORK_FILESYSTEM).")
-    var allowNetworkFilesystem = false
-
-    var flags: [SettingName: String] {
-        var flags: [SettingName: String] = [:]
-        flags[.data] = data
-        flags[.store] = store
-        flags[.logLevel] = logLevel
-        flags[.config] = config
-        if allowNetworkFilesystem { flags[.allowNetworkFilesystem] = "true" }
-        return flags
+extension StoreOptions {
+    /// This invocation's settings: these flags and the flags of the command's other groups (`more`)
+    /// over the environment over the config file (`--config`, else `TOKEND_CONFIG`) over the
+    /// defaults, resolved once.
+    func settings(_ more: [SettingName: String]...) throws -> Settings {
+        try settings(flags: more.reduce(into: flags) { all, group in all.merge(group) { own, _ in own } })
     }
 
-    /// This invocation's settings: these flags and `more` over the environment over the config
-    /// file (`--config`, else `TOKEND_CONFIG`) over the defaults.
-    func settings(_ more: [SettingName: String] = [:]) throws -> Settings {
-        let flags = self.flags.merging(more) { own, _ in own }
+    func settings(flags: [SettingName: String]) throws -> Settings {
         let environment = ProcessEnvironment.variables
         var file: ConfigFile?
         if let path = flags[.config] ?? environment[SettingName.config.variable], !path.isEmpty {
@@ -59,35 +36,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store of these settings (for commands that need nothing else).
-    func openStore() throws -> any AdminStore { try settings().openStore() }
-}
-
-/// The instance settings that change token behaviour.
-struct InstanceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Prefix of new tokens (env TOKEND_TOKEN_PREFIX; default glpat-).", valueName: "prefix"))
-    var tokenPrefix: String?
-
-    @Option(name: .long, help: ArgumentHelp("Require an expiry date on every token: true or false (env TOKEND_REQUIRE_EXPIRY; default true).", valueName: "bool"))
-    var requireExpiry: String?
-
-    @Option(name: .long, help: ArgumentHelp("Longest token lifetime in days (env TOKEND_MAX_LIFETIME_DAYS; default 365).", valueName: "days"))
-    var maxLifetimeDays: Int?
-
-    @Option(name: .long, help: ArgumentHelp("GitLab Admin Mode: admins need the admin_mode scope (env TOKEND_ADMIN_MODE; default false).", valueName: "bool"))
-    var adminMode: String?
-
-    @Option(name: .long, help: ArgumentHelp("The URL clients use, for links and bot e-mail addresses (env TOKEND_EXTERNAL_URL; default: the web server's SERVER_NAME and SERVER_PORT, never the client's Host).", valueName: "url"))
-    var externalURL: String?
-
-    var flags: [SettingName: String] {
-        var flags: [SettingName: String] = [:]
-        flags[.tokenPrefix] = tokenPrefix
-        flags[.requireExpiry] = requireExpiry
-        flags[.maxLifetimeDays] = maxLifetimeDays.map(String.init)
-        flags[.adminMode] = adminMode
-        flags[.externalURL] = externalURL
-        return flags
-    }
+    func openStore() throws -> any AdminStore { try settings(flags: flags).openStore() }
 }
 
 extension Settings {

@@ -26,7 +26,8 @@ struct CreateToken: ParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-    @OptionGroup var instance: InstanceOptions
+    @OptionGroup var tokens: TokenOptions
+    @OptionGroup var links: LinkOptions
 
     @Option(help: ArgumentHelp("The owner: a username or a numeric id.", valueName: "name-or-id"))
     var user: String
@@ -50,7 +51,7 @@ struct CreateToken: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try store.settings(instance.flags)
+        let settings = try store.settings(tokens.flags, links.flags)
         let repository = try settings.openStore()
         let issuer = TokenIssuer(
             secret: try repository.loadSecret(), random: .system, clock: Clock.system,

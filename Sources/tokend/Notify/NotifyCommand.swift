@@ -37,20 +37,8 @@ struct NotifyCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: ArgumentHelp("The URL clients use, for the payload's project links (env TOKEND_EXTERNAL_URL; default http://localhost).", valueName: "url"))
-    var externalURL: String?
-
-    @Flag(help: "Also notify at 60 and 30 days, not only at 7 (env TOKEND_WEBHOOK_EXTENDED_INTERVALS).")
-    var webhookExtendedIntervals = false
-
-    @Flag(help: "Allow hooks on loopback, private and link-local addresses (env TOKEND_ALLOW_LOCAL_WEBHOOKS).")
-    var allowLocalWebhooks = false
-
-    @Option(name: .long, help: ArgumentHelp("Seconds one delivery may take (env TOKEND_WEBHOOK_TIMEOUT; default 10).", valueName: "seconds"))
-    var webhookTimeout: String?
-
-    @Option(name: .long, help: ArgumentHelp("Seconds one run may spend delivering (env TOKEND_NOTIFY_TIMEOUT; default 600).", valueName: "seconds"))
-    var notifyTimeout: String?
+    @OptionGroup var links: LinkOptions
+    @OptionGroup var webhooks: NotifyOptions
 
     @Flag(help: "Print what would be sent (never a hook's secret token) and change nothing.")
     var dryRun = false
@@ -63,21 +51,14 @@ struct NotifyCommand: ParsableCommand {
 
     func validate() throws {
         if let now, Timestamp(iso8601: now) == nil { throw ValidationError("--now takes an ISO 8601 time, e.g. 2026-06-15T12:00:00Z") }
-        _ = try store.settings(flags)
+        _ = try settings()
     }
 
-    var flags: [SettingName: String] {
-        var flags: [SettingName: String] = [:]
-        flags[.externalURL] = externalURL
-        if webhookExtendedIntervals { flags[.webhookExtendedIntervals] = "true" }
-        if allowLocalWebhooks { flags[.allowLocalWebhooks] = "true" }
-        flags[.webhookTimeout] = webhookTimeout
-        flags[.notifyTimeout] = notifyTimeout
-        return flags
-    }
+    /// Every setting of this run, from these flags, the environment and the config file.
+    func settings() throws -> Settings { try store.settings(links.flags, webhooks.flags) }
 
     func run() throws {
-        let settings = try store.settings(flags)
+        let settings = try self.settings()
         let repository = try settings.openStore()
         let instant = now.flatMap(Timestamp.init(iso8601:)) ?? Clock.system.now()
         // One notifier at a time on a data directory. On PostgreSQL, cron runs it on one host

@@ -1,0 +1,61 @@
+public import FastCGIServer
+public import Logging
+public import TokenCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The settings by name, typed as the table declares them: what the rest of tokend reads.
+extension Settings {
+    public var data: String { required(.data) }
+    /// `--store postgres://user@host:port/db`: the PostgreSQL store; nil: the JSON store in ``data``.
+    public var postgresURL: String? { value(.store) }
+    public var logLevel: Logger.Level { required(.logLevel) }
+    /// The config file's path, when one was named.
+    public var configPath: String? { value(.config) }
+    public var allowNetworkFilesystem: Bool { required(.allowNetworkFilesystem) }
+
+    /// The instance settings that change token behaviour.
+    public var instance: InstanceSettings {
+        InstanceSettings(
+            tokenPrefix: required(.tokenPrefix), requireExpiry: required(.requireExpiry),
+            maximumLifetimeDays: required(.maxLifetimeDays), adminMode: required(.adminMode))
+    }
+
+    /// The URL clients use (links, `web_url`s, bot e-mail addresses); nil: the web server's.
+    public var externalURL: String? { value(.externalURL) }
+
+    /// `--socket` (with `--socket-mode`) or `--listen`, when given (else systemd, fd 0 or CGI decide).
+    public var listenSocket: ListenSocket? {
+        if let path: String = value(.socket) { return .unix(path: path, mode: required(.socketMode, as: mode_t.self)) }
+        return value(.listen)
+    }
+
+    /// Accept threads; nil: twice the cores.
+    public var threads: Int? { value(.threads) }
+    public var maxBodySize: Int { required(.maxBodySize) }
+    public var monitoringAllowList: [String] { value(.monitoringAllow) ?? [] }
+
+    /// `--audit-retention-days`: audit files whose events are all older are removed, oldest
+    /// first (0: never).
+    public var auditRetentionDays: Int { required(.auditRetentionDays) }
+    /// `--audit-max-file-size`: a new audit file past this many bytes (and at each new UTC day).
+    public var auditMaxFileBytes: Int { required(.auditMaxFileSize) }
+    /// `--audit-witness`: where the audit chain's head goes after every append: `syslog`,
+    /// `none`, `file:/path` or `unix:/path` (a datagram socket), checked when read.
+    public var auditWitness: String { required(.auditWitness) }
+
+    /// `--webhook-extended-intervals`: expiry notices at 60 and 30 days too, not only at 7
+    /// (GitLab's `extended_*_expiry_webhooks_execute`).
+    public var webhookExtendedIntervals: Bool { required(.webhookExtendedIntervals) }
+    /// `--allow-local-webhooks`: let the notifier post to loopback, private and link-local
+    /// addresses (GitLab's `allow_local_requests_from_web_hooks_and_services`).
+    public var allowLocalWebhooks: Bool { required(.allowLocalWebhooks) }
+    /// `--webhook-timeout`: seconds one webhook delivery may take, lookup and request
+    /// (GitLab's `webhook_timeout`, 10 by default).
+    public var webhookTimeoutSeconds: Int { required(.webhookTimeout) }
+    /// `--notify-timeout`: seconds one `tokend notify` run may spend delivering; what is left is
+    /// for the next run, so one run never outlasts the timer's interval.
+    public var notifyTimeoutSeconds: Int { required(.notifyTimeout) }
+}
