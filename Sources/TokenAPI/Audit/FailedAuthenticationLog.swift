@@ -42,7 +42,7 @@ public final class FailedAuthenticationLog: Sendable {
             } else if buffer.overflow == nil {
                 buffer.overflow = FailedAuthentication.summary(from: event)
             } else {
-                buffer.overflow!.count = (buffer.overflow!.count ?? 0) + 1
+                buffer.overflow?.count = (buffer.overflow?.count ?? 0) + 1
             }
         }
     }
