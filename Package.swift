@@ -118,7 +118,7 @@ let package = Package(
             name: "TokenStoreTests", dependencies: ["TokenStore", "TokenAudit", "TokenCore", "JSON", "TokendTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["JSON", "TokendTesting"],
+            dependencies: ["JSON", "TokendTesting", "TokenCore", "TokenStore", "PostgresStore"],
             exclude: ["Help"],
             swiftSettings: swiftSettings
         ),

@@ -109,7 +109,34 @@ extension PostgresStore: AuditLogReading {
     /// `tokend audit verify` on PostgreSQL: every row in `id` (chain seq) order, 10,000 at a time, through
     /// ``AuditChainVerifier``, as the JSON store's files are checked. Returns the rows checked,
     /// the last link, and the first break (named `tokend.audit_events` with the row's seq).
-    public func verifyAudit() throws -> (rows: Int, last: AuditChain.Link?, failure: AuditChainVerifier.Failure?) {
+    ///
+    /// With `head` (a head the witness recorded, ``AuditWitness``), the rows must still hold
+    /// row `head.seq` with that MAC: rows deleted from the end, or the database restored from an
+    /// older backup, are caught, which the rows alone cannot show.
+    public func verifyAudit(head: AuditChain.Link? = nil) throws -> (rows: Int, last: AuditChain.Link?, failure: AuditChainVerifier.Failure?) {
+        let report = try verifyChain()
+        guard report.failure == nil, let head else { return report }
+        let lastSeq = report.last?.seq ?? 0
+        if head.seq > lastSeq {
+            return (report.rows, report.last, AuditChainVerifier.Failure(
+                source: "head", line: 0,
+                reason: "the rows end at seq \(lastSeq), before the recorded head seq \(head.seq): rows were removed from the end, or the database was rolled back"))
+        }
+        let mac = try mapped {
+            try pool.withConnection { connection in
+                let rows = try connection.query(
+                    "SELECT line FROM tokend.audit_events WHERE id = $1::bigint", [String(head.seq)], timeoutMilliseconds: queryTimeoutMilliseconds)
+                return rows.rowCount != 1 ? nil : rows.string(0, 0).flatMap { try? AuditChain.parse(ArraySlice($0.utf8)).mac }
+            }
+        }
+        if mac != head.mac {
+            return (report.rows, report.last, AuditChainVerifier.Failure(
+                source: "head", line: 0, reason: "row seq \(head.seq) is not the recorded head: the rows were rewritten from there on"))
+        }
+        return report
+    }
+
+    private func verifyChain() throws -> (rows: Int, last: AuditChain.Link?, failure: AuditChainVerifier.Failure?) {
         try mapped {
             try pool.withConnection { connection in
                 let key = try connection.query("SELECT audit_key FROM tokend.instance", timeoutMilliseconds: queryTimeoutMilliseconds)

@@ -22,7 +22,7 @@ extension PostgresStore {
                     .corrupt, operation: "open", location: location.description,
                     detail: "schema version \(version) is newer than this release knows (\(PostgresSchema.latestVersion)): upgrade tokend")
             }
-            try reload(on: connection)
+            try reload(on: connection, into: &state)
         }
         loaded = true
     }
@@ -30,11 +30,11 @@ extension PostgresStore {
     /// Replaces the replica with the tables as `connection` sees them: in its transaction when
     /// it is in one (a repeatable-read one, or one holding the write lock, so no other writer),
     /// else in a repeatable-read transaction of its own.
-    func reload(on connection: PostgresConnection) throws {
+    func reload(on connection: PostgresConnection, into target: inout StoreState) throws {
         guard connection.inTransaction else {
             try connection.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeoutMilliseconds: queryTimeoutMilliseconds)
             do {
-                try reload(on: connection)
+                try reload(on: connection, into: &target)
                 try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds)
             } catch {
                 _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
@@ -120,7 +120,7 @@ extension PostgresStore {
         fresh.reserveIDs(
             nextUserID: instance.int(0, 1) ?? 1, nextTokenID: instance.int(0, 2) ?? 1, nextGroupID: instance.int(0, 3) ?? 1,
             nextProjectID: instance.int(0, 4) ?? 1, nextHookID: instance.int(0, 5) ?? 1)
-        state = consume fresh
+        target = consume fresh
         lastSeq = seq
         loaded = true
         let elapsed = PostgresConnection.now() - started

@@ -67,15 +67,9 @@ extension PostgresStore {
                         "BEGIN; SET LOCAL statement_timeout = '10min'; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); "
                             + Self.changesSince(lastSeq), timeoutMilliseconds: queryTimeoutMilliseconds)
                     do {
-                        try apply(opened.last!, since: lastSeq, on: connection)
-                        state.beginTransaction()
-                        do {
-                            try body(&state)
-                        } catch {
-                            state.rollback()
-                            throw error
-                        }
-                        state.commit()
+                        try apply(opened.last!, since: lastSeq, on: connection, into: &state)
+                        // The changes are not logged one by one: the tables are replaced below.
+                        try state.transaction(in: ClosureStorage { _ in }, body)
                         try connection.script(
                             "TRUNCATE tokend.users, tokend.groups, tokend.group_shares, tokend.projects, tokend.members, "
                                 + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices", timeoutMilliseconds: bulkTimeout)

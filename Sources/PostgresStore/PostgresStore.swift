@@ -43,6 +43,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     var auditTail = AuditChain.Link.start
     /// `tokend.instance.audit_key`, read with the tables.
     var auditKey: AuditChain.Key?
+    /// Where the chain's head goes after every write that added rows (``AuditWitness``).
+    let auditWitness: AuditWitness
     var loaded = false
     /// Catch-up queries numbered as they are sent (`sent`), and the highest number whose
     /// answer the replica holds (`fresh`). A read that arrives when `sent` is k is served as
@@ -66,9 +68,10 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
 
     /// Prepares the store; connects on first use (a worker starts even while the database is
     /// down, and answers 503 until it is back).
-    public init(location: PostgresLocation, logger: Logger = Logger(label: "tokend.store")) {
+    public init(location: PostgresLocation, logger: Logger = Logger(label: "tokend.store"), auditWitness: AuditWitness = .none) {
         self.location = location
         self.logger = logger
+        self.auditWitness = auditWitness
         pool = ConnectionPool(location: location) { connection throws(PostgresError) in
             try connection.script(
                 "SET client_min_messages = warning; SET standard_conforming_strings = on; SET lock_timeout = '\(PostgresStore.lockTimeoutMilliseconds)ms'; "
@@ -84,90 +87,26 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         return try rw.withReadLock { try body(state) }
     }
 
-    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+    /// The primitive under ``TokenRepository/write(_:_:)``: the replica held exclusively and
+    /// loaded, one connection, and ``WriteCallStorage`` to send the transaction's changes. Under
+    /// the advisory lock the write catches up and commits with no other commit in between:
+    /// afterwards the replica is as fresh as a query sent now.
+    public func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
         try rw.withWriteLock {
             try mapped {
                 try loadIfNeeded()
-                // Under the advisory lock the write catches up and commits with no other commit
-                // in between: afterwards the replica is as fresh as a query sent now.
                 let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
-                let result = try pool.withConnection { connection in try transaction(on: connection, body) }
+                let result = try pool.withConnection { connection in try work(&state, WriteCallStorage(store: self, connection: connection)) }
                 tickets.withLock { $0.fresh = max($0.fresh, ticket) }
                 return result
             }
         }
     }
 
-    /// One write transaction on `connection`; the caller holds the replica exclusively.
-    ///
-    /// `body` runs on the replica as it stands, and one round trip sends `BEGIN`, a call of
-    /// `tokend.write` with the changes, and `COMMIT`. Under the write lock, the function checks
-    /// that the log still ends where the replica does; if so it appends and updates the tables,
-    /// and that is all. If another write came first, it changes nothing and answers the entries
-    /// missed: they are applied and `body` runs again. A third attempt takes the lock first and
-    /// catches up under it, so it cannot lose.
-    private func transaction<T>(on connection: PostgresConnection, _ body: (inout StoreState) throws -> T) throws -> T {
-        for attempt in 0..<3 {
-            var prefix = "BEGIN; "
-            if attempt == 2 {
-                let opened = try connection.script(
-                    "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey)); \(Self.changesSince(lastSeq))",
-                    timeoutMilliseconds: queryTimeoutMilliseconds)
-                do {
-                    try apply(opened.last!, since: lastSeq, on: connection)
-                } catch {
-                    rollback(connection)
-                    throw error
-                }
-                prefix = ""
-            }
-            state.beginTransaction()
-            let result: T
-            do {
-                result = try body(&state)
-            } catch {
-                state.rollback()
-                if attempt == 2 { rollback(connection) }
-                throw error
-            }
-            let changes = state.pendingChanges
-            guard !changes.isEmpty else {
-                state.commit()
-                if attempt == 2 { try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds) }
-                return result
-            }
-            let since = lastSeq
-            let answer: PostgresResult
-            let call: (sql: String, tail: AuditChain.Link)
-            do {
-                call = try writeCall(changes, since: since)
-                let results = try connection.script(prefix + call.sql + "; COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds)
-                answer = results[results.count - 2]
-            } catch {
-                // Not committed, or (the connection lost during COMMIT) not known: either way the
-                // client hears a failure, and the next catch-up applies whatever did commit.
-                state.rollback()
-                rollback(connection)
-                throw error
-            }
-            guard answer.rowCount > 0 else {
-                lastSeq += changes.count
-                auditTail = call.tail
-                state.commit()
-                return result
-            }
-            // Another write came first: nothing was written; catch up and run again.
-            state.rollback()
-            try apply(answer, since: since, on: connection)
-        }
-        throw PostgresError(
-            .server, operation: "write", location: location.description, sqlState: "55P03", detail: "other writes kept committing first")
-    }
-
     /// `SELECT * FROM tokend.write(since, changes, next ids)`, and where the audit chain will
     /// stand once it commits: each audit event's entry carries its chained line
     /// (``auditEntry(_:seq:after:)``).
-    private func writeCall(_ changes: [StoreChange], since: Int) throws(PostgresError) -> (sql: String, tail: AuditChain.Link) {
+    func writeCall(_ changes: [StoreChange], since: Int, state: borrowing StoreState) throws(PostgresError) -> (sql: String, tail: AuditChain.Link) {
         var sql = "SELECT * FROM tokend.write(\(since), ARRAY["
         sql.reserveCapacity(1024 * changes.count)
         var tail = auditTail
@@ -185,7 +124,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         return (sql, tail)
     }
 
-    private func rollback(_ connection: PostgresConnection) {
+    func rollback(_ connection: PostgresConnection) {
         _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
     }
 
@@ -216,7 +155,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             logMoving.store(moved, ordering: .relaxed)
             if let result, moved {
                 try rw.withWriteLock {
-                    try pool.withConnection { connection in try apply(result, since: since, on: connection) }
+                    try pool.withConnection { connection in try apply(result, since: since, on: connection, into: &state) }
                 }
             }
             tickets.withLock { $0.fresh = max($0.fresh, ticket) }
@@ -238,27 +177,27 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     /// replica (held exclusively; it may have moved past `since` meanwhile); reloads the tables
     /// when the log does not continue (entries pruned, a bulk write's reload marker, a store
     /// initialised anew).
-    func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection) throws {
+    func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection, into target: inout StoreState) throws {
         guard result.rowCount > 0, let instanceSeq = result.int(0, 0) else {
             throw PostgresError(
                 .corrupt, operation: "read", location: location.description,
                 detail: "tokend.instance has no row: run `tokend init` with this store first")
         }
         if instanceSeq < since || result.rowCount > 10_000 {
-            try reload(on: connection)
+            try reload(on: connection, into: &target)
             return
         }
         for row in 0..<result.rowCount {
             guard let seq = result.int(row, 1) else { continue }
             guard seq > lastSeq else { continue }
             guard seq == lastSeq + 1, let text = result.string(row, 2), text != Self.reloadMarker else {
-                try reload(on: connection)
+                try reload(on: connection, into: &target)
                 return
             }
             do {
                 let change = try ChangeCoding.decode(text.utf8)
                 if case .audit = change { auditTail = try Self.chainLink(ofEntry: text, seq: seq) }
-                state.apply(change)
+                target.apply(change)
             } catch {
                 throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "change \(seq) in tokend.changes: \(error)")
             }

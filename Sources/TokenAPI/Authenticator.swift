@@ -56,7 +56,7 @@ struct Authenticator {
             let digest = secret.digest(of: presented)
             try dependencies.repository.write { state in
                 guard let token = state.token(digest: digest) else { return }
-                Session.revokeFamily(of: token, in: &state, context: context)
+                CredentialUse.revokeFamily(of: token, in: &state, context: context)
             }
             throw AuthenticationFailure.revoked
         case .failure(let failure):

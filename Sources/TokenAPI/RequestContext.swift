@@ -80,14 +80,7 @@ extension HandlerContext {
     /// it changed are recorded in it too (``AuditTrail``). Call it once per request.
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
         let context = base
-        guard let session = context.session else {
-            let audit = context.audit
-            return try context.dependencies.repository.write { state in
-                let result = try body(&state)
-                AuditTrail.record(audit, in: &state)
-                return result
-            }
-        }
+        guard let session = context.session else { return try context.dependencies.repository.write(.audited(context.audit), body) }
         return try session.write(in: context.dependencies.repository, body)
     }
 

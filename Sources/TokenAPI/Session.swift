@@ -41,47 +41,20 @@ final class Session: Sendable {
             ipAddress: address, requestID: requestID, time: now)
     }
 
-    /// Runs `body` in one transaction after checking the credential again and recording its use;
-    /// the audit events of what it changed are recorded in the same transaction.
+    /// What the request's own write records: the credential checked again and its use, and the
+    /// audit events of what it changed.
+    var recording: WriteRecording {
+        WriteRecording(
+            audit: audit,
+            credential: CredentialUse(
+                tokenID: credential.token.id, actor: actor, address: address, now: now, settings: settings, detectsReuse: detectsReuse))
+    }
+
+    /// Runs `body` in the request's one transaction (``recording``).
     func write<T>(in repository: any TokenRepository, _ body: (inout StoreState) throws -> T) throws -> T {
-        let outcome = try repository.write { state throws -> SessionOutcome<T> in
-            if let refusal = check(in: &state) { return .refused(refusal) }
-            record(in: &state)
-            let result = try body(&state)
-            AuditTrail.record(audit, in: &state)
-            return .done(result)
-        }
-        switch outcome {
-        case .done(let result):
-            usageRecorded.withLock { $0 = true }
-            return result
-        case .refused(let failure):
-            throw failure
-        }
-    }
-
-    /// The credential as it stands inside the transaction: still valid, owner not blocked, the
-    /// acting user still there. A revoked token on a rotate endpoint revokes its family here
-    /// (kept: the refusal commits).
-    private func check(in state: inout StoreState) -> AuthenticationFailure? {
-        guard let token = state.token(credential.token.id) else { return .unknownToken }
-        switch Authentication.validate(token, in: state, now: now) {
-        case .failure(.revoked):
-            if detectsReuse { Self.revokeFamily(of: token, in: &state, context: audit) }
-            return .revoked
-        case .failure(let failure):
-            return failure
-        case .success(let current):
-            if let failure = Authentication.checkUser(current, settings: settings) { return failure }
-            return state.user(actor) == nil ? .unknownToken : nil
-        }
-    }
-
-    private func record(in state: inout StoreState) {
-        guard let token = state.token(credential.token.id),
-            let updated = Authentication.usageUpdate(of: token, from: address, now: now)
-        else { return }
-        state.put(updated)
+        let result = try repository.write(recording, body)
+        usageRecorded.withLock { $0 = true }
+        return result
     }
 
     /// Records the use in a write of its own when no transaction of the request did: before the
@@ -95,10 +68,9 @@ final class Session: Sendable {
             Authentication.usageUpdate(of: credential.token, from: address, now: now) != nil
         else { return credential }
         do {
-            let updated = try repository.write { state -> AccessToken? in
-                record(in: &state)
-                return state.token(credential.token.id)
-            }
+            let use = CredentialUse(
+                tokenID: credential.token.id, actor: actor, address: address, now: now, settings: settings, revalidates: false)
+            let updated = try repository.write(WriteRecording(credential: use)) { state in state.token(credential.token.id) }
             usageRecorded.withLock { $0 = true }
             return Credential(token: updated ?? credential.token, user: credential.user)
         } catch {
@@ -107,22 +79,4 @@ final class Session: Sendable {
             return credential
         }
     }
-}
-
-extension Session {
-    /// Reuse detection's change and its audit line: the still-active descendants of `token`
-    /// revoked, in one transaction.
-    static func revokeFamily(of token: AccessToken, in state: inout StoreState, context: AuditContext) {
-        let family = Authentication.reuseRevocations(for: token, in: state, now: context.time).map(\.id)
-        state.revokeDescendants(of: token, at: context.time)
-        let (entity, target, reference) = AuditTrail.describe(token, in: state)
-        state.recordAudit(context.event(.tokenReuseDetected, entity: entity, target: target, token: reference, relatedTokens: family))
-    }
-}
-
-/// What a session's transaction came to: the body's result, or a refusal of the credential
-/// that still commits (a family revoked by reuse detection).
-private enum SessionOutcome<T> {
-    case done(T)
-    case refused(AuthenticationFailure)
 }

@@ -69,6 +69,26 @@ public enum FailedAuthentication {
         return folded
     }
 
+    /// Whether `event` has the shape that ``event(_:token:ipAddress:requestID:at:)`` and
+    /// ``summary(from:)`` give, with bounded fields: all that the CGI spill file may carry into
+    /// the chain (anyone who can write that file could otherwise have any event signed).
+    public static func isFailedAuthentication(_ event: AuditEvent) -> Bool {
+        guard event.name == .authenticationFailed, event.actor == .anonymous, event.change == nil, event.relatedTokens.isEmpty,
+            let reason = event.reason, Reason(rawValue: reason) != nil || reason == "various",
+            let count = event.count, count >= 1, count <= 1 << 40,
+            event.target.type == "PersonalAccessToken", event.target.details.utf8.count <= maximumDetailsBytes,
+            event.ipAddress.map({ $0.utf8.count <= 64 }) ?? true, event.requestID.map({ $0.utf8.count <= 128 }) ?? true
+        else { return false }
+        // A named token is the event's target and reference, filed under its owner or resource.
+        if let token = event.token {
+            return event.target.id == token.id.rawValue && event.entity.kind != .instance
+        }
+        return event.target.id == nil && event.entity == .instance
+    }
+
+    /// A token name's bytes at most (1,000 characters of up to 4 bytes).
+    public static let maximumDetailsBytes = 4000
+
     /// The one event the failures beyond the itemised ones fold into.
     public static func summary(from event: AuditEvent) -> AuditEvent {
         AuditEvent(

@@ -1,13 +1,25 @@
 /// Where the domain's state lives: read it, or change it in one all-or-nothing transaction.
 ///
-/// The JSON file store is the embedded implementation; another backend (PostgreSQL) would
-/// implement the same two calls. `write` persists every change the body made, durably, before
-/// it returns; if the body throws, nothing it did is kept.
+/// A backend implements two things: `read`, and the primitive ``writeWithoutTransaction(_:)``
+/// (the state held exclusively and current, and the ``TransactionStorage`` that makes changes
+/// durable). ``write(_:_:)`` is written once on top of it: the transaction, the audit events of
+/// what it changed and a credential's use, commit or rollback (GRDB's `write` over
+/// `writeWithoutTransaction`). `write` persists every change the body made, durably, before it
+/// returns; if the body throws, nothing it did is kept.
 public protocol TokenRepository: Sendable {
     /// Runs `body` against the current state (never stale with respect to acknowledged writes).
     func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T
-    /// Runs `body` in a transaction and persists its changes before returning.
-    func write<T>(_ body: (inout StoreState) throws -> T) throws -> T
+    /// Runs `work` with the state current and held exclusively, with the storage that persists
+    /// a transaction's changes. `work` runs the transaction (``StoreState/transaction(in:recording:_:)``).
+    func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T
+}
+
+extension TokenRepository {
+    /// Runs `body` in one transaction with what `recording` asks for, and persists its changes
+    /// before returning.
+    public func write<T>(_ recording: WriteRecording = .none, _ body: (inout StoreState) throws -> T) throws -> T {
+        try writeWithoutTransaction { state, storage in try state.transaction(in: storage, recording: recording, body) }
+    }
 }
 
 /// A repository held in memory only: for domain and handler tests. Its audit log is the list
@@ -23,17 +35,12 @@ public final class InMemoryRepository: TokenRepository, AuditLogReading, @unchec
         try lock.withLock { try body(state) }
     }
 
-    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+    public func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
         try lock.withLock {
-            state.beginTransaction()
-            do {
-                let result = try body(&state)
-                for case .audit(let event) in state.commit() { audit.append(event) }
-                return result
-            } catch {
-                state.rollback()
-                throw error
+            let storage = ClosureStorage { [self] state in
+                for case .audit(let event) in state.pendingChanges { audit.append(event) }
             }
+            return try work(&state, storage)
         }
     }
 }

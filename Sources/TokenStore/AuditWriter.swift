@@ -26,6 +26,8 @@ final class AuditWriter {
     let layout: AuditLayout
     let key: AuditChain.Key
     let policy: Policy
+    /// Where the head goes after every append (``AuditWitness``).
+    let witness: AuditWitness
     /// The newest line of the chain as this process last saw it.
     private(set) var tail = AuditChain.Link.start
     private var fd: Int32 = -1
@@ -35,10 +37,11 @@ final class AuditWriter {
     /// The UTC day of the current file's first line (nil while it is empty).
     private var firstDay: CivilDate?
 
-    init(layout: AuditLayout, key: AuditChain.Key, policy: Policy) {
+    init(layout: AuditLayout, key: AuditChain.Key, policy: Policy, witness: AuditWitness = .none) {
         self.layout = layout
         self.key = key
         self.policy = policy
+        self.witness = witness
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -149,6 +152,7 @@ final class AuditWriter {
         if size == 0 { firstDay = first.event.time.date }
         size += bytes.count
         tail = link
+        witness.record(link)
     }
 
     /// Makes the current file durable (before a compaction drops the journal).

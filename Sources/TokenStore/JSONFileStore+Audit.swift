@@ -39,6 +39,7 @@ extension JSONFileStore {
         let path = layout.journal(generation: generation)
         let bytes = try FileIO.pread(journalFD, offset: 0, count: journalOffset, path: path)
         var entries: [(journalSeq: Int, event: AuditEvent)] = []
+        var unsealed: [Int] = []
         var start = 0
         var line = 0
         while let newline = bytes[start...].firstIndex(of: 0x0A) {
@@ -47,7 +48,13 @@ extension JSONFileStore {
             let slice = bytes[start..<newline]
             guard let seq = FastRecordDecoder.journalAuditSeq(slice), seq > writer.tail.journalSeq, seq < limit else { continue }
             do {
-                guard case .audit(let event) = try RecordCoding.decodeJournalLine(try JSONParser.parse(slice)).change else { continue }
+                let value = try JSONParser.parse(slice)
+                guard case .audit(let event) = try RecordCoding.decodeJournalLine(value).change else { continue }
+                // Only what this store wrote is signed into the chain (``AuditJournalSeal``).
+                guard AuditJournalSeal.isSealed(value, event: event, seq: seq, key: writer.key) else {
+                    unsealed.append(seq)
+                    continue
+                }
                 entries.append((seq, event))
             } catch {
                 throw .corrupt(path, line: line, offset: start, "\(error)")
@@ -56,6 +63,11 @@ extension JSONFileStore {
         try writer.append(entries)
         if !entries.isEmpty {
             logger.warning("carried audit events from the journal into the audit files", metadata: ["events": "\(entries.count)"])
+        }
+        if !unsealed.isEmpty {
+            logger.error(
+                "the journal holds audit events without the store's seal (written by hand?); they were not chained: run `tokend audit verify`",
+                metadata: ["journal_seqs": "\(unsealed.prefix(20).map(String.init).joined(separator: ","))"])
         }
         lastAuditJournalSeq = writer.tail.journalSeq
     }
@@ -86,10 +98,23 @@ extension JSONFileStore {
         let taken = path + ".\(getpid()).draining"
         guard rename(path, taken) == 0 else { return }
         defer { unlink(taken) }
-        guard let bytes = try? FileIO.readAll(taken) else { return }
+        guard let fd = try? FileIO.open(taken, O_RDONLY),
+            let bytes = try? FileIO.pread(fd, offset: 0, count: AuditSpill.maximumBytes + AuditSpill.maximumLineBytes, path: taken)
+        else { return }
+        close(fd)
         var events: [AuditEvent] = []
+        var refused = 0
         for line in bytes.split(separator: 0x0A) {
-            if let value = try? JSONParser.parse(line), let event = try? AuditEventCoding.decode(value) { events.append(event) }
+            guard line.count <= AuditSpill.maximumLineBytes, let value = try? JSONParser.parse(line),
+                let event = try? AuditEventCoding.decode(value), FailedAuthentication.isFailedAuthentication(event)
+            else {
+                refused += 1
+                continue
+            }
+            events.append(event)
+        }
+        if refused > 0 {
+            logger.error("refused lines of the failed-authentication spill file that no failed authentication writes", metadata: ["lines": "\(refused)"])
         }
         for event in FailedAuthentication.aggregate(events, limit: FailedAuthentication.eventsPerFlush) { state.recordAudit(event) }
     }
@@ -111,6 +136,8 @@ extension JSONFileStore {
 public enum AuditSpill {
     /// The spill stops growing here (about a thousand events).
     public static let maximumBytes = 256 << 10
+    /// One event's line at most (a token name of 1,000 four-byte characters and the rest).
+    public static let maximumLineBytes = 8 << 10
 
     public static func append(_ events: [AuditEvent], layout: StoreLayout) {
         guard !events.isEmpty, let fd = try? FileIO.open(layout.auditSpill, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) else { return }

@@ -46,15 +46,10 @@ extension JSONFileStore {
             throw RepositoryError(.busy, "another compaction ran for more than a minute")
         }
         try withCurrentStoreLocked {
-            state.beginTransaction()
-            do {
-                try body(&state)
-            } catch {
-                state.rollback()
-                throw error
-            }
-            lastSeq += state.pendingChanges.count
-            state.commit()
+            // The changes are not journalled: the new snapshot below holds them.
+            var changed = 0
+            try state.transaction(in: ClosureStorage { changed = $0.pendingChanges.count }, body)
+            lastSeq += changed
             try compactLocked(holding: compaction)
         }
     }

@@ -65,8 +65,14 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         public var auditFileBytes: Int
         /// Audit files whose events are all older than this many days are removed (0: never).
         public var auditRetentionDays: Int
+        /// Where the audit chain's head goes after every append.
+        public var auditWitness: AuditWitness
 
-        public init(compactionBytes: Int? = nil, failpoint: String? = nil, auditFileBytes: Int? = nil, auditRetentionDays: Int = 0) {
+        public init(
+            compactionBytes: Int? = nil, failpoint: String? = nil, auditFileBytes: Int? = nil, auditRetentionDays: Int = 0,
+            auditWitness: AuditWitness = .none
+        ) {
+            self.auditWitness = auditWitness
             self.compactionBytes = compactionBytes ?? 4 << 20
             self.failpoint = failpoint
             self.auditFileBytes = auditFileBytes ?? 16 << 20
@@ -108,7 +114,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
         } else {
             let policy = AuditWriter.Policy(maximumFileBytes: tuning.auditFileBytes, retentionDays: tuning.auditRetentionDays)
-            auditWriter = AuditWriter(layout: AuditLayout(layout), key: try AuditLayout.key(layout, create: true), policy: policy)
+            auditWriter = AuditWriter(
+                layout: AuditLayout(layout), key: try AuditLayout.key(layout, create: true), policy: policy, witness: tuning.auditWitness)
         }
         switch loading {
         case .eager:
@@ -157,7 +164,10 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         return try FileIO.fileSize(journalFD, path: layout.journal(generation: generation)) == journalSeenSize
     }
 
-    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+    /// The primitive under ``TokenRepository/write(_:_:)``: both locks, the state caught up
+    /// with the files, and ``JournalStorage`` to append the transaction's changes; a compaction
+    /// that came due runs after both locks are released (the write is acknowledged already).
+    public func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
         var due: CompactionPlan?
         let result = try rw.withWriteLock {
             if let failure { throw failure }
@@ -178,41 +188,45 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             } catch {
                 throw error.repositoryError
             }
-            state.beginTransaction()
-            let result: T
-            do {
-                result = try body(&state)
-            } catch {
-                state.rollback()
-                throw error
-            }
-            if !state.pendingChanges.isEmpty { drainAuditSpill(into: &state) }
-            let changes = state.pendingChanges
-            guard !changes.isEmpty else {
-                state.commit()
-                return result
-            }
-            let firstSeq = try append(changes)
-            state.commit()
-            chainAuditEvents(of: changes, firstSeq: firstSeq)
-            due = compactionPlanIfDue()
+            let storage = JournalStorage(store: self)
+            let result = try work(&state, storage)
+            if storage.appended { due = compactionPlanIfDue() }
             return result
         }
-        // Acknowledged already; the rewrite runs with both locks released.
         if let due { compact(due) }
         return result
+    }
+
+    /// Persists a transaction on the JSON store: the audit events a CGI process left join it,
+    /// every change becomes a journal line in one write and one `fdatasync`, and its audit
+    /// events are chained into `audit/` (still under the store lock).
+    private final class JournalStorage: TransactionStorage {
+        let store: JSONFileStore
+        private(set) var appended = false
+
+        init(store: JSONFileStore) { self.store = store }
+
+        func persist(_ state: inout StoreState) throws -> PersistOutcome {
+            store.drainAuditSpill(into: &state)
+            let changes = state.pendingChanges
+            let firstSeq = try store.append(changes)
+            appended = true
+            store.chainAuditEvents(of: changes, firstSeq: firstSeq)
+            return .persisted
+        }
     }
 
     // MARK: Writing
 
     /// Appends the changes as journal lines in one write, then fdatasync; on failure undoes the
-    /// partial append and the in-memory transaction. Returns the first change's sequence number.
-    private func append(_ changes: [StoreChange]) throws -> Int {
+    /// partial append (the transaction rolls back the state). Returns the first change's sequence number.
+    fileprivate func append(_ changes: [StoreChange]) throws -> Int {
         var bytes: [UInt8] = []
         var seq = lastSeq
+        let auditKey = auditWriter?.key
         for change in changes {
             seq += 1
-            bytes += RecordCoding.journalLine(change, seq: seq)
+            bytes += RecordCoding.journalLine(change, seq: seq, auditKey: auditKey)
         }
         let path = layout.journal(generation: generation)
         do throws(StoreError) {
@@ -225,7 +239,6 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             failpoints.hit("journal.after-write-before-sync")
         } catch {
             ftruncate(journalFD, off_t(journalOffset))
-            state.rollback()
             logger.error("journal append failed; nothing was written", metadata: ["error": "\(error)"])
             throw error.repositoryError
         }
@@ -237,7 +250,6 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
             // The lines were not acknowledged: take them back out of the file, best effort, so no
             // reader (here or in another worker) sees a change its client was told failed.
             ftruncate(journalFD, off_t(journalOffset))
-            state.rollback()
             let failed = RepositoryError(.failed, "\(error); this worker refuses writes until it is restarted")
             failure = failed
             logger.critical("store sync failed; refusing writes until restart", metadata: ["error": "\(error)"])

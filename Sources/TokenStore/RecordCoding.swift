@@ -11,11 +11,13 @@ enum RecordCoding {
 
     // MARK: Journal lines
 
-    /// `{"kind":"token","op":"put","record":{…},"seq":N}` plus a newline.
-    static func journalLine(_ change: StoreChange, seq: Int) -> [UInt8] {
+    /// `{"kind":"token","op":"put","record":{…},"seq":N}` plus a newline. An audit event also
+    /// carries its `seal` under `auditKey` (``AuditJournalSeal``), in sorted key order before `seq`.
+    static func journalLine(_ change: StoreChange, seq: Int, auditKey: AuditChain.Key? = nil) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         writeChange(change, journal: true, into: &w)
+        if case .audit(let event) = change, let auditKey { w.field("seal", AuditJournalSeal.seal(event, seq: seq, key: auditKey)) }
         w.field("seq", seq)
         w.endObject()
         var bytes = w.bytes

@@ -63,6 +63,9 @@ public struct Settings: Sendable {
     public var auditRetentionDays: Int
     /// `--audit-max-file-size`: a new audit file past this many bytes (and at each new UTC day).
     public var auditMaxFileBytes: Int
+    /// `--audit-witness`: where the audit chain's head goes after every append: `syslog`,
+    /// `none`, `file:/path` or `unix:/path` (a datagram socket), checked when read.
+    public var auditWitness: String
     /// `--webhook-extended-intervals`: expiry notices at 60 and 30 days too, not only at 7
     /// (GitLab's `extended_*_expiry_webhooks_execute`).
     public var webhookExtendedIntervals: Bool
@@ -160,6 +163,10 @@ public struct Settings: Sendable {
         let auditRetentionDays =
             try integer(.auditRetentionDays, atLeast: 0, "--audit-retention-days must be 0 (keep all) or a number of days") ?? 0
         let auditMaxFileBytes = try integer(.auditMaxFileSize, atLeast: 4096, "--audit-max-file-size must be at least 4096 bytes") ?? 16 << 20
+        let auditWitness = value(.auditWitness) ?? "syslog"
+        guard Self.isAuditWitness(auditWitness) else {
+            throw SettingsError("--audit-witness takes syslog, none, file:/absolute/path or unix:/absolute/path (a datagram socket)")
+        }
         var webhookExtendedIntervals = false
         if let text = value(.webhookExtendedIntervals) { webhookExtendedIntervals = try boolean(text, .webhookExtendedIntervals) }
         var allowLocalWebhooks = false
@@ -177,9 +184,19 @@ public struct Settings: Sendable {
             allowNetworkFilesystem: allowNetworkFilesystem, instance: instance, externalURL: externalURL,
             listenSocket: listenSocket, threads: threads, maxBodySize: maxBodySize,
             monitoringAllowList: (value(.monitoringAllow) ?? "").split(separator: ",").map { Substring($0).trimmed }.filter { !$0.isEmpty },
-            testHooks: testHooks, auditRetentionDays: auditRetentionDays, auditMaxFileBytes: auditMaxFileBytes,
+            testHooks: testHooks, auditRetentionDays: auditRetentionDays, auditMaxFileBytes: auditMaxFileBytes, auditWitness: auditWitness,
             webhookExtendedIntervals: webhookExtendedIntervals, allowLocalWebhooks: allowLocalWebhooks,
             webhookTimeoutSeconds: webhookTimeoutSeconds, notifyTimeoutSeconds: notifyTimeoutSeconds, sources: sources)
+    }
+
+    /// The forms `--audit-witness` takes (TokenStore's `AuditWitness` parses them): an absolute
+    /// path of printable ASCII, a socket's short enough for `sun_path`.
+    static func isAuditWitness(_ text: String) -> Bool {
+        if text == "syslog" || text == "none" { return true }
+        let printable = text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        if text.hasPrefix("file:/") { return printable && text.utf8.count < 4096 }
+        if text.hasPrefix("unix:/") { return printable && text.utf8.count - 5 < 108 }
+        return false
     }
 
     static func boolean(_ text: String, _ name: SettingName) throws(SettingsError) -> Bool {

@@ -14,8 +14,8 @@ public final class FaultyRepository: TokenRepository {
 
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T { try base.read(body) }
 
-    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+    public func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
         if let error = refusal.withLock({ $0 }) { throw error }
-        return try base.write(body)
+        return try base.writeWithoutTransaction(work)
     }
 }

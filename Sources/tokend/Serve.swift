@@ -53,6 +53,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Start a new audit file past this size, besides each new UTC day (env TOKEND_AUDIT_MAX_FILE_SIZE; default 16777216).", valueName: "bytes"))
     var auditMaxFileSize: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Where the audit chain's head (seq and MAC) goes after every write: syslog, none, file:/path or unix:/path (a datagram socket) (env TOKEND_AUDIT_WITNESS; default syslog).", valueName: "sink"))
+    var auditWitness: String?
+
     /// These flags, for ``StoreOptions/settings(_:)``.
     var flags: [SettingName: String] {
         var flags = instance.flags
@@ -64,6 +67,7 @@ struct Serve: ParsableCommand {
         flags[.maxBodySize] = maxBodySize.map(String.init)
         flags[.auditRetentionDays] = auditRetentionDays.map(String.init)
         flags[.auditMaxFileSize] = auditMaxFileSize.map(String.init)
+        flags[.auditWitness] = auditWitness
         return flags
     }
 

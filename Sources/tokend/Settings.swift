@@ -92,9 +92,12 @@ struct InstanceOptions: ParsableArguments {
 extension Settings {
     /// Opens the store: the PostgreSQL database of `--store`, else the data directory.
     func openStore(loading: JSONFileStore.Loading = .eager) throws -> any AdminStore {
-        if let postgres { return PostgresStore(location: postgres, logger: logger("tokend")) }
+        if let postgres { return PostgresStore(location: postgres, logger: logger("tokend"), auditWitness: witness) }
         return try openDirectory(loading: loading)
     }
+
+    /// `--audit-witness` (validated when the settings were read).
+    var witness: AuditWitness { AuditWitness(setting: auditWitness) ?? .syslog }
 
     /// The PostgreSQL store's location, when `--store` names one.
     var postgres: PostgresLocation? {
@@ -108,7 +111,7 @@ extension Settings {
         try becomeStoreOwner()
         let tuning = JSONFileStore.Tuning(
             compactionBytes: testHooks?.compactionBytes, failpoint: testHooks?.failpoint, auditFileBytes: auditMaxFileBytes,
-            auditRetentionDays: auditRetentionDays)
+            auditRetentionDays: auditRetentionDays, auditWitness: witness)
         do {
             return try JSONFileStore(
                 directory: data, allowNetworkFilesystem: allowNetworkFilesystem, loading: loading, tuning: tuning,

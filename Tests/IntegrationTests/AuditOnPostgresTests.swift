@@ -115,6 +115,34 @@ struct AuditOnPostgresTests {
         #expect(broken.stdout.contains("BROKEN at tokend.audit_events seq"), "\(broken.stdout)")
     }
 
+    /// Rows deleted from the end leave a chain that is whole in itself; the head that the
+    /// witness recorded outside the database catches it (`audit verify --head`).
+    @Test func aWitnessedHeadCatchesRowsDeletedFromTheEnd() throws {
+        let witness = try LiveServer.makeTemporaryDirectory() + "/witness.log"
+        let server = try LiveServer(environment: ["TOKEND_AUDIT_WITNESS": "file:" + witness], backend: .postgres)
+        defer { server.stop() }
+        let url = try #require(server.databaseURL)
+        let admin = try server.createToken(name: "admin")
+        for name in ["ann", "ben", "cat"] {
+            #expect(try server.request("POST", "/users", token: admin, form: "username=\(name)&name=\(name)&email=\(name)@example.com").status == 201)
+        }
+        let recorded = try String(contentsOfFile: witness, encoding: .utf8).split(separator: "\n")
+        let head = String(try #require(recorded.last?.split(separator: " ").last))
+        let seq = try #require(Int(head.prefix { $0 != ":" }))
+        #expect(seq >= 3, "\(recorded)")
+        #expect(!recorded.joined().contains("glpat-") && !recorded.joined().contains("ann"), "seq and MAC only")
+        let intact = try LiveServer.run(server.binary, ["audit", "verify", "--store", url, "--head", head])
+        #expect(intact.status == 0, "\(intact.stdout) \(intact.stderr)")
+        let cluster = try PostgresCluster.shared()
+        let database = String(url.split(separator: "/").last!.split(separator: "?").first!)
+        _ = try cluster.psql("DELETE FROM tokend.audit_events WHERE id > \(seq - 2)", database: database)
+        let rowsAlone = try LiveServer.run(server.binary, ["audit", "verify", "--store", url])
+        #expect(rowsAlone.status == 0, "the rows alone are a whole chain: \(rowsAlone.stdout)")
+        let broken = try LiveServer.run(server.binary, ["audit", "verify", "--store", url, "--head", head])
+        #expect(broken.status == 1, "\(broken.stdout) \(broken.stderr)")
+        #expect(broken.stdout.contains("recorded head"), "\(broken.stdout)")
+    }
+
     static func day(_ offset: Int) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"

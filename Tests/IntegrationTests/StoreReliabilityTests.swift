@@ -252,12 +252,14 @@ struct StoreReliabilityTests {
         let waited = Date().timeIntervalSince(started)
         #expect(busy.status == 503)
         #expect(busy.header("Retry-After") != nil)
-        #expect(waited < 5)
+        // Bounded by the lock timeout, not by the stalled holder's 30 s (generous: a loaded
+        // machine stretches the timeout's few seconds).
+        #expect(waited < 20)
         #expect(try server.request("GET", "/personal_access_tokens/self", token: reader).status == 200)
         kill(stalledPID, SIGKILL)
         usleep(200_000)
         let freed = Date()
         #expect(try server.request("DELETE", "/personal_access_tokens/self", token: writer).status == 204)
-        #expect(Date().timeIntervalSince(freed) < 1.5)
+        #expect(Date().timeIntervalSince(freed) < 10, "the kernel freed the lock: no wait for a timeout")
     }
 }

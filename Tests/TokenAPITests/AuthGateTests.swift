@@ -240,9 +240,9 @@ final class CountingRepository: TokenRepository {
         self.counter = counter
     }
     func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T { try base.read(body) }
-    func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
+    func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
         counter.add()
-        return try base.write(body)
+        return try base.writeWithoutTransaction(work)
     }
 }
 
@@ -265,5 +265,7 @@ final class UnreadableRepository: TokenRepository {
         if broken.isSet { throw RepositoryError(.failed, "the test store cannot be read") }
         return try base.read(body)
     }
-    func write<T>(_ body: (inout StoreState) throws -> T) throws -> T { try base.write(body) }
+    func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
+        try base.writeWithoutTransaction(work)
+    }
 }

@@ -118,6 +118,20 @@ struct AuditLogTests {
         #expect(failure.reason.contains("removed from the end"), "\(failure)")
     }
 
+    /// Without a compaction since, the journal still holds the events cut from the end: each
+    /// is named, and a token created there with no creation line too.
+    @Test func linesRemovedFromTheEndAreNamedAgainstTheJournal() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try JSONFileStore(directory: directory)
+        for round in 0..<3 { try addTokens(store, ["t\(round)"]) }
+        try rewrite(auditFiles.last!, Array(try lines().dropLast(2)))
+        let report = try AuditVerification.verify(directory: directory)
+        #expect(report.failure?.source == "journal", "\(report.failure.map(String.init(describing:)) ?? "ok")")
+        #expect(report.storeFindingCount == 4, "two events, two tokens: \(report.storeFindings)")
+        #expect(report.storeFindings.contains { $0.contains("the chain lacks") && $0.contains("token_created") })
+        #expect(report.storeFindings.contains { $0.contains("token 3 ") && $0.contains("no token_created") })
+    }
+
     /// A writer killed between its journal sync and its audit append: the next writer (or the
     /// next start) carries the events from the journal, in order, before its own.
     @Test func eventsOnlyInTheJournalAreCarriedByTheNextWriter() throws {
