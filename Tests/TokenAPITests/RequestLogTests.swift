@@ -46,6 +46,12 @@ struct RequestLogTests {
         store.refuseWrites(with: nil)
         expectLinesName(
             "gate-4", { client.request("GET", "//-/auth", token: gate, headers: ["x-tokend-user": "root"], requestID: $0) }, status: 403)
+        // A handler's own line (the admin token API's notice of a revocation by value).
+        let victim = try client.createToken(for: root, name: "victim")
+        secrets.append(victim)
+        expectLinesName(
+            "admin-5", { client.request("DELETE", "/admin/token", token: token, json: #"{"token":"\#(victim)"}"#, requestID: $0) },
+            status: 204)
         // A request without an id (a test, a transport that gives none) still logs.
         logs.clear()
         store.refuseWrites(with: RepositoryError(.failed, "fsync failed on the test device"))

@@ -48,7 +48,7 @@ enum AdminTokenEndpoints {
             state.recordAudit(audit.event(.adminTokenRevoked, entity: entity, target: target, token: reference))
             return (token, TokenIdentification.kind(of: token, in: state))
         }
-        context.dependencies.logger.notice(
+        context.logger.notice(
             "token revoked by value (admin token API)",
             metadata: [
                 "token_id": "\(token.id.rawValue)", "owner_id": "\(token.userID.rawValue)", "kind": "\(kind.rawValue)",
