@@ -173,7 +173,7 @@ extension CGIParameters {
     /// `requestID` goes into the request (the audit log names it) and the response's `X-Request-Id`.
     public func answer(with application: Application, requestID: String? = nil, readBody: (Int) -> [UInt8]) -> Answer {
         let limit = application.dependencies.maximumBodySize
-        let readsBody = Application.readsBody(target: target)
+        let readsBody = application.readsBody(target: target)
         guard !readsBody || contentLength <= limit else { return application.refuse(.payloadTooLarge, method: method) }
         switch request(body: readsBody ? readBody(contentLength) : []) {
         case .success(var request):

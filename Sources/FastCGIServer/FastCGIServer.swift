@@ -8,9 +8,11 @@ import HTTPTypes
 import TokenAPI
 
 /// Serves FastCGI requests on one listening socket with N accept threads on libfcgi's
-/// thread-safe API, and stops gracefully on SIGTERM/SIGINT: in-flight requests finish, idle
-/// threads are woken, the process returns 0.
-public final class FastCGIServer: Sendable {
+/// thread-safe API. A ``Service``: ``start()`` starts the threads, ``shutdown()`` lets in-flight
+/// requests finish, wakes idle threads and joins them all. ``run()`` is both around a wait for
+/// SIGTERM/SIGINT (``TerminationSignals``).
+public final class FastCGIServer: Service {
+    public let name = "fastcgi"
     let listenFD: Int32
     let threadCount: Int
     let application: Application
@@ -36,13 +38,16 @@ public final class FastCGIServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT; returns once every accept thread has stopped.
     public func run() {
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        sigaddset(&blocked, SIGTERM)
-        sigaddset(&blocked, SIGINT)
-        sigaddset(&blocked, SIGHUP)
-        // Blocked here, inherited by every thread: only the sigwait below receives them.
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        TerminationSignals.block()
+        start()
+        let signal = TerminationSignals.wait()
+        logger.info("stopping: finishing in-flight requests", metadata: ["signal": "\(signal)"])
+        shutdown()
+    }
+
+    /// Starts the accept threads. Block the termination signals first
+    /// (``TerminationSignals/block()``), or one may land on a request thread.
+    public func start() {
         // SIGUSR1 wakes idle accept threads at shutdown; a parent may have blocked or ignored it.
         var wake = sigset_t()
         sigemptyset(&wake)
@@ -68,13 +73,10 @@ public final class FastCGIServer: Sendable {
             worker.handle.withLock { $0 = thread }
         }
         logger.info("serving FastCGI", metadata: ["threads": "\(threadCount)", "pid": "\(getpid())"])
-        var signal: Int32 = 0
-        repeat {
-            sigwait(&blocked, &signal)
-        } while signal == SIGHUP
-        logger.info("stopping: finishing in-flight requests", metadata: ["signal": "\(signal)"])
-        shutdown()
     }
+
+    /// Whether accept threads are running (started, not yet stopped).
+    public var isRunning: Bool { workers.withLock { !$0.isEmpty } }
 
     /// libfcgi installs its SIGUSR1 handler (no SA_RESTART, so a blocked accept returns EINTR)
     /// only over a default disposition; make sure one is there whatever the parent left.
@@ -102,10 +104,15 @@ public final class FastCGIServer: Sendable {
     }
 
     /// Sets libfcgi's shutdown flag and keeps waking idle accept threads (SIGUSR1, which
-    /// libfcgi installs without SA_RESTART) until all have returned, then joins them.
-    private func shutdown() {
+    /// libfcgi installs without SA_RESTART) until all have returned, then joins them. The flag is
+    /// libfcgi's, for the whole process: no FastCGI server of this process accepts afterwards.
+    public func shutdown() {
+        let all = workers.withLock { workers -> [WorkerThread] in
+            defer { workers.removeAll() }
+            return workers
+        }
+        guard !all.isEmpty else { return }
         FCGX_ShutdownPending()
-        let all = workers.withLock { $0 }
         var rounds = 0
         while !all.allSatisfy({ $0.finished.load(ordering: .sequentiallyConsistent) }) && rounds < 3000 {
             for worker in all where worker.idle.load(ordering: .sequentiallyConsistent)

@@ -15,9 +15,10 @@ public struct Application: Sendable {
         self.router = router
     }
 
-    /// Every endpoint tokend serves.
+    /// Every endpoint tokend serves: the API below `/api/v4`, and the gate, health checks and
+    /// metrics at `/-/`.
     public static let defaultRouter: Router = {
-        var router = Router()
+        var router = Router(system: AuthGate.routes + HealthEndpoints.routes)
         router.add(contentsOf: MetadataEndpoints.routes)
         router.add(contentsOf: UserEndpoints.routes)
         router.add(contentsOf: PersonalAccessTokenEndpoints.routes)
@@ -46,9 +47,12 @@ public struct Application: Sendable {
 
     /// Whether the answer to `target` (path and query, as sent) may depend on the body. The
     /// forward-auth gate's never does, so a transport need not read (or limit) it there.
-    public static func readsBody(target: String) -> Bool {
+    public func readsBody(target: String) -> Bool { Self.readsBody(target: target, router: router) }
+
+    /// ``readsBody(target:)`` with the default router.
+    public static func readsBody(target: String, router: Router = defaultRouter) -> Bool {
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
-        return !GateRequest.isGate(path)
+        return router.systemRoute(for: path)?.readsBody ?? true
     }
 
     /// Writes the batch of failed authentications waiting for the audit log (the worker's
@@ -57,7 +61,7 @@ public struct Application: Sendable {
     public func flushAudit() -> Int { dependencies.failedAuthentications.flush() }
 
     /// A token's audit description, from what the request already knows (no store read).
-    func describe(_ credential: Credential) -> (AuditEntity, AuditTarget, AuditTokenReference) {
+    static func describe(_ credential: Credential) -> (AuditEntity, AuditTarget, AuditTokenReference) {
         let kind: TokenIdentification.Kind
         if credential.token.impersonation {
             kind = .impersonation
@@ -89,35 +93,54 @@ public struct Application: Sendable {
     // MARK: Steps
 
     private func handle(_ request: APIRequest) -> Answer {
-        if let gate = AuthGate(dependencies: dependencies).answer(request) { return gate }
-        if let health = HealthEndpoints.answer(request, dependencies: dependencies) { return health }
+        if let route = router.systemRoute(for: request.rawPath) { return answer(request, on: route) }
         var telemetry = Telemetry()
         var style = ErrorStyle.fieldMap
         var session: Session?
         do {
-            let (route, context) = try prepare(request, telemetry: &telemetry, style: &style)
-            telemetry.userID = context.caller?.user.id.rawValue
-            session = context.session
-            let response = try route.handler(context)
+            let response: APIResponse
+            switch try prepare(request, telemetry: &telemetry, style: &style) {
+            case .authenticated(let handler, let context):
+                telemetry.userID = context.caller.user.id.rawValue
+                session = context.session
+                response = try handler(context)
+            case .anonymous(let handler, let context):
+                telemetry.userID = context.caller?.user.id.rawValue
+                session = context.session
+                response = try handler(context)
+            }
             recordUse(session)
             return Answer(response: response, telemetry: telemetry)
         } catch {
             recordUse(session)
-            return Answer(response: render(error, style: style, route: telemetry.route), telemetry: telemetry)
+            return Answer(response: render(error, style: style, route: telemetry.route, requestID: request.requestID), telemetry: telemetry)
         }
+    }
+
+    /// A `/-/` request: 405 with `Allow` for a method the route does not answer, else its handler;
+    /// counted under the route's template.
+    private func answer(_ request: APIRequest, on route: SystemRoute) -> Answer {
+        var answer: Answer
+        if let methods = route.methods, !methods.contains(request.method) {
+            answer = Answer(response: HTTPError.methodNotAllowed(allow: methods).response, telemetry: Telemetry())
+        } else {
+            answer = route.handler(request, dependencies)
+        }
+        answer.telemetry.route = route.template
+        return answer
     }
 
     private func recordUse(_ session: Session?) {
         session?.recordUseIfPending(in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
     }
 
-    private func render(_ error: any Error, style: ErrorStyle, route: String) -> APIResponse {
+    private func render(_ error: any Error, style: ErrorStyle, route: String, requestID: String?) -> APIResponse {
         if let error = error as? RepositoryError {
             dependencies.metrics.recordWriteFailure()
-            dependencies.logger.error("store failure", metadata: ["route": "\(route)", "error": "\(error.message)"])
+            dependencies.logger.forRequest(requestID).error("store failure", metadata: ["route": "\(route)", "error": "\(error.message)"])
         }
         if let mapped = ErrorMapping.httpError(for: error, style: style) { return mapped.response }
-        dependencies.logger.error("unhandled error", metadata: ["route": "\(route)", "error": "\(type(of: error))"])
+        dependencies.logger.forRequest(requestID).error("unhandled error", metadata: ["route": "\(route)", "error": "\(type(of: error))"])
         return HTTPError.internalError.response
     }
 
@@ -135,13 +158,20 @@ public struct Application: Sendable {
             method: method?.rawValue ?? "-", route: answer.telemetry.route, status: answer.response.status.code, seconds: seconds)
     }
 
+    /// A matched route's handler with the context it takes: an authenticated one only after
+    /// every check passed.
+    private enum Prepared {
+        case authenticated(Handler, AuthenticatedContext)
+        case anonymous(AnonymousHandler, RequestContext)
+    }
+
     /// Everything before the handler, in GitLab's order: well-formedness, routing, parameters,
     /// authentication, sudo, scope, user state.
     /// The matched route's template and error style are set as soon as it is known, so even a
     /// refused request is counted under its route and answered in its words.
     private func prepare(
         _ request: APIRequest, telemetry: inout Telemetry, style: inout ErrorStyle
-    ) throws -> (Route, RequestContext) {
+    ) throws -> Prepared {
         try RequestParsing.checkWellFormed(request)
         guard let segments = try RequestParsing.apiSegments(of: request.rawPath) else { throw HTTPError.routeNotFound }
         let route: Route
@@ -159,8 +189,8 @@ public struct Application: Sendable {
         let now = dependencies.clock.now()
         let presented = route.access == .open ? nil : Authenticator.presentedToken(request, parameters: parameters)
         guard let presented else {
-            guard route.access != .authenticated else { throw HTTPError.unauthorized }
-            return (route, RequestContext(
+            guard case .anonymous(let handler) = route.action else { throw HTTPError.unauthorized }
+            return .anonymous(handler, RequestContext(
                 request: request, path: path, parameters: parameters, credential: nil, caller: nil,
                 dependencies: dependencies, now: now, session: nil))
         }
@@ -169,11 +199,11 @@ public struct Application: Sendable {
         let authenticated = try authenticator.authenticate(presented, reuseDetection: detectsReuse, request: request)
         let sudo = try authenticator.resolveSudo(authenticated, request: request, parameters: parameters)
         if sudo == nil, !Authentication.hasScope(authenticated.token, accepted: route.scopes.accepted(for: request.method)) {
-            authenticator.fail(.scope, token: describe(authenticated), request: request)
+            authenticator.fail(.scope, token: Self.describe(authenticated), request: request)
             throw HTTPError.insufficientScope(route.scopes.registered)
         }
         if let failure = Authentication.checkUser(authenticated, settings: dependencies.settings) {
-            authenticator.fail(failure.auditReason, token: describe(authenticated), request: request)
+            authenticator.fail(failure.auditReason, token: Self.describe(authenticated), request: request)
             throw failure
         }
         let actor = sudo ?? authenticated.user
@@ -187,8 +217,15 @@ public struct Application: Sendable {
                 in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
         }
         let caller = Caller(user: actor, isAdmin: credential.hasAdminPowers(as: actor, settings: dependencies.settings))
-        return (route, RequestContext(
-            request: request, path: path, parameters: parameters, credential: credential, caller: caller,
-            dependencies: dependencies, now: now, session: session))
+        switch route.action {
+        case .anonymous(let handler):
+            return .anonymous(handler, RequestContext(
+                request: request, path: path, parameters: parameters, credential: credential, caller: caller,
+                dependencies: dependencies, now: now, session: session))
+        case .authenticated(let handler):
+            return .authenticated(handler, AuthenticatedContext(
+                request: request, path: path, parameters: parameters, credential: credential, caller: caller,
+                dependencies: dependencies, now: now, session: session))
+        }
     }
 }

@@ -45,7 +45,7 @@ public struct Pagination: Sendable {
 
     /// A 200 JSON array of this page of `items`, with GitLab's pagination headers.
     public func response<T>(
-        _ items: [T], context: RequestContext, write: (T, inout JSONWriter) -> Void
+        _ items: [T], context: some HandlerContext, write: (T, inout JSONWriter) -> Void
     ) -> APIResponse {
         var w = JSONWriter(capacity: 256 * min(items.count, perPage) + 2)
         w.beginArray()
@@ -56,7 +56,7 @@ public struct Pagination: Sendable {
 
     /// A 200 JSON array of an already-cut page, with headers for `total` items in all.
     public func response<T>(
-        page: [T], total: Int, context: RequestContext, write: (T, inout JSONWriter) -> Void
+        page: [T], total: Int, context: some HandlerContext, write: (T, inout JSONWriter) -> Void
     ) -> APIResponse {
         var w = JSONWriter(capacity: 256 * page.count + 2)
         w.beginArray()
@@ -66,7 +66,7 @@ public struct Pagination: Sendable {
     }
 
     /// `X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Prev-Page`, `X-Total`, `X-Total-Pages`, `Link`.
-    public func headerFields(total: Int, context: RequestContext) -> HTTPFields {
+    public func headerFields(total: Int, context: some HandlerContext) -> HTTPFields {
         let counted = total <= Self.countLimit
         let totalPages = max(1, (total + perPage - 1) / perPage)
         let hasNext = offset < total && total - offset > perPage
@@ -90,7 +90,7 @@ public struct Pagination: Sendable {
 
     /// The request URL on the external host, with the query's parameters plus `page` and
     /// `per_page`, keys sorted (Rails `to_query`).
-    func link(page: Int, context: RequestContext) -> String {
+    func link(page: Int, context: some HandlerContext) -> String {
         var query = Parameters()
         // Already parsed once without error (Application.parameters): this cannot throw.
         try? query.addForm(context.request.rawQuery)

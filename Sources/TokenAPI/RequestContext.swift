@@ -1,8 +1,11 @@
+public import Logging
 public import TokenCore
 
 /// What a handler knows about the request it serves: the request, its captures and
-/// parameters, who is calling, the instant it is served at, and its store transactions.
-public struct RequestContext: Sendable {
+/// parameters, who is calling if anyone, the instant it is served at, and its store
+/// transactions. Routes that serve anonymous callers get this; routes that need a caller get an
+/// ``AuthenticatedContext``, in which the caller cannot be missing.
+public struct RequestContext: HandlerContext {
     public let request: APIRequest
     /// The route's `:name` captures.
     public let path: PathParameters
@@ -31,59 +34,67 @@ public struct RequestContext: Sendable {
         self.session = session
     }
 
-    /// The caller, on routes that require authentication.
-    public var user: User {
-        guard let caller else { preconditionFailure("route declared authenticated") }
-        return caller.user
-    }
+    public var base: RequestContext { self }
 
-    /// The caller, on routes that require authentication (where the domain must never see a
-    /// nil caller: to it, nil is the operator at the console).
-    public var signedInCaller: Caller {
-        guard let caller else { preconditionFailure("route declared authenticated") }
-        return caller
-    }
+    /// `visibility` as GitLab accepts it.
+    static let visibilityNames = Visibility.allCases.map(\.rawValue)
+}
 
-    /// The authenticating token, on routes that require authentication.
-    public var token: AccessToken {
-        guard let credential else { preconditionFailure("route declared authenticated") }
-        return credential.token
-    }
+/// What every handler context offers, whether or not its route needs a caller: a context is
+/// the ``RequestContext`` it refines (``base``) plus what it guarantees.
+public protocol HandlerContext: Sendable {
+    /// The request's context (an ``AuthenticatedContext`` refines one).
+    var base: RequestContext { get }
+}
+
+extension HandlerContext {
+    public var request: APIRequest { base.request }
+    public var path: PathParameters { base.path }
+    public var parameters: Parameters { base.parameters }
+    public var dependencies: APIDependencies { base.dependencies }
+    public var now: Timestamp { base.now }
+
+    /// The application's logger with this request's `request_id`: every line a handler writes
+    /// about its request carries the id its access line has. Built when a line is written.
+    public var logger: Logger { base.dependencies.logger.forRequest(base.request.requestID) }
 
     /// Whether the caller has admin powers now (GitLab Admin Mode needs the `admin_mode` scope).
-    public var isAdmin: Bool { caller?.isAdmin ?? false }
+    public var isAdmin: Bool { base.caller?.isAdmin ?? false }
 
     /// 403 unless the caller is an admin.
     public func requireAdmin() throws(HTTPError) {
         guard isAdmin else { throw HTTPError.forbidden }
     }
 
-    public func reader() -> ParameterReader { ParameterReader(parameters) }
+    public func reader() -> ParameterReader { ParameterReader(base.parameters) }
 
-    public var issuer: TokenIssuer { dependencies.issuer }
+    public var issuer: TokenIssuer { base.dependencies.issuer }
 
     /// Reads the current state.
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {
-        try dependencies.repository.read(body)
+        try base.dependencies.repository.read(body)
     }
 
     /// The request's transaction: with a token, it also checks the credential again and records
     /// its use, so every check that guards the change runs inside it; the audit events of what
     /// it changed are recorded in it too (``AuditTrail``). Call it once per request.
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        guard let session else { return try dependencies.repository.write(.audited(audit), body) }
-        return try session.write(in: dependencies.repository, body)
+        let context = base
+        guard let session = context.session else { return try context.dependencies.repository.write(.audited(context.audit), body) }
+        return try session.write(in: context.dependencies.repository, body)
     }
 
     /// Who and where, as this request's audit lines name them.
     public var audit: AuditContext {
-        session?.audit ?? AuditContext(actor: .anonymous, ipAddress: request.remoteAddress, requestID: request.requestID, time: now)
+        let context = base
+        return context.session?.audit
+            ?? AuditContext(actor: .anonymous, ipAddress: context.request.remoteAddress, requestID: context.request.requestID, time: context.now)
     }
 
     /// `https://host[:port]` for web URLs, links and bot e-mail addresses: the configured
     /// external URL, or the web server's configured origin.
     public var webBase: String {
-        var base = dependencies.externalURL ?? request.serverOrigin ?? "http://localhost"
+        var base = self.base.dependencies.externalURL ?? self.base.request.serverOrigin ?? "http://localhost"
         while base.hasSuffix("/") { base.removeLast() }
         return base
     }

@@ -60,7 +60,8 @@ final class Session: Sendable {
     /// Records the use in a write of its own when no transaction of the request did: before the
     /// handler of a read (so `GET …/self` shows it), after one that wrote nothing or failed.
     /// Best effort, as GitLab's LastUsedService: when the store refuses, the request goes on.
-    /// Returns the credential as recorded.
+    /// Returns the credential as recorded. `logger` is the application's: the line names the
+    /// request's id.
     @discardableResult
     func recordUseIfPending(in repository: any TokenRepository, metrics: RequestMetrics, logger: Logger) -> Credential {
         guard !usageRecorded.withLock({ $0 }),
@@ -74,7 +75,7 @@ final class Session: Sendable {
             return Credential(token: updated ?? credential.token, user: credential.user)
         } catch {
             metrics.recordWriteFailure()
-            logger.warning("could not record token use", metadata: ["error": "\(error)"])
+            logger.forRequest(audit.requestID).warning("could not record token use", metadata: ["error": "\(error)"])
             return credential
         }
     }

@@ -73,11 +73,11 @@ public struct TestClient: Sendable {
     /// Sends a request; `json` becomes an `application/json` body, `form` a form body, and
     /// `bytes` a body of exactly those bytes with `contentType`. Header names that are not
     /// HTTP tokens are dropped, as a transport would. `path` is below `/api/v4` unless it starts
-    /// with `//` (`//-/metrics` is `/-/metrics`).
+    /// with `//` (`//-/metrics` is `/-/metrics`). `requestID` is what a transport would give it.
     public func request(
         _ method: String, _ path: String, token: String? = nil, headers: [String: String] = [:],
         json: String? = nil, form: String? = nil, bytes: [UInt8]? = nil, contentType: String? = nil,
-        from remoteAddress: String = "127.0.0.1"
+        from remoteAddress: String = "127.0.0.1", requestID: String? = nil
     ) -> TestResponse {
         var fields = HTTPFields()
         for (name, value) in headers { if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) } }
@@ -97,7 +97,7 @@ public struct TestClient: Sendable {
         let target = path.hasPrefix("//") ? String(path.dropFirst()) : "/api/v4" + path
         let request = APIRequest(
             method: method, target: target, headerFields: fields, body: body, remoteAddress: remoteAddress,
-            serverOrigin: "http://127.0.0.1:8080")
+            serverOrigin: "http://127.0.0.1:8080", requestID: requestID)
         return TestResponse(application.respond(to: request))
     }
 }

@@ -43,27 +43,9 @@ struct Serve: ParsableCommand {
         let environment = ProcessEnvironment.variables
         let logger = settings.logger("tokend")
         let listenSocket = try Self.listenSocket(settings, environment: environment)
-        let application: Application
+        let store: ServedStore
         do {
-            // One CGI request reads a token or two: find them in the files rather than load all.
-            let repository = try settings.openStore(loading: listenSocket == nil ? .onDemand : .eager)
-            let secret = try repository.loadSecret()
-            // A long-lived worker on PostgreSQL loads its replica now, not at its first request.
-            if listenSocket != nil, repository is PostgresStore { try repository.read { _ in } }
-            // Failed authentications: batched per worker and written every few seconds; a CGI
-            // process on the JSON store serves one request, so it leaves them in a spill file
-            // for the next write (AuditSpill).
-            let failures: FailedAuthenticationLog
-            if listenSocket == nil, let files = repository as? JSONFileStore {
-                let layout = files.layout
-                failures = FailedAuthenticationLog { events in AuditSpill.append(events, layout: layout) }
-            } else {
-                failures = .writing(to: repository)
-            }
-            application = Application(dependencies: APIDependencies(
-                repository: repository, secret: secret, random: .system, clock: .system, settings: settings.instance,
-                externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
-                monitoringAllowList: settings.monitoringAllowList, logger: logger, failedAuthentications: failures))
+            store = try StoreBackend(settings).open(settings, for: listenSocket == nil ? .oneRequest : .worker)
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
@@ -71,9 +53,15 @@ struct Serve: ParsableCommand {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
+        let application = Application(dependencies: APIDependencies(
+            repository: store.repository, secret: store.secret, random: .system, clock: .system, settings: settings.instance,
+            externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
+            monitoringAllowList: settings.monitoringAllowList, logger: logger, failedAuthentications: store.failedAuthentications))
         guard let listenSocket else {
             throw ExitCode(CGIRunner.run(environment: environment, application: application))
         }
+        // Before any thread starts, so that only the wait below receives SIGTERM.
+        TerminationSignals.block()
         let fd: Int32
         do {
             fd = try listenSocket.open()
@@ -85,20 +73,13 @@ struct Serve: ParsableCommand {
         let accessLog = settings.logLevel <= .info ? AccessLog(sink: .standardError) : nil
         let server = FastCGIServer(listenFD: fd, threads: threadCount, application: application, logger: logger, accessLog: accessLog)
         // Request lines are batched; a second is the longest one waits to reach the log. Failed
-        // authentications reach the audit log in one write every five seconds at most.
-        let flusher = Thread {
-            var seconds = 0
-            while true {
-                sleep(1)
-                LogSink.standardError.flush()
-                seconds += 1
-                if seconds % 5 == 0 { application.flushAudit() }
-            }
-        }
-        flusher.start()
-        server.run()
-        application.flushAudit()
-        LogSink.standardError.flush()
+        // authentications reach the audit log in one write every five seconds at most. Stopped
+        // in reverse: the accept threads drain first, then the flushers write what is left.
+        let services = ServiceGroup(WorkerServices.flushers(for: application, log: .standardError) + [server], logger: logger)
+        try services.start()
+        let signal = TerminationSignals.wait()
+        logger.info("stopping: finishing in-flight requests", metadata: ["signal": "\(signal)"])
+        services.shutdown()
         if case .unix(let path, _) = listenSocket { unlink(path) }
     }
 

@@ -39,10 +39,11 @@ public final class FailedAuthenticationLog: Sendable {
             } else if buffer.events.count < FailedAuthentication.eventsPerFlush {
                 buffer.index[key] = buffer.events.count
                 buffer.events.append(event)
-            } else if buffer.overflow == nil {
-                buffer.overflow = FailedAuthentication.summary(from: event)
+            } else if var overflow = buffer.overflow {
+                overflow.count = (overflow.count ?? 0) + 1
+                buffer.overflow = overflow
             } else {
-                buffer.overflow!.count = (buffer.overflow!.count ?? 0) + 1
+                buffer.overflow = FailedAuthentication.summary(from: event)
             }
         }
     }

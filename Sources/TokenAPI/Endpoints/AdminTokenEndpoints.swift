@@ -21,7 +21,7 @@ enum AdminTokenEndpoints {
     /// this API finds by a `glpat-` value (revoked and expired tokens too). A lookup that finds
     /// a token is audited: the request's write records it, so the answer comes only once its
     /// audit line is durable.
-    @Sendable static func identify(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func identify(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let plaintext = try tokenParameter(context)
         let (secret, settings, audit) = (context.dependencies.secret, context.dependencies.settings, context.audit)
@@ -36,7 +36,7 @@ enum AdminTokenEndpoints {
 
     /// 204 once the token is revoked (already revoked: 204 too, nothing changes). A bot's token
     /// is revoked and its bot and membership kept, as GitLab 18 does.
-    @Sendable static func revoke(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func revoke(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let plaintext = try tokenParameter(context)
         let (secret, settings, issuer) = (context.dependencies.secret, context.dependencies.settings, context.issuer)
@@ -48,7 +48,7 @@ enum AdminTokenEndpoints {
             state.recordAudit(audit.event(.adminTokenRevoked, entity: entity, target: target, token: reference))
             return (token, TokenIdentification.kind(of: token, in: state))
         }
-        context.dependencies.logger.notice(
+        context.logger.notice(
             "token revoked by value (admin token API)",
             metadata: [
                 "token_id": "\(token.id.rawValue)", "owner_id": "\(token.userID.rawValue)", "kind": "\(kind.rawValue)",
@@ -59,7 +59,7 @@ enum AdminTokenEndpoints {
 
     /// The `token` of the body: Grape's 400 `{"error":"token is missing"}` without one, and a
     /// 400 when it came in the query string instead.
-    static func tokenParameter(_ context: RequestContext) throws(HTTPError) -> String {
+    static func tokenParameter(_ context: AuthenticatedContext) throws(HTTPError) -> String {
         var query = Parameters()
         try query.addForm(context.request.rawQuery)
         if query["token"] != nil { throw HTTPError.error(.badRequest, "token must be sent in the request body, not the URL") }

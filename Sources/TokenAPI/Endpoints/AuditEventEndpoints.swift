@@ -24,7 +24,7 @@ enum AuditEventEndpoints {
     static let entityTypes = AuditEntity.Kind.allCases.map(\.rawValue)
 
     /// The store's audit log, or 404 when the backend keeps none.
-    static func log(_ context: RequestContext) throws(HTTPError) -> any AuditLogReading {
+    static func log(_ context: AuthenticatedContext) throws(HTTPError) -> any AuditLogReading {
         guard let log = context.dependencies.auditLog else { throw HTTPError.routeNotFound }
         return log
     }
@@ -45,7 +45,7 @@ enum AuditEventEndpoints {
 
     // MARK: Instance
 
-    @Sendable static func listInstance(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func listInstance(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let window = window(&reader, now: context.now)
@@ -57,7 +57,7 @@ enum AuditEventEndpoints {
         return try respond(context, window: window!, kind: type, id: id, pagination: pagination)
     }
 
-    @Sendable static func showInstance(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func showInstance(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let id = try context.path.require("id", as: Int.self)
         return try show(context, id: id) { _ in true }
@@ -67,7 +67,7 @@ enum AuditEventEndpoints {
 
     /// The resource of the path, if the caller may read its audit events (404 when they cannot
     /// see it, 403 when they can but are no Maintainer/Owner).
-    static func resource(_ context: RequestContext, _ kind: ResourceKind) throws -> Resource {
+    static func resource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> Resource {
         let (caller, now) = (context.signedInCaller, context.now)
         return try context.read { state throws(HTTPError) -> Resource in
             let resource = try context.visibleResource(kind, in: state)
@@ -76,7 +76,7 @@ enum AuditEventEndpoints {
         }
     }
 
-    static func listResource(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func listResource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let entity = AuditEntity.resource(try resource(context, kind))
         var reader = context.reader()
         let window = window(&reader, now: context.now)
@@ -85,7 +85,7 @@ enum AuditEventEndpoints {
         return try respond(context, window: window!, kind: entity.kind, id: entity.id, pagination: pagination)
     }
 
-    static func showResource(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func showResource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let entity = AuditEntity.resource(try resource(context, kind))
         let id = try context.path.require("audit_event_id", as: Int.self)
         return try show(context, id: id) { $0.entity == entity }
@@ -94,7 +94,7 @@ enum AuditEventEndpoints {
     // MARK: Answers
 
     static func respond(
-        _ context: RequestContext, window: (after: Timestamp, before: Timestamp), kind: AuditEntity.Kind?, id: Int?, pagination: Pagination
+        _ context: AuthenticatedContext, window: (after: Timestamp, before: Timestamp), kind: AuditEntity.Kind?, id: Int?, pagination: Pagination
     ) throws -> APIResponse {
         let limit = min(pagination.perPage, Int.max - pagination.offset)
         let query = AuditQuery(
@@ -104,7 +104,7 @@ enum AuditEventEndpoints {
         return pagination.response(page: page.events, total: page.total, context: context) { event, w in entity.write(event, into: &w) }
     }
 
-    static func show(_ context: RequestContext, id: Int, visible: (AuditEvent) -> Bool) throws -> APIResponse {
+    static func show(_ context: AuthenticatedContext, id: Int, visible: (AuditEvent) -> Bool) throws -> APIResponse {
         guard let stored = try log(context).auditEvent(id: id), visible(stored.event) else { throw HTTPError.recordNotFound }
         let entity = try context.read { state in AuditEventEntity([stored], state: state) }
         var w = JSONWriter()

@@ -51,7 +51,7 @@ enum GroupEndpoints {
 
     /// `name` and `path` required; `parent_id` makes a subgroup (Maintainer of the parent).
     /// GitLab answers a model failure with "Failed to save group {…}".
-    @Sendable static func create(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func create(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let name = reader.string("name", required: true)
         let path = reader.string("path", required: true)
@@ -86,7 +86,7 @@ enum GroupEndpoints {
     }
 
     /// Name, path, description and visibility, by the group's Owners (403 for other members).
-    @Sendable static func update(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func update(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let changes = ResourceDirectory.Changes(
             name: reader.string("name"), path: reader.string("path"), description: reader.string("description"),
@@ -104,7 +104,7 @@ enum GroupEndpoints {
     }
 
     /// 202 `{"message":"202 Accepted"}`; the group, its subgroups and projects are gone at once.
-    @Sendable static func delete(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func delete(_ context: AuthenticatedContext) throws -> APIResponse {
         let (caller, now) = (context.signedInCaller, context.now)
         try context.write { state throws in
             guard case .group(let id) = try context.visibleResource(.group, in: state) else { throw HTTPError.notFound(ResourceKind.group.title) }
@@ -116,7 +116,7 @@ enum GroupEndpoints {
     // MARK: Sharing
 
     /// `group_id` and `group_access` required; 201 with the shared group's details.
-    @Sendable static func share(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func share(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let invitedID = reader.integer("group_id", required: true)
         let level = reader.accessLevel("group_access", allowed: AccessLevel.memberLevels)
@@ -141,7 +141,7 @@ enum GroupEndpoints {
     }
 
     /// 204; 404 "Group Link Not Found" when the group is not shared with that one.
-    @Sendable static func unshare(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func unshare(_ context: AuthenticatedContext) throws -> APIResponse {
         let invited = GroupID(try context.path.require("group_id", as: Int.self))
         let (caller, now) = (context.signedInCaller, context.now)
         try context.write { state throws in

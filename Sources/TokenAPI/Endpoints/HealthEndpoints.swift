@@ -6,51 +6,48 @@ import TokenCore
 /// at `/-/metrics`, answered only to loopback clients and the configured monitoring allow-list
 /// (others get 404, as GitLab does).
 enum HealthEndpoints {
-    private static let knownPaths: Set<Substring> = ["/-/health", "/-/liveness", "/-/readiness", "/-/metrics"]
-
-    /// Answers a `/-/` path, or nil when the path is not one. The telemetry route is the path for
-    /// the known ones and `/-/*` for any other: anyone may send `/-/anything`, and labels must
-    /// stay bounded.
-    static func answer(_ request: APIRequest, dependencies: APIDependencies) -> Answer? {
-        guard request.rawPath.hasPrefix("/-/") else { return nil }
-        let route = knownPaths.contains(request.rawPath) ? String(request.rawPath) : "/-/*"
-        return Answer(response: respond(request, dependencies: dependencies), telemetry: Telemetry(route: route))
-    }
-
-    private static func respond(_ request: APIRequest, dependencies: APIDependencies) -> APIResponse {
-        guard request.method == .get || request.method == .head else {
-            return HTTPError.methodNotAllowed(allow: [.get, .head]).response
-        }
-        guard isAllowed(request.remoteAddress, allowList: dependencies.monitoringAllowList) else {
-            return HTTPError.routeNotFound.response
-        }
-        switch request.rawPath {
-        case "/-/health":
-            return .text(.ok, "GitLab OK")
-        case "/-/liveness":
-            return status(ok: true)
-        case "/-/metrics":
+    /// The four checks, and `/-/*` for any other `/-/` path: anyone may send `/-/anything`, and
+    /// labels must stay bounded. Every one answers GET and HEAD only (405 otherwise, unknown
+    /// paths included), and only to allowed clients (404 to others).
+    static let routes: [SystemRoute] = [
+        route("/-/health") { _, _ in .text(.ok, "GitLab OK") },
+        route("/-/liveness") { _, _ in status(ok: true) },
+        route("/-/metrics") { _, dependencies in
             let gauges = (try? (dependencies.repository as? any StoreMonitoring)?.gauges()) ?? []
             return .text(.ok, dependencies.metrics.render(store: gauges), contentType: "text/plain; version=0.0.4")
-        case "/-/readiness":
-            let ready = (try? dependencies.repository.read { _ in true }) ?? false
-            var w = JSONWriter()
+        },
+        route("/-/readiness") { _, dependencies in readiness(dependencies) },
+        SystemRoute(.prefix(SystemRoute.root), methods: [.get], template: "/-/*") { _, _ in
+            Answer(response: HTTPError.routeNotFound.response, telemetry: Telemetry())
+        },
+    ]
+
+    /// A check at `path`, answered only to loopback and the monitoring allow-list.
+    private static func route(_ path: String, _ respond: @escaping @Sendable (APIRequest, APIDependencies) -> APIResponse) -> SystemRoute {
+        SystemRoute(.exact(path), methods: [.get], template: path) { request, dependencies in
+            guard isAllowed(request.remoteAddress, allowList: dependencies.monitoringAllowList) else {
+                return Answer(response: HTTPError.routeNotFound.response, telemetry: Telemetry())
+            }
+            return Answer(response: respond(request, dependencies), telemetry: Telemetry())
+        }
+    }
+
+    private static func readiness(_ dependencies: APIDependencies) -> APIResponse {
+        let ready = (try? dependencies.repository.read { _ in true }) ?? false
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("status", ready ? "ok" : "failed")
+        let checks = (dependencies.repository as? any StoreMonitoring)?.readinessChecks ?? ["store_check"]
+        for check in ["master_check"] + checks {
+            w.key(check)
+            w.beginArray()
             w.beginObject()
             w.field("status", ready ? "ok" : "failed")
-            let checks = (dependencies.repository as? any StoreMonitoring)?.readinessChecks ?? ["store_check"]
-            for check in ["master_check"] + checks {
-                w.key(check)
-                w.beginArray()
-                w.beginObject()
-                w.field("status", ready ? "ok" : "failed")
-                w.endObject()
-                w.endArray()
-            }
             w.endObject()
-            return .json(ready ? .ok : .serviceUnavailable, w)
-        default:
-            return HTTPError.routeNotFound.response
+            w.endArray()
         }
+        w.endObject()
+        return .json(ready ? .ok : .serviceUnavailable, w)
     }
 
     private static func status(ok: Bool) -> APIResponse {

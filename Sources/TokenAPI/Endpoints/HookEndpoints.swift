@@ -20,7 +20,7 @@ enum HookEndpoints {
 
     /// The resource of the path, if the caller administers it: 404 when they cannot see it,
     /// 403 when they can but may not manage its hooks.
-    static func administered(_ context: RequestContext, _ kind: ResourceKind, in state: borrowing StoreState) throws(HTTPError) -> Resource {
+    static func administered(_ context: AuthenticatedContext, _ kind: ResourceKind, in state: borrowing StoreState) throws(HTTPError) -> Resource {
         let resource = try context.visibleResource(kind, in: state)
         guard AccessPolicy.canAdminister(resource, by: context.signedInCaller, state: state, now: context.now) else {
             throw HTTPError.forbidden
@@ -30,13 +30,13 @@ enum HookEndpoints {
 
     /// The resource's hook of the path: Grape's 400 for an `hook_id` that is not an integer,
     /// ActiveRecord's `404 Not found` for one the resource does not have (`hook_scope.find`).
-    static func findHook(_ context: RequestContext, of resource: Resource, in state: borrowing StoreState) throws(HTTPError) -> Webhook {
+    static func findHook(_ context: AuthenticatedContext, of resource: Resource, in state: borrowing StoreState) throws(HTTPError) -> Webhook {
         let id = try context.path.require("hook_id", as: Int.self)
         guard let hook = state.webhooks.hook(HookID(id)), hook.resource == resource else { throw HTTPError.recordNotFound }
         return hook
     }
 
-    static func list(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func list(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let pagination = Pagination(&reader)
         try reader.check()
@@ -44,7 +44,7 @@ enum HookEndpoints {
         return pagination.response(hooks, context: context) { hook, w in HookEntity.write(hook, into: &w) }
     }
 
-    static func show(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func show(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let hook = try context.read { state throws(HTTPError) -> Webhook in
             try findHook(context, of: try administered(context, kind, in: state), in: state)
         }
@@ -55,7 +55,7 @@ enum HookEndpoints {
     /// parameters' own errors (400). Whether the URL may be used is the record's validation,
     /// ``validate(_:)``, which GitLab runs on save, after finding the hook. The secret `token`
     /// comes back apart (nil: not given; empty: none), to be sealed once the hook has its id.
-    static func read(_ context: RequestContext, over hook: Webhook, urlRequired: Bool) throws -> (hook: Webhook, token: String?) {
+    static func read(_ context: AuthenticatedContext, over hook: Webhook, urlRequired: Bool) throws -> (hook: Webhook, token: String?) {
         var reader = context.reader()
         let url = reader.string("url", required: urlRequired, maxLength: WebhookRules.maximumURLLength)
         let token = reader.string("token", maxLength: WebhookRules.maximumTokenLength)
@@ -80,7 +80,7 @@ enum HookEndpoints {
     /// empty for none); otherwise GitLab's `reset_token`: a new URL drops the secret, which was
     /// meant for the old receiver; otherwise the one it had, sealed again in the current form
     /// (bound to the hook's id) when it was sealed before that form existed.
-    static func sealedToken(_ context: RequestContext, for hook: Webhook, given token: String?, urlChanged: Bool) -> [UInt8]? {
+    static func sealedToken(_ context: AuthenticatedContext, for hook: Webhook, given token: String?, urlChanged: Bool) -> [UInt8]? {
         let box = context.dependencies.webhookTokens
         if let token { return token.isEmpty ? nil : box.seal(token, hook: hook.id) }
         if urlChanged { return nil }
@@ -103,7 +103,7 @@ enum HookEndpoints {
     // GitLab authorizes first (the hooks APIs' `before` filters run before Grape validates
     // parameters), so every handler below finds the administered resource before reading.
 
-    static func create(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func create(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let hook = try context.write { state throws -> Webhook in
             let resource = try administered(context, kind, in: state)
             var (hook, token) = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: true)
@@ -120,7 +120,7 @@ enum HookEndpoints {
         return HookEntity.response(.created, hook)
     }
 
-    static func update(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func update(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let reader = context.reader()
         let given = declaredParameters.filter { reader.has($0) }
         let hook = try context.write { state throws -> Webhook in
@@ -143,7 +143,7 @@ enum HookEndpoints {
         return HookEntity.response(.ok, hook)
     }
 
-    static func delete(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func delete(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         try context.write { state throws in
             let hook = try findHook(context, of: try administered(context, kind, in: state), in: state)
             state.deleteHook(hook.id)

@@ -14,13 +14,13 @@ enum ImpersonationTokenEndpoints {
     static let variant: TokenEntity.Variant = [.lastUsedIPs, .impersonation]
 
     /// The user of the path, after the admin check: 404 "404 User Not Found" otherwise.
-    static func user(_ context: RequestContext, in state: borrowing StoreState) throws -> User {
+    static func user(_ context: AuthenticatedContext, in state: borrowing StoreState) throws -> User {
         guard let id = try context.path.integer("user_id"), let user = state.user(UserID(id)) else { throw HTTPError.notFound("User") }
         return user
     }
 
     /// The path's user's impersonation token of the path, else 404 "404 Impersonation Token Not Found".
-    static func impersonationToken(_ context: RequestContext, in state: borrowing StoreState) throws -> AccessToken {
+    static func impersonationToken(_ context: AuthenticatedContext, in state: borrowing StoreState) throws -> AccessToken {
         let user = try user(context, in: state)
         guard let id = try context.path.integer("impersonation_token_id"), let token = state.token(TokenID(id)),
             token.userID == user.id, token.impersonation
@@ -28,7 +28,7 @@ enum ImpersonationTokenEndpoints {
         return token
     }
 
-    @Sendable static func list(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func list(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let state = reader.oneOf("state", ["all", "active", "inactive"]) ?? "all"
@@ -46,14 +46,14 @@ enum ImpersonationTokenEndpoints {
         return pagination.response(tokens, context: context) { token, w in TokenEntity.write(token, variant, now: now, into: &w) }
     }
 
-    @Sendable static func show(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func show(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let token = try context.read { state in try impersonationToken(context, in: state) }
         return TokenEntity.response(.ok, token, variant, now: context.now)
     }
 
     /// No default expiry: GitLab's model rejects a missing `expires_at` while expiry is required.
-    @Sendable static func create(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func create(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let name = reader.string("name", required: true)
@@ -69,7 +69,7 @@ enum ImpersonationTokenEndpoints {
     }
 
     /// Revokes and keeps the record; `If-Unmodified-Since` older than the token's last change → 412.
-    @Sendable static func revoke(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func revoke(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let issuer = context.issuer
         let since = context.request.head.headerFields[.ifUnmodifiedSince].flatMap(HTTPDate.parse)

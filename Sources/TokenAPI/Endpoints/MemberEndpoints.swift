@@ -18,7 +18,7 @@ enum MemberEndpoints {
         ]
     }
 
-    static func list(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func list(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let query = reader.string("query", maxLength: RequestLimits.searchTerm).flatMap { $0.isEmpty ? nil : SubstringSearch($0) }
         let only = reader.integerArray("user_ids").map { Set($0.map { UserID($0) }) }
@@ -39,7 +39,7 @@ enum MemberEndpoints {
     }
 
     /// Direct and inherited members, each once at their highest level.
-    static func listAll(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func listAll(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let pagination = Pagination(&reader)
         try reader.check()
@@ -51,7 +51,7 @@ enum MemberEndpoints {
         }
     }
 
-    static func showInherited(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func showInherited(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let userID = UserID(try context.path.require("user_id", as: Int.self))
         let (webBase, now) = (context.webBase, context.now)
         return try context.read { state throws -> APIResponse in
@@ -63,7 +63,7 @@ enum MemberEndpoints {
         }
     }
 
-    static func show(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func show(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let userID = UserID(try context.path.require("user_id", as: Int.self))
         let webBase = context.webBase
         return try context.read { state throws -> APIResponse in
@@ -75,7 +75,7 @@ enum MemberEndpoints {
         }
     }
 
-    static func add(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func add(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let level = reader.integer("access_level", required: true)
         let userID = reader.integer("user_id", required: true)
@@ -88,7 +88,7 @@ enum MemberEndpoints {
         }
     }
 
-    static func update(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func update(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let userID = UserID(try context.path.require("user_id", as: Int.self))
         var reader = context.reader()
         let level = reader.integer("access_level", required: true)
@@ -101,7 +101,7 @@ enum MemberEndpoints {
         }
     }
 
-    static func remove(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    static func remove(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let userID = UserID(try context.path.require("user_id", as: Int.self))
         let (caller, now) = (context.signedInCaller, context.now)
         return try change(context, kind, status: .noContent) { resource, state in
@@ -113,7 +113,7 @@ enum MemberEndpoints {
     /// Runs a membership change on the visible resource of the path in the request's one
     /// transaction and answers the changed member (or 204 when the change returns none).
     static func change(
-        _ context: RequestContext, _ kind: ResourceKind, status: HTTPResponse.Status,
+        _ context: AuthenticatedContext, _ kind: ResourceKind, status: HTTPResponse.Status,
         _ body: (Resource, inout StoreState) throws -> Membership?
     ) throws -> APIResponse {
         let webBase = context.webBase

@@ -14,7 +14,7 @@ enum MetadataEndpoints {
         Route(.get, "metadata", scopes: scopes, metadata),
     ]
 
-    @Sendable static func metadata(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func metadata(_ context: AuthenticatedContext) throws -> APIResponse {
         var w = JSONWriter()
         w.beginObject()
         w.field("version", compatibleVersion)

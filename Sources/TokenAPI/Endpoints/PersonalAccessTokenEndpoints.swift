@@ -17,7 +17,7 @@ enum PersonalAccessTokenEndpoints {
 
     // MARK: List
 
-    @Sendable static func list(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func list(_ context: AuthenticatedContext) throws -> APIResponse {
         let isAdmin = context.isAdmin
         let me = context.user
         // `user_id` is an id or, as the seed pages document it, a username.
@@ -57,12 +57,12 @@ enum PersonalAccessTokenEndpoints {
 
     // MARK: Self
 
-    @Sendable static func showSelf(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func showSelf(_ context: AuthenticatedContext) throws -> APIResponse {
         TokenEntity.response(.ok, context.token, [.lastUsedIPs], now: context.now)
     }
 
     /// Revokes the authenticating token. A non-admin may not revoke their impersonation token.
-    @Sendable static func revokeSelf(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func revokeSelf(_ context: AuthenticatedContext) throws -> APIResponse {
         let token = context.token
         if token.impersonation && !context.isAdmin { throw HTTPError.badRequest("Not permitted to revoke") }
         let issuer = context.issuer
@@ -70,7 +70,7 @@ enum PersonalAccessTokenEndpoints {
         return .noContent
     }
 
-    @Sendable static func rotateSelf(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func rotateSelf(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let expiresAt = reader.date("expires_at")
         try reader.check()
@@ -84,21 +84,21 @@ enum PersonalAccessTokenEndpoints {
 
     /// This caller's view of token `id`: admins see any (404 when missing), others only their
     /// own (401 otherwise, as GitLab answers).
-    static func visibleToken(_ id: TokenID, in state: borrowing StoreState, context: RequestContext) throws(HTTPError) -> AccessToken {
+    static func visibleToken(_ id: TokenID, in state: borrowing StoreState, context: AuthenticatedContext) throws(HTTPError) -> AccessToken {
         guard let token = state.token(id), context.isAdmin || token.userID == context.user.id else {
             throw context.isAdmin ? HTTPError.notFound : HTTPError.unauthorized
         }
         return token
     }
 
-    @Sendable static func show(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func show(_ context: AuthenticatedContext) throws -> APIResponse {
         let id = TokenID(try context.path.require("id", as: Int.self))
         let token = try context.read { state throws(HTTPError) in try visibleToken(id, in: state, context: context) }
         return TokenEntity.response(.ok, token, [.lastUsedIPs], now: context.now)
     }
 
     /// One transaction: the token is found, the caller's right to it checked, and it is rotated.
-    @Sendable static func rotate(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func rotate(_ context: AuthenticatedContext) throws -> APIResponse {
         let id = TokenID(try context.path.require("id", as: Int.self))
         var reader = context.reader()
         let expiresAt = reader.date("expires_at")
@@ -111,7 +111,7 @@ enum PersonalAccessTokenEndpoints {
         return TokenEntity.response(.ok, issued.token, [], plaintext: issued.plaintext, now: context.now)
     }
 
-    @Sendable static func revoke(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func revoke(_ context: AuthenticatedContext) throws -> APIResponse {
         let id = TokenID(try context.path.require("id", as: Int.self))
         let (isAdmin, me) = (context.isAdmin, context.user.id)
         let issuer = context.issuer

@@ -43,7 +43,7 @@ enum ProjectEndpoints {
 
     /// `name` or `path` (at least one); `namespace_id` is a group's id or full path, else the
     /// caller's personal namespace.
-    @Sendable static func create(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func create(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let name = reader.string("name")
         let path = reader.string("path")
@@ -79,7 +79,7 @@ enum ProjectEndpoints {
 
     /// Name, path, description and visibility (at least one): Maintainers, and Owners for a new
     /// name or visibility.
-    @Sendable static func update(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func update(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let changes = ResourceDirectory.Changes(
             name: reader.string("name"), path: reader.string("path"), description: reader.string("description"),
@@ -103,7 +103,7 @@ enum ProjectEndpoints {
 
     /// 202 `{"message":"202 Accepted"}`; Owners only. The project, its members and bots are gone
     /// at once (GitLab 18 first marks a project for deletion).
-    @Sendable static func delete(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func delete(_ context: AuthenticatedContext) throws -> APIResponse {
         let (caller, now) = (context.signedInCaller, context.now)
         try context.write { state throws in
             guard case .project(let id) = try context.visibleResource(.project, in: state) else {

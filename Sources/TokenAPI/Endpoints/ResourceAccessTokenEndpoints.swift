@@ -43,7 +43,7 @@ enum ResourceAccessTokenEndpoints {
     /// The `:token_id` token, if it belongs to one of the resource's own bots. Anything but a
     /// number names no token, so it is answered like a missing one (GitLab: `GET
     /// …/access_tokens/self` is a 404, there is no such route).
-    static func ownToken(_ context: RequestContext, of resource: Resource, in state: borrowing StoreState) throws(HTTPError) -> AccessToken? {
+    static func ownToken(_ context: AuthenticatedContext, of resource: Resource, in state: borrowing StoreState) throws(HTTPError) -> AccessToken? {
         guard let id = try context.path.integer("token_id"), let token = state.token(TokenID(id)),
             ResourceTokenService.belongs(token, to: resource, state: state)
         else { return nil }
@@ -55,13 +55,13 @@ enum ResourceAccessTokenEndpoints {
         .notFound("\(resource.kind) Access Token")
     }
 
-    static func service(_ context: RequestContext) -> ResourceTokenService {
+    static func service(_ context: AuthenticatedContext) -> ResourceTokenService {
         ResourceTokenService(issuer: context.issuer, random: context.dependencies.random, host: context.host)
     }
 
     // MARK: Read
 
-    @Sendable static func list(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    @Sendable static func list(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let query = TokenQuery.read(from: &reader)
         let pagination = Pagination(&reader)
@@ -79,7 +79,7 @@ enum ResourceAccessTokenEndpoints {
         }
     }
 
-    @Sendable static func show(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    @Sendable static func show(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let (caller, now) = (context.signedInCaller, context.now)
         return try context.read { state throws -> APIResponse in
             let resource = try context.visibleResource(kind, in: state)
@@ -94,7 +94,7 @@ enum ResourceAccessTokenEndpoints {
     // MARK: Create
 
     /// Parameters first (Grape), then the resource, then the service's checks in GitLab's order.
-    @Sendable static func create(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    @Sendable static func create(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let name = reader.string("name", required: true)
         let scopes = reader.scopes("scopes", required: true, allowed: Set(Scope.resourceBot))
@@ -117,7 +117,7 @@ enum ResourceAccessTokenEndpoints {
     /// One transaction: the resource, the caller's right to manage its tokens, the token among
     /// its own bots', the access-level rule, the rotation. Another resource's token is a 404 for
     /// admins and a 401 for others, as GitLab answers.
-    @Sendable static func rotate(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    @Sendable static func rotate(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let expiresAt = reader.date("expires_at")
         try reader.check()
@@ -134,7 +134,7 @@ enum ResourceAccessTokenEndpoints {
     }
 
     /// A bot rotating its own token: only a bot's token of this resource may (a human's → 405).
-    @Sendable static func rotateSelf(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    @Sendable static func rotateSelf(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         var reader = context.reader()
         let expiresAt = reader.date("expires_at")
         try reader.check()
@@ -154,7 +154,7 @@ enum ResourceAccessTokenEndpoints {
     // MARK: Revoke
 
     /// Resource, then token (404s), then permission (400 "<caller> cannot delete <bot>").
-    @Sendable static func revoke(_ context: RequestContext, _ kind: ResourceKind) throws -> APIResponse {
+    @Sendable static func revoke(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
         let (service, caller) = (service(context), context.signedInCaller)
         try context.write { state throws in
             let resource = try context.visibleResource(kind, in: state)

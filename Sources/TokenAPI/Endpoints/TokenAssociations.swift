@@ -6,7 +6,7 @@ import TokenCore
 /// has access to (directly, through ancestor groups, or as owner of their namespace), each list
 /// paginated on its own with the same `page`/`per_page`.
 enum TokenAssociations {
-    @Sendable static func respond(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func respond(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let minimum = reader.accessLevel("min_access_level", allowed: AccessLevel.allCases) ?? .noAccess
         let pagination = Pagination(&reader)

@@ -18,7 +18,7 @@ enum UserEndpoints {
         },
     ]
 
-    @Sendable static func currentUser(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func currentUser(_ context: AuthenticatedContext) throws -> APIResponse {
         var w = JSONWriter()
         UserEntity.write(context.user, context.isAdmin ? .admin : .own, webBase: context.webBase, into: &w)
         return .json(.ok, w)
@@ -26,7 +26,7 @@ enum UserEndpoints {
 
     /// Admins see every user (`UserWithAdmin`); others the active ones, as `UserBasic` (no
     /// e-mail addresses), GitLab's UsersFinder filters applied (``UserQuery``).
-    @Sendable static func list(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func list(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let query = UserQuery.read(from: &reader)
         let pagination = Pagination(&reader)
@@ -41,7 +41,7 @@ enum UserEndpoints {
 
     /// A user's direct memberships (admins, after Grape has checked the parameters):
     /// `type=Project` or `Namespace` narrows them.
-    @Sendable static func memberships(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func memberships(_ context: AuthenticatedContext) throws -> APIResponse {
         let id = try context.path.require("user_id", as: Int.self)
         var reader = context.reader()
         let type = reader.oneOf("type", ["Project", "Namespace"])
@@ -63,19 +63,19 @@ enum UserEndpoints {
     }
 
     /// The user of the `:id` segment, else 404 "404 User Not Found".
-    static func target(_ context: RequestContext, in state: borrowing StoreState) throws -> User {
+    static func target(_ context: AuthenticatedContext, in state: borrowing StoreState) throws -> User {
         guard let id = try context.path.integer("id"), let user = state.user(UserID(id)) else { throw HTTPError.notFound("User") }
         return user
     }
 
-    @Sendable static func show(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func show(_ context: AuthenticatedContext) throws -> APIResponse {
         let user = try context.read { state in try target(context, in: state) }
         var w = JSONWriter()
         UserEntity.write(user, context.isAdmin ? .admin : .profile, webBase: context.webBase, into: &w)
         return .json(.ok, w)
     }
 
-    @Sendable static func create(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func create(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let email = reader.string("email", required: true)
@@ -91,14 +91,14 @@ enum UserEndpoints {
         return .json(.created, w)
     }
 
-    @Sendable static func delete(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func delete(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let now = context.now
         try context.write { state in try UserDirectory.delete(try target(context, in: state).id, at: now, in: &state) }
         return .noContent
     }
 
-    @Sendable static func block(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func block(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let me = context.user.id
         let blocked = try context.write { state throws -> Bool in
@@ -112,7 +112,7 @@ enum UserEndpoints {
         return .text(.created, blocked ? "true" : "null", contentType: "application/json")
     }
 
-    @Sendable static func unblock(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func unblock(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let unblocked = try context.write { state throws -> Bool in
             let user = try target(context, in: state)

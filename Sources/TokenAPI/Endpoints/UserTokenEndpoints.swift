@@ -11,7 +11,7 @@ enum UserTokenEndpoints {
     ]
 
     /// `POST /users/:user_id/personal_access_tokens` (admin): 403, then 400, then 404, then 422.
-    @Sendable static func createForUser(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func createForUser(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let name = reader.string("name", required: true)
@@ -28,7 +28,7 @@ enum UserTokenEndpoints {
 
     /// `POST /user/personal_access_tokens`: the caller's own token, `k8s_proxy` only, expiring
     /// tomorrow unless told otherwise.
-    @Sendable static func createForSelf(_ context: RequestContext) throws -> APIResponse {
+    @Sendable static func createForSelf(_ context: AuthenticatedContext) throws -> APIResponse {
         var reader = context.reader()
         let name = reader.string("name", required: true)
         let scopes = reader.scopes("scopes", required: true, allowed: [.k8sProxy])
@@ -41,7 +41,7 @@ enum UserTokenEndpoints {
         return try create(request, for: context.user.id, context: context)
     }
 
-    static func create(_ request: TokenRequest, for userID: UserID, context: RequestContext) throws -> APIResponse {
+    static func create(_ request: TokenRequest, for userID: UserID, context: AuthenticatedContext) throws -> APIResponse {
         let issuer = context.issuer
         let issued = try context.write { state throws -> IssuedToken in
             guard let owner = state.user(userID) else { throw HTTPError.notFound("User") }

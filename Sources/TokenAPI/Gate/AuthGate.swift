@@ -19,11 +19,31 @@ import TokenCore
 /// from a new address, writes. Nothing rotates here, so there is no reuse detection.
 struct AuthGate {
     let dependencies: APIDependencies
+    let requestID: String?
 
-    /// Answers a gate path, or nil when the path is not the gate's.
-    func answer(_ request: APIRequest) -> Answer? {
-        guard GateRequest.isGate(request.rawPath) else { return nil }
-        var telemetry = Telemetry(route: GateRequest.template(of: request.rawPath))
+    init(dependencies: APIDependencies, request: APIRequest) {
+        self.dependencies = dependencies
+        requestID = request.requestID
+    }
+
+    /// Where this request's lines go: the application's logger with the request's id (built
+    /// only when a line is written).
+    var logger: Logger { dependencies.logger.forRequest(requestID) }
+
+    /// `/-/auth` and `/-/auth/<scopes>`: every method reaches the gate, which refuses all but
+    /// GET and HEAD in its own words; the body is never read.
+    static let routes: [SystemRoute] = [
+        SystemRoute(.exact(GateRequest.path), methods: nil, template: GateRequest.path, readsBody: false, answer),
+        SystemRoute(.prefix(GateRequest.path + "/"), methods: nil, template: GateRequest.path + "/:scopes", readsBody: false, answer),
+    ]
+
+    @Sendable private static func answer(_ request: APIRequest, dependencies: APIDependencies) -> Answer {
+        AuthGate(dependencies: dependencies, request: request).answer(request)
+    }
+
+    /// Answers a gate request.
+    func answer(_ request: APIRequest) -> Answer {
+        var telemetry = Telemetry()
         var (basic, presented) = (false, false)
         do {
             guard request.method == .get || request.method == .head else {
@@ -31,7 +51,7 @@ struct AuthGate {
             }
             try RequestParsing.checkWellFormed(request)
             guard !GateHeaders.carriesIdentityHeader(request.head.headerFields) else {
-                dependencies.logger.warning("gate: refused a request that carries its own X-Tokend-* header")
+                logger.warning("gate: refused a request that carries its own X-Tokend-* header")
                 throw GateHeaders.refusal
             }
             let parsed = try GateRequest(request)
@@ -70,11 +90,11 @@ struct AuthGate {
             throw failure
         }
         if let refusal = GatePolicy.checkScopes(of: credential.token, against: requirement) {
-            authenticator.fail(.scope, token: Application(dependencies: dependencies).describe(credential), request: request)
+            authenticator.fail(.scope, token: Application.describe(credential), request: request)
             throw refusal
         }
         if let failure = Authentication.checkUser(credential, settings: dependencies.settings) {
-            authenticator.fail(failure.auditReason, token: Application(dependencies: dependencies).describe(credential), request: request)
+            authenticator.fail(failure.auditReason, token: Application.describe(credential), request: request)
             throw failure
         }
         Session(
@@ -83,7 +103,7 @@ struct AuthGate {
         ).recordUseIfPending(in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
         if let refusal = found.membership { throw refusal }
         guard let fields = GateHeaders.fields(for: credential, botPath: found.botPath) else {
-            dependencies.logger.error("gate: a stored name cannot go into a header", metadata: ["user_id": "\(credential.user.id.rawValue)"])
+            logger.error("gate: a stored name cannot go into a header", metadata: ["user_id": "\(credential.user.id.rawValue)"])
             throw HTTPError.internalError
         }
         return (credential, fields)
@@ -100,10 +120,10 @@ struct AuthGate {
 
     private func refusal(_ error: any Error, basic: Bool, presented: Bool) -> APIResponse {
         if let error = error as? RepositoryError {
-            dependencies.logger.error("gate: store failure", metadata: ["error": "\(error.message)"])
+            logger.error("gate: store failure", metadata: ["error": "\(error.message)"])
         }
         if let mapped = ErrorMapping.gateError(for: error, basic: basic, tokenPresented: presented) { return mapped.response }
-        dependencies.logger.error("gate: unhandled error", metadata: ["error": "\(type(of: error))"])
+        logger.error("gate: unhandled error", metadata: ["error": "\(type(of: error))"])
         return HTTPError.internalError.response
     }
 }

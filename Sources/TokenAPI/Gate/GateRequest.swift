@@ -16,16 +16,6 @@ struct GateRequest {
     /// The gate's path: `/-/auth`, or `/-/auth/<scope>[+<scope>…]`.
     static let path = "/-/auth"
 
-    /// Whether `rawPath` is the gate's (the gate answers it, whatever else is wrong).
-    static func isGate(_ rawPath: Substring) -> Bool {
-        rawPath == path || rawPath.hasPrefix(path + "/")
-    }
-
-    /// The route template for logs and metrics: one of two, whatever the client sent.
-    static func template(of rawPath: Substring) -> String {
-        rawPath == path ? path : path + "/:scopes"
-    }
-
     /// Parses `request`: its target's scopes and membership rule, then its credentials. A
     /// malformed requirement is 400 (through nginx's auth_request, a 500: it fails closed);
     /// the token never comes from the query string, which web servers log.

@@ -30,12 +30,12 @@ enum ResourceKind: Sendable, CaseIterable {
     }
 }
 
-extension RequestContext {
+extension HandlerContext {
     /// The project or group of the `:id` segment, if the caller may see it; otherwise 404
     /// `"404 Project Not Found"` / `"404 Group Not Found"`, whether it exists or not.
     func visibleResource(_ kind: ResourceKind, in state: borrowing StoreState) throws(HTTPError) -> Resource {
         guard let resource = kind.lookup(try path.require("id"), in: state),
-            AccessPolicy.canRead(resource, by: caller, state: state, now: now)
+            AccessPolicy.canRead(resource, by: base.caller, state: state, now: now)
         else { throw HTTPError.notFound(kind.title) }
         return resource
     }
@@ -50,7 +50,4 @@ extension RequestContext {
             return .json(.ok, w)
         }
     }
-
-    /// `visibility` as GitLab accepts it.
-    static let visibilityNames = Visibility.allCases.map(\.rawValue)
 }

@@ -1,8 +1,12 @@
 public import HTTPTypes
 
-/// A handler: turns a request with its authenticated context into a response. Domain errors
-/// it throws are mapped by ``ErrorMapping`` in the route's ``ErrorStyle``.
-public typealias Handler = @Sendable (RequestContext) throws -> APIResponse
+/// A handler of a route that needs a caller: turns a request with its authenticated context into
+/// a response. Domain errors it throws are mapped by ``ErrorMapping`` in the route's ``ErrorStyle``.
+public typealias Handler = @Sendable (AuthenticatedContext) throws -> APIResponse
+
+/// A handler of a route that also serves anonymous callers (or never looks at a token): its
+/// context's caller may be nil.
+public typealias AnonymousHandler = @Sendable (RequestContext) throws -> APIResponse
 
 /// One endpoint: method, path pattern (`:name` segments are captures), scopes, how it
 /// authenticates, how its errors read, and its handler.
@@ -18,20 +22,52 @@ public struct Route: Sendable {
         case open
     }
 
+    /// Who may call a route whose handler takes a ``RequestContext``: there is no way to declare
+    /// such a route ``Access/authenticated``.
+    public enum AnonymousAccess: Sendable {
+        case anonymousAllowed
+        case open
+    }
+
+    /// The handler, typed by the context it needs.
+    enum Action: Sendable {
+        case authenticated(Handler)
+        case anonymous(AnonymousHandler)
+    }
+
     public var method: HTTPRequest.Method
     /// The route template, for logs and metrics (`/personal_access_tokens/:id`).
     public let template: String
     let segments: [Segment]
     public var scopes: EndpointScopes
-    public var access: Access
+    /// Follows from the handler's type.
+    public let access: Access
     public var errorStyle: ErrorStyle
     /// Whether presenting a revoked token here revokes its family (a rotate endpoint).
     public var reuseDetection: ReuseDetection
-    public var handler: Handler
+    let action: Action
 
+    /// A route that needs a caller: its handler gets an ``AuthenticatedContext``.
     public init(
-        _ method: HTTPRequest.Method, _ path: String, scopes: EndpointScopes = .api, access: Access = .authenticated,
-        errors: ErrorStyle = .fieldMap, reuseDetection: ReuseDetection = .none, _ handler: @escaping Handler
+        _ method: HTTPRequest.Method, _ path: String, scopes: EndpointScopes = .api, errors: ErrorStyle = .fieldMap,
+        reuseDetection: ReuseDetection = .none, _ handler: @escaping Handler
+    ) {
+        self.init(method, path, scopes: scopes, access: .authenticated, errors: errors, reuseDetection: reuseDetection, .authenticated(handler))
+    }
+
+    /// A route that serves anonymous callers too, or never looks at a token: its handler gets a
+    /// ``RequestContext`` whose caller may be nil.
+    public init(
+        _ method: HTTPRequest.Method, _ path: String, scopes: EndpointScopes = .api, access: AnonymousAccess,
+        errors: ErrorStyle = .fieldMap, _ handler: @escaping AnonymousHandler
+    ) {
+        let access: Access = access == .open ? .open : .anonymousAllowed
+        self.init(method, path, scopes: scopes, access: access, errors: errors, reuseDetection: .none, .anonymous(handler))
+    }
+
+    private init(
+        _ method: HTTPRequest.Method, _ path: String, scopes: EndpointScopes, access: Access, errors: ErrorStyle,
+        reuseDetection: ReuseDetection, _ action: Action
     ) {
         self.method = method
         let parts = path.split(separator: "/")
@@ -41,7 +77,7 @@ public struct Route: Sendable {
         self.access = access
         self.errorStyle = errors
         self.reuseDetection = reuseDetection
-        self.handler = handler
+        self.action = action
     }
 
     /// GitLab's automatic reuse detection, on rotate endpoints.
