@@ -31,12 +31,12 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     public var flag: String { "--" + rawValue }
 
     /// `TOKEND_` + the flag in upper case, `-` as `_`.
-    public var variable: String { "TOKEND_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+    public var variable: String { "TOKEND_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 }) }
 
     /// The setting a variable names (`TOKEND_TOKEN_PREFIX` → `token-prefix`), if any.
     public init?(variable: String) {
         guard variable.hasPrefix("TOKEND_") else { return nil }
-        let flag = variable.dropFirst("TOKEND_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+        let flag = String(variable.dropFirst("TOKEND_".count).lowercased().map { $0 == "_" ? "-" : $0 })
         self.init(rawValue: flag)
     }
 
@@ -45,11 +45,5 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
         let declaration = self.declaration
         if let value = declaration.defaultValue { return value }
         return declaration.instead.map { "(\($0))" } ?? "-"
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

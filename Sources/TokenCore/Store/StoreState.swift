@@ -339,9 +339,7 @@ public struct StoreState: Sendable {
     private mutating func setUser(_ id: UserID, _ user: User?) {
         userRecords[id] = user
         resourceRecords.setUserNamespace(id, user?.username)
-        if let user {
-            nextIDs.user = max(nextIDs.user, id.rawValue + 1)
-        }
+        if user != nil { nextIDs.user = max(nextIDs.user, id.rawValue + 1) }
     }
 
     private mutating func setToken(_ id: TokenID, _ token: consuming AccessToken?) {
