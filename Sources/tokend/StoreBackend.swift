@@ -30,7 +30,7 @@ enum StoreBackend {
     func open(_ settings: Settings, for lifetime: Lifetime) throws -> ServedStore {
         switch self {
         case .postgres(let location):
-            let store = PostgresStore(location: location, logger: settings.logger("tokend"))
+            let store = PostgresStore(location: location, logger: settings.logger("tokend"), auditWitness: settings.witness)
             let secret = try store.loadSecret()
             // A long-lived worker loads its replica now, not at its first request.
             if lifetime == .worker { try store.read { _ in } }
