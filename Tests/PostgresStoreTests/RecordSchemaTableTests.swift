@@ -8,15 +8,24 @@ import TokenRecords
 /// Every record's schema against its table: the columns the schema writes, copies and loads
 /// are exactly those the migrations create, and `tokend.write` holds each generated put.
 struct RecordSchemaTableTests {
-    /// The columns of `tokend.<table>` as the first migration creates it.
+    /// The columns of `tokend.<table>` as the migrations make it: the first one's `CREATE TABLE`,
+    /// then every later `ALTER TABLE tokend.<table> ADD COLUMN`.
     func tableColumns(_ table: String) -> [String] {
         let sql = PostgresSchema.migrations[0].sql
         guard let start = sql.range(of: "CREATE TABLE tokend.\(table) (") else { return [] }
         let body = sql[start.upperBound...].prefix { $0 != ";" }
-        return body.split(separator: "\n").compactMap { line in
+        var columns: [String] = body.split(separator: "\n").compactMap { line in
             let word = line.split(separator: " ").first.map(String.init) ?? ""
             return word.isEmpty || word == "PRIMARY" || word == ")" ? nil : word
         }
+        let added = "ALTER TABLE tokend.\(table) ADD COLUMN "
+        for migration in PostgresSchema.migrations.dropFirst() {
+            for statement in migration.sql.components(separatedBy: ";") {
+                guard let range = statement.range(of: added) else { continue }
+                columns.append(String(statement[range.upperBound...].prefix { $0 != " " }))
+            }
+        }
+        return columns
     }
 
     func columns<Record>(_ schema: RecordSchema<Record>) -> [String] { schema.columnList.components(separatedBy: ", ") }
@@ -28,7 +37,7 @@ struct RecordSchemaTableTests {
         #expect(Set(["group_id", "position"] + columns(RecordSchema.groupShare)) == Set(tableColumns("group_shares")))
         #expect(Set(columns(RecordSchema.project)) == Set(tableColumns("projects")))
         #expect(Set(columns(RecordSchema.membership)) == Set(tableColumns("members")))
-        #expect(tableColumns("users").count == 10)
+        #expect(tableColumns("users").count >= 10)
     }
 
     @Test func writeHoldsEveryGeneratedPut() {
@@ -61,7 +70,7 @@ struct RecordSchemaTableTests {
         #expect(cells["is_bot"] == "t")
         #expect(cells["username"] == "b\tot")
         let person = User(id: UserID(1), username: "a", name: "A", email: "a@x", createdAt: Timestamp(millisecondsSinceEpoch: 0))
-        #expect(RecordSchema.user.copyCells(person).count == 10)
+        #expect(RecordSchema.user.copyCells(person).count == tableColumns("users").count)
         #expect(Dictionary(uniqueKeysWithValues: zip(columns(RecordSchema.user), RecordSchema.user.copyCells(person)))["bot_resource_id"]! == nil)
         let group = Group(
             id: GroupID(2), name: "A", path: "a", createdAt: Timestamp(millisecondsSinceEpoch: 0),
