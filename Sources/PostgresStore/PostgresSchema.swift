@@ -256,6 +256,8 @@ enum PostgresSchema {
         // and installed after the last migration applied: a migration that adds a column to a
         // record's table is its `ALTER TABLE` alone.
         (2, "tokend.write generated from the record schemas", ""),
+        // Users', groups' (with their shares), projects' and memberships' puts generated too.
+        (3, "tokend.write: every record's put generated from its schema", ""),
     ]
 
     static var latestVersion: Int { migrations.last!.version }

@@ -88,24 +88,31 @@ extension PostgresStore {
             metadata: ["location": "\(location)", "last_seq": "\(lastSeq)", "milliseconds": "\(elapsed)"])
     }
 
-    /// The users, each column read by name.
+    /// The users, their columns those of ``RecordSchema/user``.
     private func loadUsers(on connection: PostgresConnection, into state: inout StoreState, timeout: Int) throws {
-        let users = try connection.query(
-            "SELECT id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, "
-                + "\(unsafeSQL: ms("created_at")) FROM tokend.users ORDER BY id", timeoutMilliseconds: timeout)
-        let (id, username, name, email) = (try users.column("id"), try users.column("username"), try users.column("name"), try users.column("email"))
-        let (admin, botFlag, botType, botID) = (try users.column("is_admin"), try users.column("is_bot"), try users.column("bot_resource_type"), try users.column("bot_resource_id"))
-        let (userState, created) = (try users.column("state"), try users.column("created_at"))
-        for row in 0..<users.rowCount {
-            let bot: Resource? = try users.decode(Int?.self, row, botID).map { owner in
-                try users.decode(String?.self, row, botType) == "group" ? .group(GroupID(owner)) : .project(ProjectID(owner))
-            }
-            state.apply(.putUser(User(
-                id: UserID(try users.decode(row, id)), username: try users.decode(row, username), name: try users.decode(row, name),
-                email: try users.decode(row, email), isAdmin: try users.decode(row, admin), isBot: try users.decode(row, botFlag),
-                botResource: bot, state: User.State(rawValue: try users.decode(row, userState)) ?? .active,
-                createdAt: Timestamp(millisecondsSinceEpoch: try users.decode(row, created)))))
+        try loadRows(of: .user, orderBy: "id", on: connection, timeout: timeout) { state.apply(.putUser($0)) }
+    }
+
+    /// Every row of `schema`'s table, in `orderBy` order, each column read by name, decoded
+    /// into a record (`extra` adds columns before the schema's, for `each` to read by name).
+    func loadRows<Record>(
+        of schema: RecordSchema<Record>, extra: String = "", orderBy: String, on connection: PostgresConnection, timeout: Int,
+        _ each: (Record, _ rows: PostgresResult, _ row: Int) throws -> Void
+    ) throws {
+        let rows = try connection.query(
+            "SELECT \(unsafeSQL: extra + schema.selectList) FROM \(unsafeSQL: schema.qualifiedTable) ORDER BY \(unsafeSQL: orderBy)",
+            timeoutMilliseconds: timeout)
+        let columns = try schema.columns(in: rows)
+        var scopeLists: [String: [Scope]] = [:]
+        for row in 0..<rows.rowCount {
+            try each(try schema.decodeRow(rows, row, columns: columns, scopeLists: &scopeLists), rows, row)
         }
+    }
+
+    func loadRows<Record>(
+        of schema: RecordSchema<Record>, orderBy: String, on connection: PostgresConnection, timeout: Int, _ each: (Record) throws -> Void
+    ) throws {
+        try loadRows(of: schema, orderBy: orderBy, on: connection, timeout: timeout) { record, _, _ in try each(record) }
     }
 
     /// The tokens, through a cursor 50,000 rows at a time (a million at once would hold the
@@ -131,8 +138,5 @@ extension PostgresStore {
             }
         }
     }
-
-    /// A timestamptz column as integer milliseconds since the epoch (exact: tokend writes milliseconds).
-    func ms(_ column: String) -> String { "(extract(epoch from \(column)) * 1000)::bigint AS \(column)" }
 
 }

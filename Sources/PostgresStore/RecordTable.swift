@@ -8,26 +8,41 @@ extension RecordSchema {
     /// `tokend.<table>`.
     var qualifiedTable: String { "tokend.\(table)" }
 
-    /// The columns, in the schema's order: `created_at, description, …`.
-    var columnList: String { fields.map(\.column).joined(separator: ", ") }
+    /// The columns, in the schema's order: `created_at, description, …` (child lists are
+    /// tables of their own).
+    var columnList: String { columnFields.map(\.column).joined(separator: ", ") }
 
     // MARK: The upsert in tokend.write
 
     /// The plpgsql statement of `tokend.write` that brings the table up to date with a put of
     /// this record, whose JSON is in `r`; `extra` are columns the database derives itself
-    /// (a token's `family_id`), as (column, expression). The first field named `id` is the key.
-    func upsert(extra: [(column: String, expression: String)] = [], key: String = "id") -> String {
-        let columns = extra.map(\.column) + fields.map(\.column)
-        let values = extra.map(\.expression) + fields.map(Self.jsonExpression)
-        let updates = columns.filter { $0 != key }.map { "\($0) = EXCLUDED.\($0)" }
+    /// (a token's `family_id`), as (column, expression). ``primaryKey`` is the conflict key.
+    func upsert(extra: [(column: String, expression: String)] = []) -> String {
+        let columns = extra.map(\.column) + columnFields.map(\.column)
+        let values = extra.map(\.expression) + columnFields.map { Self.jsonExpression($0) }
+        let updates = columns.filter { !primaryKey.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
         return "INSERT INTO \(qualifiedTable) (\(columns.joined(separator: ", ")))\n"
             + "VALUES (\(values.joined(separator: ", ")))\n"
-            + "ON CONFLICT (\(key)) DO UPDATE SET \(updates.joined(separator: ", "));"
+            + "ON CONFLICT (\(primaryKey.joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "));"
     }
 
-    /// A field's value, read from the record's JSON `r` in plpgsql.
-    static func jsonExpression(_ field: RecordField<Record>) -> String {
-        let text = "r->>'\(field.key)'"
+    /// The plpgsql statements of `tokend.write` that replace the child rows of the record whose
+    /// JSON is in `r` (key column `parentColumn`, the parent's `id`) with the list under
+    /// `field`'s key, each child's position (from 0) in the `position` column.
+    func replaceChildren(of parentColumn: String, from field: String) -> String {
+        let columns = [parentColumn, "position"] + columnFields.map(\.column)
+        let values = ["(r->>'id')::bigint", "x.ord - 1"] + columnFields.map { Self.jsonExpression($0, in: "x.e") }
+        return "DELETE FROM \(qualifiedTable) WHERE \(parentColumn) = (r->>'id')::bigint;\n"
+            + "INSERT INTO \(qualifiedTable) (\(columns.joined(separator: ", ")))\n"
+            + "SELECT \(values.joined(separator: ", "))\n"
+            + "FROM jsonb_array_elements(coalesce(r->'\(field)', '[]'::jsonb)) WITH ORDINALITY AS x(e, ord);"
+    }
+
+    /// A field's value, read in plpgsql from the record's JSON `json` (`r`), or from its nested
+    /// object when the field has a ``RecordField/parent``.
+    static func jsonExpression(_ field: RecordField<Record>, in json: String = "r") -> String {
+        let object = field.parent.map { "\(json)->'\($0)'" } ?? json
+        let text = "\(object)->>'\(field.key)'"
         switch field.kind {
         case .integer: return "(\(text))::bigint"
         case .milliseconds: return "tokend.ms((\(text))::bigint)"
@@ -35,7 +50,8 @@ extension RecordSchema {
         case .boolean: return "(\(text))::boolean"
         case .date: return "(\(text))::date"
         case .digest: return "decode(\(text), 'hex')"
-        case .texts, .scopes: return "ARRAY(SELECT jsonb_array_elements_text(r->'\(field.key)'))"
+        case .texts, .scopes: return "ARRAY(SELECT jsonb_array_elements_text(\(object)->'\(field.key)'))"
+        case .children: preconditionFailure("a child list is a table, not a column")
         }
     }
 
@@ -43,7 +59,7 @@ extension RecordSchema {
 
     /// The record's cells in COPY text (before escaping), in ``columnList`` order; nil is NULL.
     func copyCells(_ record: Record) -> [String?] {
-        fields.map { field in
+        columnFields.map { field in
             switch field.get(record) {
             case .null: return nil
             case .integer(let value):
@@ -54,6 +70,7 @@ extension RecordSchema {
             case .digest(let digest): return "\\x" + digest.hex
             case .texts(let texts): return PostgresArray.literal(texts)
             case .scopes(let scopes): return PostgresArray.literal(scopes.map(\.rawValue))
+            case .json: preconditionFailure("a child list is a table, not a column")
             }
         }
     }
@@ -62,7 +79,7 @@ extension RecordSchema {
 
     /// The select list of the load: each column in a form ``decodeRow`` reads, under its own name.
     var selectList: String {
-        fields.map { field in
+        columnFields.map { field in
             let c = field.column
             switch field.kind {
             case .integer, .text, .boolean: return c
@@ -70,6 +87,7 @@ extension RecordSchema {
             case .date: return "\(c)::text AS \(c)"
             case .digest: return "encode(\(c), 'hex') AS \(c)"
             case .texts, .scopes: return "array_to_string(\(c), E'\\x1f') AS \(c)"
+            case .children: preconditionFailure("a child list is a table, not a column")
             }
         }.joined(separator: ", ")
     }
@@ -77,7 +95,7 @@ extension RecordSchema {
     /// The schema's columns in `result`, found by name.
     func columns(in result: PostgresResult) throws(PostgresError) -> [PostgresColumn] {
         var columns: [PostgresColumn] = []
-        for field in fields { columns.append(try result.column(field.column)) }
+        for field in columnFields { columns.append(try result.column(field.column)) }
         return columns
     }
 
@@ -88,7 +106,7 @@ extension RecordSchema {
         _ result: PostgresResult, _ row: Int, columns: [PostgresColumn], scopeLists: inout [String: [Scope]]
     ) throws(PostgresError) -> Record {
         var record = prototype
-        for (field, column) in zip(fields, columns) {
+        for (field, column) in zip(columnFields, columns) {
             guard let bytes = result.cell(row, column.index) else {
                 guard field.nullable else { throw result.corrupt(row, column, "is NULL") }
                 _ = field.set(&record, .null)
@@ -112,6 +130,7 @@ extension RecordSchema {
                     if scopeLists.count < 1000 { scopeLists[text] = scopes }
                     value = .scopes(scopes)
                 }
+            case .children: value = nil
             }
             guard let value, field.set(&record, value) else {
                 throw result.corrupt(row, column, "is not a \(field.kind): \(String(decoding: bytes.prefix(40), as: UTF8.self))")

@@ -4,52 +4,26 @@ import TokenCore
 /// Every record of a state as `COPY … FROM STDIN` text, table by table: how a bulk write
 /// (`tokend store seed`, `tokend store import`) replaces the tables in one transaction, far
 /// faster than a statement per row. (A single write's rows are the database's own business:
-/// `tokend.write` in ``PostgresSchema`` derives them from the change log entries.) Text format: tab between columns, `\N` for NULL, and
-/// backslash, tab, newline and carriage return escaped.
+/// `tokend.write` in ``PostgresSchema`` derives them from the change log entries.) The records'
+/// cells and columns are their ``RecordSchema``'s. Text format: tab between columns, `\N` for
+/// NULL, and backslash, tab, newline and carriage return escaped.
 enum TableCopy {
     /// (table, columns, lines in chunks of about 1 MB) for every table, in load order.
     static func tables(of state: borrowing StoreState) -> [(table: String, columns: String, chunks: [[UInt8]])] {
         var users = Chunks()
-        for user in state.allUsers() {
-            users.row([
-                String(user.id.rawValue), user.username, user.name, user.email, bool(user.isAdmin), bool(user.isBot),
-                user.botResource?.kind, user.botResource.map { String($0.rawID) }, user.state.rawValue, user.createdAt.iso8601,
-            ])
-        }
+        for user in state.allUsers() { users.row(RecordSchema.user.copyCells(user)) }
         var groups = Chunks()
         var shares = Chunks()
         for group in state.resources.allGroups() {
-            groups.row([
-                String(group.id.rawValue), group.name, group.path, group.description, group.parentID.map { String($0.rawValue) },
-                group.visibility.rawValue, group.createdAt.iso8601,
-            ])
+            groups.row(RecordSchema.group.copyCells(group))
             for (position, link) in group.sharedWith.enumerated() {
-                shares.row([
-                    String(group.id.rawValue), String(position), String(link.groupID.rawValue), String(link.accessLevel.rawValue),
-                    link.expiresAt?.iso8601,
-                ])
+                shares.row([String(group.id.rawValue), String(position)] + RecordSchema.groupShare.copyCells(link))
             }
         }
         var projects = Chunks()
-        for project in state.resources.allProjects() {
-            let namespace: (String, Int)
-            switch project.namespace {
-            case .group(let id): namespace = ("group", id.rawValue)
-            case .user(let id): namespace = ("user", id.rawValue)
-            }
-            projects.row([
-                String(project.id.rawValue), project.name, project.path, project.description, namespace.0, String(namespace.1),
-                project.visibility.rawValue, project.createdAt.iso8601,
-            ])
-        }
+        for project in state.resources.allProjects() { projects.row(RecordSchema.project.copyCells(project)) }
         var members = Chunks()
-        for membership in state.resources.allMemberships() {
-            members.row([
-                membership.resource.kind, String(membership.resource.rawID), String(membership.userID.rawValue),
-                String(membership.accessLevel.rawValue), membership.expiresAt?.iso8601, membership.createdAt.iso8601,
-                membership.createdBy.map { String($0.rawValue) },
-            ])
-        }
+        for membership in state.resources.allMemberships() { members.row(RecordSchema.membership.copyCells(membership)) }
         var families = Chunks()
         var tokens = Chunks()
         for token in state.allTokens() {
@@ -79,13 +53,14 @@ enum TableCopy {
         ]
     }
 
-    static let userColumns = "id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, created_at"
+    static var userColumns: String { RecordSchema.user.columnList }
     /// `family_id` (the database's own: the first token of the rotation chain), then the schema's.
     static var tokenColumns: String { "family_id, " + RecordSchema.token.columnList }
-    static let groupColumns = "id, name, path, description, parent_id, visibility, created_at"
-    static let shareColumns = "group_id, position, shared_with_group_id, access_level, expires_at"
-    static let projectColumns = "id, name, path, description, namespace_kind, namespace_id, visibility, created_at"
-    static let memberColumns = "resource_type, resource_id, user_id, access_level, expires_at, created_at, created_by"
+    static var groupColumns: String { RecordSchema.group.columnList }
+    /// The sharing group and the share's position in its list, then the share's own columns.
+    static var shareColumns: String { "group_id, position, " + RecordSchema.groupShare.columnList }
+    static var projectColumns: String { RecordSchema.project.columnList }
+    static var memberColumns: String { RecordSchema.membership.columnList }
 
     /// The first token of `token`'s rotation chain (GitLab's token family), found through
     /// `previousTokenID` in `state`; the token itself when it was not rotated from another.
@@ -103,8 +78,6 @@ enum TableCopy {
     private static func change(_ change: StoreChange) -> String {
         String(decoding: ChangeCoding.encode(change), as: UTF8.self)
     }
-
-    private static func bool(_ value: Bool) -> String { value ? "t" : "f" }
 
     /// COPY text lines, cut into chunks of about 1 MB.
     struct Chunks {

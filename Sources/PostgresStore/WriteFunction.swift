@@ -1,8 +1,10 @@
 import TokenRecords
 
 /// `tokend.write`, the function every write calls (see ``PostgresSchema``), as this release
-/// makes it: the statements for records with a ``RecordSchema`` are generated from it, so their
-/// columns are the ones the JSON coding and the load use. ``PostgresSchema/migrate(_:)``
+/// makes it: the puts of users, tokens, groups (and their shares), projects and memberships are
+/// generated from their ``RecordSchema``, so their columns are the ones the JSON coding and the
+/// load use. Changing what it generates changes the function: ship it with a migration (even
+/// an empty one), so existing databases get it. ``PostgresSchema/migrate(_:)``
 /// installs it after the last migration it applies.
 ///
 /// Under the write lock, if the log still ends at `since`, it appends `entries` (changes as the
@@ -39,12 +41,7 @@ enum WriteFunction {
                 r := c->'record';
                 CASE (c->>'kind') || '/' || coalesce(c->>'op', 'put')
                 WHEN 'user/put' THEN
-                    INSERT INTO tokend.users (id, username, name, email, is_admin, is_bot, bot_resource_type, bot_resource_id, state, created_at)
-                    VALUES ((r->>'id')::bigint, r->>'username', r->>'name', r->>'email', (r->>'admin')::boolean, (r->>'bot')::boolean,
-                        r->'bot_of'->>'kind', (r->'bot_of'->>'id')::bigint, r->>'state', tokend.ms((r->>'created_at')::bigint))
-                    ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, name = EXCLUDED.name, email = EXCLUDED.email,
-                        is_admin = EXCLUDED.is_admin, is_bot = EXCLUDED.is_bot, bot_resource_type = EXCLUDED.bot_resource_type,
-                        bot_resource_id = EXCLUDED.bot_resource_id, state = EXCLUDED.state, created_at = EXCLUDED.created_at;
+                    \(RecordSchema.user.upsert())
                 WHEN 'user/delete' THEN
                     DELETE FROM tokend.users WHERE id = (c->>'id')::bigint;
                 WHEN 'token/put' THEN
@@ -58,33 +55,17 @@ enum WriteFunction {
                     END IF;
                     \(RecordSchema.token.upsert(extra: [("family_id", "family")]))
                 WHEN 'group/put' THEN
-                    INSERT INTO tokend.groups (id, name, path, description, parent_id, visibility, created_at)
-                    VALUES ((r->>'id')::bigint, r->>'name', r->>'path', r->>'description', (r->>'parent_id')::bigint, r->>'visibility',
-                        tokend.ms((r->>'created_at')::bigint))
-                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, path = EXCLUDED.path, description = EXCLUDED.description,
-                        parent_id = EXCLUDED.parent_id, visibility = EXCLUDED.visibility, created_at = EXCLUDED.created_at;
-                    DELETE FROM tokend.group_shares WHERE group_id = (r->>'id')::bigint;
-                    INSERT INTO tokend.group_shares (group_id, position, shared_with_group_id, access_level, expires_at)
-                    SELECT (r->>'id')::bigint, x.ord - 1, (x.e->>'group_id')::bigint, (x.e->>'access_level')::integer, (x.e->>'expires_at')::date
-                    FROM jsonb_array_elements(coalesce(r->'shared_with', '[]'::jsonb)) WITH ORDINALITY AS x(e, ord);
+                    \(RecordSchema.group.upsert())
+                    \(RecordSchema.groupShare.replaceChildren(of: "group_id", from: "shared_with"))
                 WHEN 'group/delete' THEN
                     DELETE FROM tokend.group_shares WHERE group_id = (c->>'id')::bigint;
                     DELETE FROM tokend.groups WHERE id = (c->>'id')::bigint;
                 WHEN 'project/put' THEN
-                    INSERT INTO tokend.projects (id, name, path, description, namespace_kind, namespace_id, visibility, created_at)
-                    VALUES ((r->>'id')::bigint, r->>'name', r->>'path', r->>'description', r->>'namespace_kind',
-                        (r->>'namespace_id')::bigint, r->>'visibility', tokend.ms((r->>'created_at')::bigint))
-                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, path = EXCLUDED.path, description = EXCLUDED.description,
-                        namespace_kind = EXCLUDED.namespace_kind, namespace_id = EXCLUDED.namespace_id, visibility = EXCLUDED.visibility,
-                        created_at = EXCLUDED.created_at;
+                    \(RecordSchema.project.upsert())
                 WHEN 'project/delete' THEN
                     DELETE FROM tokend.projects WHERE id = (c->>'id')::bigint;
                 WHEN 'membership/put' THEN
-                    INSERT INTO tokend.members (resource_type, resource_id, user_id, access_level, expires_at, created_at, created_by)
-                    VALUES (r->>'resource_type', (r->>'resource_id')::bigint, (r->>'user_id')::bigint, (r->>'access_level')::integer,
-                        (r->>'expires_at')::date, tokend.ms((r->>'created_at')::bigint), (r->>'created_by')::bigint)
-                    ON CONFLICT (resource_type, resource_id, user_id) DO UPDATE SET access_level = EXCLUDED.access_level,
-                        expires_at = EXCLUDED.expires_at, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by;
+                    \(RecordSchema.membership.upsert())
                 WHEN 'membership/delete' THEN
                     DELETE FROM tokend.members WHERE resource_type = r->>'resource_type'
                         AND resource_id = (r->>'resource_id')::bigint AND user_id = (r->>'user_id')::bigint;

@@ -4,9 +4,10 @@ import Glibc
 import TokenCore
 
 /// Decodes token lines exactly as ``RecordCoding`` writes them (sorted keys, no spaces) in one
-/// pass, without building a JSON tree: the load path for large stores and CGI mode. Anything
-/// it does not expect makes it answer nil, and the caller falls back to the strict generic
-/// parser, which is the reference.
+/// pass, without building a JSON tree: the load path for large stores and CGI mode. Keys are
+/// the schema's (``RecordSchema/token``), in its order; an optional one may be missing (written
+/// before its field existed). Anything else makes it answer nil, and the caller falls back to
+/// the strict generic parser, which is the reference.
 package struct FastRecordDecoder {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
@@ -64,14 +65,27 @@ package struct FastRecordDecoder {
 
     private mutating func token() -> AccessToken? { record(RecordSchema.token) }
 
-    /// A record whose keys are exactly the schema's, in its order (as ``RecordSchema/write(_:into:)``
-    /// writes them); nil for anything else.
+    /// A record whose keys are the schema's, in its order (as ``RecordSchema/write(_:into:)``
+    /// writes them); an optional key may be missing (a line written before its field existed),
+    /// and the field is absent, as the generic decoder has it. Nil for anything else: an
+    /// unknown key, a missing required one, a nested object.
     private mutating func record<Record>(_ schema: RecordSchema<Record>) -> Record? {
+        guard schema.isFlat, literal("{") else { return nil }
         var record = schema.prototype
-        for (field, key) in zip(schema.fields, schema.keyBytes) {
-            guard literal(key), let value = value(of: field.kind, nullable: field.nullable), field.set(&record, value) else { return nil }
+        var missing: [Int] = []
+        var first = true
+        for (position, field) in schema.fields.enumerated() {
+            guard literal(schema.keyBytes[position], skippingComma: first) else {
+                guard !field.required else { return nil }
+                if field.nullable { _ = field.set(&record, .null) }
+                missing.append(position)
+                continue
+            }
+            first = false
+            guard let value = value(of: field.kind, nullable: field.nullable), field.set(&record, value) else { return nil }
         }
         guard literal("}") else { return nil }
+        for position in missing { schema.fields[position].absent(&record) }
         return record
     }
 
@@ -85,13 +99,16 @@ package struct FastRecordDecoder {
         case .digest: return digestValue().map { .digest($0) }
         case .texts: return stringArray().map { .texts($0) }
         case .scopes: return internedScopes().map { .scopes($0) }
+        case .children: return nil
         }
     }
 
-    private mutating func literal(_ bytes: [UInt8]) -> Bool {
-        let count = bytes.count
+    /// `bytes` (a `,"key":`), without its leading comma when `skippingComma`.
+    private mutating func literal(_ bytes: [UInt8], skippingComma: Bool) -> Bool {
+        let skip = skippingComma ? 1 : 0
+        let count = bytes.count - skip
         return bytes.withUnsafeBufferPointer { key in
-            guard index + count <= self.bytes.count, memcmp(self.bytes.baseAddress! + index, key.baseAddress!, count) == 0 else { return false }
+            guard index + count <= self.bytes.count, memcmp(self.bytes.baseAddress! + index, key.baseAddress! + skip, count) == 0 else { return false }
             index += count
             return true
         }

@@ -2,8 +2,9 @@ import JSON
 import TokenAudit
 import TokenCore
 
-/// The on-disk JSON of users and tokens, and of journal lines. Keys are written sorted, one
-/// record per line, so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`.
+/// The on-disk JSON of journal and snapshot lines. Keys are written sorted, one record per line,
+/// so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`. Users, tokens,
+/// groups, projects and memberships are written as their ``RecordSchema`` declares them.
 package enum RecordCoding {
     package struct DecodeError: Error, CustomStringConvertible {
         package var description: String
@@ -58,7 +59,7 @@ package enum RecordCoding {
         switch change {
         case .putUser(let user):
             header("user", "put")
-            write(user, into: &w)
+            RecordSchema.user.write(user, into: &w)
         case .deleteUser(let id):
             deletion("user", id.rawValue)
         case .putToken(let token):
@@ -66,17 +67,17 @@ package enum RecordCoding {
             write(token, into: &w)
         case .putGroup(let group):
             header("group", "put")
-            write(group, into: &w)
+            RecordSchema.group.write(group, into: &w)
         case .deleteGroup(let id):
             deletion("group", id.rawValue)
         case .putProject(let project):
             header("project", "put")
-            write(project, into: &w)
+            RecordSchema.project.write(project, into: &w)
         case .deleteProject(let id):
             deletion("project", id.rawValue)
         case .putMembership(let membership):
             header("membership", "put")
-            write(membership, into: &w)
+            RecordSchema.membership.write(membership, into: &w)
         case .deleteMembership(let key):
             precondition(journal, "snapshots hold records, not deletions")
             header("membership", "delete")
@@ -114,11 +115,11 @@ package enum RecordCoding {
         }
         guard let record = value["record"] else { throw DecodeError(description: "missing record") }
         switch (kind, op) {
-        case ("user", "put"): return .putUser(try decodeUser(record))
+        case ("user", "put"): return .putUser(try RecordSchema.user.decode(record))
         case ("token", "put"): return .putToken(try decodeToken(record))
-        case ("group", "put"): return .putGroup(try decodeGroup(record))
-        case ("project", "put"): return .putProject(try decodeProject(record))
-        case ("membership", "put"): return .putMembership(try decodeMembership(record))
+        case ("group", "put"): return .putGroup(try RecordSchema.group.decode(record))
+        case ("project", "put"): return .putProject(try RecordSchema.project.decode(record))
+        case ("membership", "put"): return .putMembership(try RecordSchema.membership.decode(record))
         case ("membership", "delete"): return .deleteMembership(try decodeMembershipKey(record))
         case ("hook", "put"): return .putHook(try decodeHook(record))
         case ("notice", "put"): return .putNotice(try decodeNotice(record))
@@ -131,52 +132,6 @@ package enum RecordCoding {
 
     // MARK: Records
 
-    package static func write(_ user: User, into w: inout JSONWriter) {
-        w.beginObject()
-        w.field("admin", user.isAdmin)
-        w.field("bot", user.isBot)
-        if let resource = user.botResource {
-            w.key("bot_of")
-            w.beginObject()
-            w.field("id", resource.rawID)
-            w.field("kind", resource.kind)
-            w.endObject()
-        }
-        w.key("created_at")
-        w.int64(user.createdAt.millisecondsSinceEpoch)
-        w.field("email", user.email)
-        w.field("id", user.id.rawValue)
-        w.field("name", user.name)
-        w.field("state", user.state.rawValue)
-        w.field("username", user.username)
-        w.endObject()
-    }
-
-    package static func decodeUser(_ v: JSONValue) throws(DecodeError) -> User {
-        guard let id = v["id"]?.intValue, let username = v["username"]?.stringValue,
-            let created = v["created_at"]?.int64Value
-        else { throw DecodeError(description: "user record lacks id, username or created_at") }
-        let isBot = v["bot"]?.boolValue ?? false
-        var botResource: Resource?
-        if let owner = v["bot_of"] {
-            guard let ownerID = owner["id"]?.intValue else { throw DecodeError(description: "bad bot_of") }
-            switch owner["kind"]?.stringValue {
-            case "project": botResource = .project(ProjectID(ownerID))
-            case "group": botResource = .group(GroupID(ownerID))
-            default: throw DecodeError(description: "bad bot_of")
-            }
-        } else if isBot {
-            // Written before bot_of existed: the username names the resource.
-            botResource = User.botResource(fromUsername: username)
-        }
-        return User(
-            id: UserID(id), username: username, name: v["name"]?.stringValue ?? username,
-            email: v["email"]?.stringValue ?? "", isAdmin: v["admin"]?.boolValue ?? false,
-            isBot: isBot, botResource: botResource,
-            state: v["state"]?.stringValue.flatMap(User.State.init(rawValue:)) ?? .active,
-            createdAt: Timestamp(millisecondsSinceEpoch: created))
-    }
-
     /// A token's JSON: its fields as ``RecordSchema/token`` declares them.
     package static func write(_ token: AccessToken, into w: inout JSONWriter) {
         RecordSchema.token.write(token, into: &w)
@@ -184,13 +139,6 @@ package enum RecordCoding {
 
     package static func decodeToken(_ v: JSONValue) throws(DecodeError) -> AccessToken {
         try RecordSchema.token.decode(v)
-    }
-
-    /// `expires_at` as `YYYY-MM-DD`, or nil when null or absent; anything else is corruption.
-    package static func expiryDate(_ v: JSONValue) throws(DecodeError) -> CivilDate? {
-        guard let text = v["expires_at"]?.stringValue else { return nil }
-        guard let date = CivilDate(iso8601: text) else { throw DecodeError(description: "bad expires_at") }
-        return date
     }
 
     // MARK: Snapshot header

@@ -15,17 +15,18 @@ extension RecordField {
     }
 
     package static func optionalInteger(
-        _ key: String, column: String? = nil,
-        get: @escaping @Sendable (Record) -> Int?, set: @escaping @Sendable (inout Record, Int?) -> Void
+        _ key: String, column: String? = nil, parent: String? = nil, required: Bool = false,
+        get: @escaping @Sendable (Record) -> Int?, set: @escaping @Sendable (inout Record, Int?) -> Void,
+        absent: @escaping @Sendable (inout Record) -> Void = { _ in }
     ) -> Self {
-        Self(key, column: column, kind: .integer, nullable: true, get: { get($0).map { .integer(Int64($0)) } ?? .null }) { record, value in
+        Self(key, column: column, parent: parent, kind: .integer, nullable: true, required: required, get: { get($0).map { .integer(Int64($0)) } ?? .null }, set: { record, value in
             switch value {
             case .null: set(&record, nil)
             case .integer(let v): guard let int = Int(exactly: v) else { return false }; set(&record, int)
             default: return false
             }
             return true
-        }
+        }, absent: absent)
     }
 
     package static func milliseconds(
@@ -68,10 +69,10 @@ extension RecordField {
     }
 
     package static func optionalText(
-        _ key: String, column: String? = nil,
+        _ key: String, column: String? = nil, parent: String? = nil, required: Bool = false,
         get: @escaping @Sendable (Record) -> String?, set: @escaping @Sendable (inout Record, String?) -> Void
     ) -> Self {
-        Self(key, column: column, kind: .text, nullable: true, get: { get($0).map { .text($0) } ?? .null }) { record, value in
+        Self(key, column: column, parent: parent, kind: .text, nullable: true, required: required, get: { get($0).map { .text($0) } ?? .null }) { record, value in
             switch value {
             case .null: set(&record, nil)
             case .text(let text): set(&record, text)
@@ -82,10 +83,10 @@ extension RecordField {
     }
 
     package static func boolean(
-        _ key: String, column: String? = nil,
+        _ key: String, column: String? = nil, required: Bool = false,
         get: @escaping @Sendable (Record) -> Bool, set: @escaping @Sendable (inout Record, Bool) -> Void
     ) -> Self {
-        Self(key, column: column, kind: .boolean, get: { .boolean(get($0)) }) { record, value in
+        Self(key, column: column, kind: .boolean, required: required, get: { .boolean(get($0)) }) { record, value in
             guard case .boolean(let flag) = value else { return false }
             set(&record, flag)
             return true

@@ -1,0 +1,42 @@
+public import TokenCore
+
+extension RecordSchema where Record == User {
+    /// A user's fields: the JSON store's lines, the change log, exports, and `tokend.users`.
+    /// Keys sorted. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
+    /// left out for people; in SQL its two columns.
+    package static let user = RecordSchema(
+        kind: "user", table: "users",
+        prototype: User(id: UserID(0), username: "", name: "", email: "", createdAt: Timestamp(millisecondsSinceEpoch: 0)),
+        fields: [
+            .boolean("admin", column: "is_admin", get: { $0.isAdmin }, set: { $0.isAdmin = $1 }),
+            .boolean("bot", column: "is_bot", get: { $0.isBot }, set: { $0.isBot = $1 }),
+            // Written before bot_of existed: a bot's username names its resource.
+            .optionalInteger(
+                "id", column: "bot_resource_id", parent: "bot_of", required: true, get: { $0.botResource?.rawID },
+                set: { user, id in
+                    guard let id else { return user.botResource = nil }
+                    user.botResource = user.botResource?.kind == "group" ? .group(GroupID(id)) : .project(ProjectID(id))
+                    user.isBot = true
+                }, absent: { user in if user.isBot, user.botResource == nil { user.botResource = User.botResource(fromUsername: user.username) } }),
+            RecordField(
+                "kind", column: "bot_resource_type", parent: "bot_of", kind: .text, nullable: true, required: true,
+                get: { $0.botResource.map { .text($0.kind) } ?? .null },
+                set: { user, value in
+                    switch value {
+                    case .null: return true
+                    case .text(let kind):
+                        guard let resource = Resource(kind: kind, rawID: user.botResource?.rawID ?? 0) else { return false }
+                        if user.botResource != nil { user.botResource = resource }
+                        return true
+                    default: return false
+                    }
+                }),
+            .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
+            .text("email", get: { $0.email }, set: { $0.email = $1 }),
+            .integer("id", required: true, get: { $0.id.rawValue }, set: { $0.id = UserID($1) }),
+            // Written without a name: the username stands for it.
+            .text("name", get: { $0.name }, set: { $0.name = $1 }, absent: { $0.name = $0.username }),
+            .textCode("state", unknown: .active, get: { $0.state }, set: { $0.state = $1 }),
+            .text("username", required: true, get: { $0.username }, set: { $0.username = $1 }),
+        ])
+}
