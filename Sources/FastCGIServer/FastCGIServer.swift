@@ -2,10 +2,10 @@
 import Glibc
 #endif
 import CFastCGI
-import Logging
+public import Logging
 import Synchronization
 import HTTPTypes
-import TokenAPI
+public import TokenAPI
 
 /// Serves FastCGI requests on one listening socket with N accept threads on libfcgi's
 /// thread-safe API. A ``Service``: ``start()`` starts the threads, ``shutdown()`` lets in-flight

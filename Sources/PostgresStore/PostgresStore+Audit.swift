@@ -1,6 +1,6 @@
 import JSON
-import TokenAudit
-import TokenCore
+public import TokenAudit
+public import TokenCore
 import TokenRecords
 
 /// The audit log on PostgreSQL: `tokend.write` keeps each audit event of a transaction as a row

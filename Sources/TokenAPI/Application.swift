@@ -1,7 +1,7 @@
-import HTTPTypes
+public import HTTPTypes
 import JSON
 import Logging
-public import TokenCore
+import TokenCore
 
 /// The GitLab-compatible API: routes a request, authenticates it in GitLab's order, runs the
 /// handler, and turns every outcome, including every failure, into a GitLab-shaped response.

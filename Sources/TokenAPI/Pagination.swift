@@ -1,5 +1,5 @@
-import HTTPTypes
-import JSON
+public import HTTPTypes
+public import JSON
 
 /// GitLab's offset pagination: `page`/`per_page` parameters and the `X-*` and `Link` headers.
 public struct Pagination: Sendable {

@@ -1,6 +1,6 @@
 import HTTPTypes
-import JSON
-import TokenCore
+public import JSON
+public import TokenCore
 
 /// One request parameter as it arrived: from the query string, a form body or a JSON body.
 public enum ParameterValue: Hashable, Sendable {

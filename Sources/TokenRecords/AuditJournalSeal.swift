@@ -1,6 +1,6 @@
-import JSON
-import TokenAudit
-import TokenCore
+package import JSON
+package import TokenAudit
+package import TokenCore
 
 /// The seal of an audit event in the journal: HMAC-SHA256 under the audit key of the journal
 /// sequence number and the event's bytes, written by the store in the same journal line

@@ -1,5 +1,5 @@
 import JSON
-import TokenCore
+public import TokenCore
 
 /// The JSON of one change, as the journal writes it but without a sequence number
 /// (`{"kind":"token","op":"put","record":{…}}`): what another backend keeps in its own change

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TokenCore
+package import TokenCore
 
 /// Decodes token lines exactly as ``RecordCoding`` writes them (sorted keys, no spaces) in one
 /// pass, without building a JSON tree: the load path for large stores and CGI mode. Keys are

@@ -1,5 +1,5 @@
-import JSON
-import TokenCore
+package import JSON
+package import TokenCore
 
 /// A membership's key, the record of its deletion in the journal (the keys of
 /// ``RecordSchema/membership`` that name it: `resource_id`, `resource_type`, `user_id`).

@@ -1,6 +1,6 @@
-import JSON
+package import JSON
 import TokenAudit
-import TokenCore
+package import TokenCore
 
 /// The on-disk JSON of webhooks, expiry notices and audit events (same conventions as the other
 /// records: sorted keys, integer-millisecond times). An audit event's record is the shared

@@ -1,6 +1,6 @@
-import JSON
-import TokenAudit
-import TokenCore
+package import JSON
+package import TokenAudit
+package import TokenCore
 
 /// The on-disk JSON of journal and snapshot lines. Keys are written sorted, one record per line,
 /// so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`. Users, tokens,

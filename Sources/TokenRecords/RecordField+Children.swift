@@ -1,5 +1,5 @@
-public import JSON
-public import TokenCore
+package import JSON
+import TokenCore
 
 /// A field holding a list of child records with a schema of their own (a group's shares): in
 /// JSON an array of their objects, left out when empty (so a record that never had one keeps

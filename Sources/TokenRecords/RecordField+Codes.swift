@@ -1,4 +1,4 @@
-public import TokenCore
+import TokenCore
 
 /// Fields whose value is one of a closed set, spelled by its raw value: a user's `state`, a
 /// record's `visibility` (text), a membership's `access_level` (integer).

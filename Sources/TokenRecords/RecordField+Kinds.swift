@@ -1,4 +1,4 @@
-public import TokenCore
+package import TokenCore
 
 /// Typed declarations of fields, one per ``FieldKind`` (and its nullable form): a schema's list
 /// reads as `.text("name", get: { $0.name }, set: { $0.name = $1 })`.

@@ -1,4 +1,4 @@
-import JSON
+package import JSON
 import TokenCore
 
 /// A record's JSON, driven by its schema: one key per field, in the schema's (sorted) order,

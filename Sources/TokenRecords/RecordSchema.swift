@@ -1,5 +1,5 @@
-public import JSON
-public import TokenCore
+package import JSON
+package import TokenCore
 
 /// The one declaration of a record's fields: for each, its JSON key, its column, how it is
 /// spelled, and how to read it from and write it into the record. Everything that moves a

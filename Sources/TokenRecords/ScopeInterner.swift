@@ -1,4 +1,4 @@
-import TokenCore
+package import TokenCore
 
 /// Shares one `[Scope]` among all the tokens whose scope list is spelled the same in the
 /// files (`["api"]`, `["api","read_user"]`…): a million tokens hold a handful of distinct lists,

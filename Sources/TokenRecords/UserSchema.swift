@@ -1,4 +1,4 @@
-public import TokenCore
+package import TokenCore
 
 extension RecordSchema where Record == User {
     /// A user's fields: the JSON store's lines, the change log, exports, and `tokend.users`.

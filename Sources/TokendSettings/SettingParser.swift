@@ -1,5 +1,5 @@
-public import FastCGIServer
-public import Logging
+import FastCGIServer
+import Logging
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import Synchronization
-import TokenCore
+public import TokenCore
 
 /// A repository that serves from another and refuses writes on demand, as a full, read-only
 /// or failing store would: for the error paths of handler tests.

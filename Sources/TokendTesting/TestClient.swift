@@ -1,9 +1,9 @@
 import HTTPTypes
-import JSON
-import Logging
+public import JSON
+public import Logging
 import Synchronization
-import TokenAPI
-import TokenCore
+public import TokenAPI
+public import TokenCore
 
 /// An in-process GitLab client over ``Application``: the same requests the integration suite
 /// sends through nginx, answered without a socket. For handler tests.

@@ -1,5 +1,5 @@
-import ArgumentParser
-import TokenCore
+public import ArgumentParser
+public import TokenCore
 import TokenStore
 
 struct GroupCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 public import HTTPTypes
 import JSON
-import TokenCore
+public import TokenCore
 
 /// An error that carries its own HTTP answer. ``HTTPError`` is the implementation; domain
 /// errors do not conform (the domain knows no HTTP) and get theirs from ``ErrorMapping``.

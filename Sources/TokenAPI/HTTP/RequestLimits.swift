@@ -1,5 +1,5 @@
 import HTTPTypes
-import JSON
+public import JSON
 
 /// Bounds on what one request may carry, far above anything a GitLab client sends. Input past a
 /// bound is refused before work proportional to it is done, so no request, with or without a

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Synchronization
 import TokenAudit
-import TokenCore
+public import TokenCore
 
 /// The audit events API's reads, from the chained files, without any lock (files are only
 /// appended to, and a line is complete once its newline is there).

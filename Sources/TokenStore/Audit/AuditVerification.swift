@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import JSON
-import TokenAudit
+public import TokenAudit
 import TokenCore
 import TokenRecords
 

@@ -3,8 +3,8 @@ import Glibc
 #endif
 import JSON
 import Logging
-import TokenAudit
-import TokenCore
+public import TokenAudit
+public import TokenCore
 import TokenRecords
 
 /// The file store's audit log: the events of a write travel in its journal append (one

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Logging
-import TokenCore
+public import TokenCore
 
 /// Maintenance of the file store: the start-up sweep, compaction into a new snapshot
 /// generation, bulk loading, and the figures `tokend store check` prints.

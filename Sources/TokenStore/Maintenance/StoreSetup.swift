@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import JSON
-import TokenCore
+public import TokenCore
 import TokenRecords
 
 /// Creating a data directory and reading its secret.

@@ -2,9 +2,9 @@
 import Glibc
 #endif
 import JSON
-import Logging
+public import Logging
 import Synchronization
-import TokenCore
+public import TokenCore
 public import TokenAudit
 import TokenRecords
 
