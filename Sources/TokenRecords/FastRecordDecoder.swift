@@ -74,17 +74,26 @@ package struct FastRecordDecoder {
         var record = schema.prototype
         var missing: [Int] = []
         var first = true
-        for (position, field) in schema.fields.enumerated() {
-            guard literal(schema.keyBytes[position], skippingComma: first) else {
-                guard !field.required else { return nil }
-                if field.nullable { _ = field.set(&record, .null) }
-                missing.append(position)
-                continue
+        // Through the buffers: a field read in place, not copied with its closures and strings
+        // (a copy per field per record was most of a large store's load time).
+        let complete = schema.fields.withUnsafeBufferPointer { fields in
+            schema.keyBytes.withUnsafeBufferPointer { keys in
+                for position in 0..<fields.count {
+                    guard literal(keys[position], skippingComma: first) else {
+                        guard !fields[position].required else { return false }
+                        if fields[position].nullable { _ = fields[position].set(&record, .null) }
+                        missing.append(position)
+                        continue
+                    }
+                    first = false
+                    guard let value = value(of: fields[position].kind, nullable: fields[position].nullable),
+                        fields[position].set(&record, value)
+                    else { return false }
+                }
+                return true
             }
-            first = false
-            guard let value = value(of: field.kind, nullable: field.nullable), field.set(&record, value) else { return nil }
         }
-        guard literal("}") else { return nil }
+        guard complete, literal("}") else { return nil }
         for position in missing { schema.fields[position].absent(&record) }
         return record
     }
