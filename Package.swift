@@ -65,7 +65,7 @@ let package = Package(
                 "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("openapi.json")],
+            resources: [.embedInCode("openapi.json"), .embedInCode("Web/Assets/tokend.css"), .embedInCode("Web/Assets/tokend.js")],
             swiftSettings: swiftSettings
         ),
         // FastCGI and CGI transport around TokenAPI.

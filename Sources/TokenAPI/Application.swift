@@ -15,8 +15,8 @@ public struct Application: Sendable {
         self.router = router
     }
 
-    /// Every endpoint tokend serves: the API below `/api/v4`, and the gate, health checks and
-    /// metrics at `/-/`.
+    /// Every endpoint tokend serves: the API below `/api/v4`, the gate, health checks and
+    /// metrics at `/-/`, and the pages at GitLab's web paths (``WebPages``).
     public static let defaultRouter: Router = {
         var router = Router(system: AuthGate.routes + HealthEndpoints.routes)
         router.add(contentsOf: MetadataEndpoints.routes)
@@ -32,6 +32,7 @@ public struct Application: Sendable {
         router.add(contentsOf: AuditEventEndpoints.routes)
         router.add(contentsOf: HookEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
+        router.web.add(contentsOf: WebPages.routes)
         return router
     }()
 
@@ -93,6 +94,15 @@ public struct Application: Sendable {
     // MARK: Steps
 
     private func handle(_ request: APIRequest) -> Answer {
+        switch router.web.match(method: request.method, rawPath: request.rawPath) {
+        case .found(let route, let captures)?:
+            return WebPages.answer(request, route: route, captures: captures, dependencies: dependencies)
+        case .methodNotAllowed(let allow)?:
+            var response = HTTPError.methodNotAllowed(allow: allow).response
+            PageResponse.secure(&response)
+            return Answer(response: response, telemetry: Telemetry(route: "/-/web"))
+        case nil: break
+        }
         if let route = router.systemRoute(for: request.rawPath) { return answer(request, on: route) }
         var telemetry = Telemetry()
         var style = ErrorStyle.fieldMap
@@ -147,7 +157,7 @@ public struct Application: Sendable {
     /// GitLab's headers on every API answer; no body for HEAD.
     private func finish(_ response: inout APIResponse, method: HTTPRequest.Method?) {
         response.headerFields[.xContentTypeOptions] = "nosniff"
-        response.headerFields[.frameOptions] = "SAMEORIGIN"
+        if response.headerFields[.frameOptions] == nil { response.headerFields[.frameOptions] = "SAMEORIGIN" }
         if method == .head { response.body = [] }
     }
 

@@ -3,7 +3,7 @@ import HTTPTypes
 /// The `:name` captures of the route that matched, decoded. A route declares its captures in
 /// its pattern; a handler asks for them by name and type, as hummingbird's `Parameters` does.
 public struct PathParameters: Sendable {
-    private var values: [(name: Substring, value: String)]
+    var values: [(name: Substring, value: String)]
 
     init(_ values: [(name: Substring, value: String)] = []) { self.values = values }
 

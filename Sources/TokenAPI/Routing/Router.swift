@@ -12,6 +12,8 @@ public struct Router: Sendable {
     private var exactSystemRoutes: [Substring: SystemRoute] = [:]
     /// Longest prefix first.
     private var prefixSystemRoutes: [(prefix: String, route: SystemRoute)] = []
+    /// The pages at GitLab's web paths (outside `/api/v4`), matched before the `/-/` routes.
+    public var web = WebRoutes()
 
     public init(_ routes: [Route] = [], system: [SystemRoute] = []) {
         add(contentsOf: routes)

@@ -1,0 +1,54 @@
+import TokenCore
+
+/// The frame around every page: the head (tokend's own stylesheet and script, nothing else),
+/// the top bar with the person and sign-out, the side navigation, and a skip link.
+enum Layout {
+    /// A signed-in page. `current` is the path of the navigation entry to mark.
+    static func page(title: String, current: String, viewer: WebViewer, content: HTML) -> HTML {
+        let admin: HTML? = viewer.caller.isAdmin ? """
+            <h2>Admin area</h2><ul>\(link("/admin/users", "Users", current))\(link("/admin/credentials", "Credentials", current))\(link("/admin/audit_events", "Audit events", current))</ul>
+            """ : nil
+        let body: HTML = """
+            <header class="top"><a class="brand" href="/">tokend</a><nav aria-label="Account"><span>\(viewer.user.name) (@\(viewer.user.username))</span>\
+            <form class="inline" method="post" action="/users/sign_out">\(csrfField(viewer))<button class="link" type="submit">Sign out</button></form></nav></header>
+            <div class="layout"><aside class="side"><nav aria-label="Settings"><h2>User settings</h2><ul>\
+            \(link("/-/user_settings/personal_access_tokens", "Access tokens", current))\
+            \(link("/-/user_settings/password/edit", "Password", current))</ul>\(admin)</nav></aside>
+            <main id="content">\(content)</main></div>
+            """
+        return document(title: title, body: body)
+    }
+
+    /// The whole document.
+    static func document(title: String, body: HTML) -> HTML {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">\
+        <title>\(title) · tokend</title><link rel="stylesheet" href="\(WebAssets.stylesheet)"><script src="\(WebAssets.script)" defer></script></head>
+        <body><a class="skip" href="#content">Skip to content</a>
+        \(body)
+        </body></html>
+        """
+    }
+
+    static func link(_ path: String, _ label: String, _ current: String) -> HTML {
+        path == current ? "<li><a href=\"\(path)\" aria-current=\"page\">\(label)</a></li>" : "<li><a href=\"\(path)\">\(label)</a></li>"
+    }
+
+    /// The hidden CSRF field every state-changing form carries.
+    static func csrfField(_ viewer: WebViewer) -> HTML {
+        "<input type=\"hidden\" name=\"\(FormGuard.fieldName)\" value=\"\(viewer.csrfToken)\">"
+    }
+
+    /// A message above the content: `kind` is `error`, `success` or `notice`.
+    static func alert(_ kind: String, _ message: HTML) -> HTML {
+        "<div class=\"alert \(kind)\" role=\"\(kind == "error" ? "alert" : "status")\">\(message)</div>"
+    }
+
+    /// Every message of a refused form, as a list.
+    static func errors(_ messages: [String]) -> HTML? {
+        guard !messages.isEmpty else { return nil }
+        let items = messages.map { message -> HTML in "<li>\(message)</li>" }
+        return alert("error", "<p>The form could not be saved:</p><ul>\(items)</ul>")
+    }
+}

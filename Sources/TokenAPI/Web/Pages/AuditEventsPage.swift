@@ -1,0 +1,3 @@
+enum AuditEventsPage {
+    static let routes: [WebRoute] = []
+}

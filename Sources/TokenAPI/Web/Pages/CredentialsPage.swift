@@ -1,0 +1,3 @@
+enum CredentialsPage {
+    static let routes: [WebRoute] = []
+}

@@ -1,0 +1,3 @@
+enum ImpersonationTokenPage {
+    static let routes: [WebRoute] = []
+}

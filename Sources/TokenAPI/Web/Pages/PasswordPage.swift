@@ -1,0 +1,3 @@
+enum PasswordPage {
+    static let routes: [WebRoute] = []
+}

@@ -1,0 +1,41 @@
+import HTTPTypes
+import TokenCore
+
+/// `/users/sign_in` (the form, and signing in), `/users/sign_out`, and `/`, which sends the
+/// browser to its tokens or to sign in.
+enum SignInPage {
+    static let path = "/users/sign_in"
+
+    static let routes: [WebRoute] = [
+        WebRoute(.get, "", access: .anyone) { context in
+            PageResponse.redirect(to: context.viewer == nil ? path : PersonalAccessTokenPage.path)
+        },
+        WebRoute(.get, "users/sign_in", access: .anyone) { try form($0) },
+        WebRoute(.post, "users/sign_in", access: .anyone) { try signIn($0) },
+        WebRoute(.post, "users/sign_out") { try signOut($0) },
+    ]
+
+    /// The form; a signed-in person goes straight on to where they were going.
+    static func form(_ context: WebContext, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
+        let next = RedirectTarget.sameOrigin(context.field("redirect_to"))
+        if context.viewer != nil, error == nil { return PageResponse.redirect(to: next ?? RedirectTarget.home) }
+        let hidden: HTML? = next.map { "<input type=\"hidden\" name=\"redirect_to\" value=\"\($0)\">" }
+        let alert: HTML? = error.map { Layout.alert("error", "\($0)") }
+        let body: HTML = """
+            <main id="content" class="signin"><h1>Sign in to tokend</h1>\(alert)
+            <form method="post" action="\(path)">\(hidden)
+            <label for="user_login">Username or primary email</label><input type="text" id="user_login" name="user[login]" autocomplete="username" required autofocus value="\(context.field("user[login]") ?? "")">
+            <label for="user_password">Password</label><input type="password" id="user_password" name="user[password]" autocomplete="current-password" required>
+            <button class="primary" type="submit">Sign in</button></form></main>
+            """
+        return PageResponse.html(status, Layout.document(title: "Sign in", body: body))
+    }
+
+    static func signIn(_ context: WebContext) throws -> APIResponse {
+        try form(context, error: "Invalid login or password.", status: .unauthorized)
+    }
+
+    static func signOut(_ context: WebContext) throws -> APIResponse {
+        PageResponse.redirect(to: path)
+    }
+}
