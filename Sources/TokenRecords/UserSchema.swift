@@ -33,9 +33,13 @@ extension RecordSchema where Record == User {
                 }),
             .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
             .text("email", get: { $0.email }, set: { $0.email = $1 }),
+            .integer("failed_attempts", get: { $0.failedAttempts }, set: { $0.failedAttempts = $1 }),
             .integer("id", required: true, get: { $0.id.rawValue }, set: { $0.id = UserID($1) }),
+            .optionalMilliseconds("locked_at", get: { $0.lockedAt }, set: { $0.lockedAt = $1 }),
             // Written without a name: the username stands for it.
             .text("name", get: { $0.name }, set: { $0.name = $1 }, absent: { $0.name = $0.username }),
+            // The bcrypt hash (GitLab's `encrypted_password`): kept by exports, never in an entity.
+            .optionalText("password_hash", column: "encrypted_password", get: { $0.passwordHash }, set: { $0.passwordHash = $1 }),
             .textCode("state", unknown: .active, get: { $0.state }, set: { $0.state = $1 }),
             .text("username", required: true, get: { $0.username }, set: { $0.username = $1 }),
         ])
