@@ -145,6 +145,24 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // Passwords, Devise lockable's count and lock, and signed-in browsers' sessions.
+        (
+            4, "passwords and web sessions",
+            """
+            ALTER TABLE tokend.users ADD COLUMN encrypted_password text,
+                ADD COLUMN failed_attempts bigint NOT NULL DEFAULT 0, ADD COLUMN locked_at timestamptz;
+            CREATE TABLE tokend.web_sessions (
+                digest bytea PRIMARY KEY,
+                user_id bigint NOT NULL,
+                created_at timestamptz NOT NULL,
+                last_active_at timestamptz NOT NULL,
+                method text NOT NULL,
+                client_address text,
+                user_agent text
+            );
+            CREATE INDEX web_sessions_user ON tokend.web_sessions (user_id);
+            """
+        ),
     ]
 
     static var latestVersion: Int { migrations.last!.version }

@@ -2,7 +2,8 @@ package import TokenCore
 
 extension RecordSchema where Record == User {
     /// A user's fields: the JSON store's lines, the change log, exports, and `tokend.users`.
-    /// Keys sorted. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
+    /// Keys sorted. The sign-in fields (`failed_attempts`, `locked_at`, `password_hash`) are
+    /// left out while unset, so users without a password keep the bytes older releases wrote. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
     /// left out for people; in SQL its two columns.
     package static let user = RecordSchema(
         kind: "user", table: "users",
@@ -33,9 +34,13 @@ extension RecordSchema where Record == User {
                 }),
             .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
             .text("email", get: { $0.email }, set: { $0.email = $1 }),
+            .integer("failed_attempts", get: { $0.failedAttempts }, set: { $0.failedAttempts = $1 }).omitted(when: .integer(0)),
             .integer("id", required: true, get: { $0.id.rawValue }, set: { $0.id = UserID($1) }),
+            .optionalMilliseconds("locked_at", get: { $0.lockedAt }, set: { $0.lockedAt = $1 }).omitted(when: .null),
             // Written without a name: the username stands for it.
             .text("name", get: { $0.name }, set: { $0.name = $1 }, absent: { $0.name = $0.username }),
+            // The bcrypt hash (GitLab's `encrypted_password`): kept by exports, never in an entity.
+            .optionalText("password_hash", column: "encrypted_password", get: { $0.passwordHash }, set: { $0.passwordHash = $1 }).omitted(when: .null),
             .textCode("state", unknown: .active, get: { $0.state }, set: { $0.state = $1 }),
             .text("username", required: true, get: { $0.username }, set: { $0.username = $1 }),
         ])

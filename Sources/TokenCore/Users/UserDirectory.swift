@@ -14,12 +14,16 @@ public enum UserDirectory {
         public var name: String
         public var email: String
         public var isAdmin: Bool
+        /// The password's hash (``PasswordHasher``), hashed before the transaction: nil leaves
+        /// the user without one (GitLab's `reset_password`/`force_random_password`).
+        public var passwordHash: String?
 
-        public init(username: String, name: String, email: String, isAdmin: Bool = false) {
+        public init(username: String, name: String, email: String, isAdmin: Bool = false, passwordHash: String? = nil) {
             self.username = username
             self.name = name
             self.email = email
             self.isAdmin = isAdmin
+            self.passwordHash = passwordHash
         }
     }
 
@@ -41,9 +45,10 @@ public enum UserDirectory {
         }
         let email = new.email.lowercased()
         if state.users.values.contains(where: { $0.email.lowercased() == email }) { throw .taken("Email") }
-        let user = User(
+        var user = User(
             id: state.allocateUserID(), username: new.username, name: new.name, email: new.email, isAdmin: new.isAdmin,
             createdAt: now)
+        user.passwordHash = new.passwordHash
         state.put(user)
         return user
     }
@@ -56,6 +61,20 @@ public enum UserDirectory {
             user.state = wanted
             state.put(user)
         }
+        return user
+    }
+
+    /// Sets a user's password (its hash, made before the transaction by ``PasswordHasher``) and
+    /// ends every session of theirs but `kept` (the session that changed it; nil ends them all):
+    /// GitLab's `user_password_updated`, recorded from the change. A lock from failed sign-ins
+    /// lifts with it.
+    @discardableResult
+    public static func setPassword(hash: String, for id: UserID, keeping kept: TokenDigest? = nil, in state: inout StoreState) throws(Failure) -> User {
+        guard var user = state.user(id) else { throw .notFound }
+        user.passwordHash = hash
+        user = AccountLock.succeeded(user)
+        state.put(user)
+        state.endWebSessions(of: id, except: kept)
         return user
     }
 
