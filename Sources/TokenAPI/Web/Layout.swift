@@ -4,7 +4,7 @@ import TokenCore
 /// the top bar with the person and sign-out, the side navigation, and a skip link.
 enum Layout {
     /// A signed-in page. `current` is the path of the navigation entry to mark.
-    static func page(title: String, current: String, viewer: WebViewer, content: HTML) -> HTML {
+    static func page(title: String, current: String, viewer: SignedInUser, content: HTML) -> HTML {
         let admin: HTML? = viewer.caller.isAdmin ? """
             <h2>Admin area</h2><ul>\(link("/admin/users", "Users", current))\(link("/admin/credentials", "Credentials", current))\(link("/admin/audit_events", "Audit events", current))</ul>
             """ : nil
@@ -36,7 +36,7 @@ enum Layout {
     }
 
     /// The hidden CSRF field every state-changing form carries.
-    static func csrfField(_ viewer: WebViewer) -> HTML {
+    static func csrfField(_ viewer: SignedInUser) -> HTML {
         "<input type=\"hidden\" name=\"\(FormGuard.fieldName)\" value=\"\(viewer.csrfToken)\">"
     }
 

@@ -18,19 +18,20 @@ enum WebPages {
         do {
             try RequestParsing.checkWellFormed(request)
             let parameters = try RequestParsing.parameters(of: request, limit: dependencies.maximumBodySize)
-            let now = dependencies.clock.now()
-            let viewer = WebSignIn.viewer(for: request, dependencies: dependencies, now: now)
+            let viewer = try WebSignIn.signedInUser(request, dependencies: dependencies)
             telemetry.userID = viewer?.user.id.rawValue
-            let context = WebContext(
-                api: RequestContext(
-                    request: request, path: captures, parameters: parameters, credential: nil, caller: viewer?.caller,
-                    dependencies: dependencies, now: now, session: nil),
-                viewer: viewer)
+            let api = viewer?.context(for: request, parameters: parameters, path: captures)
+                ?? RequestContext(
+                    request: request, path: captures, parameters: parameters, credential: nil, caller: nil,
+                    dependencies: dependencies, now: dependencies.clock.now(), session: nil)
+            let context = WebContext(api: api, viewer: viewer)
             if let refusal = try admit(route, context) {
                 response = refusal
             } else {
                 response = try route.handler(context)
             }
+            // The web server's sign-in started a session on this request: the browser keeps it.
+            if let cookie = viewer?.setCookie, response.headerFields[.setCookie] == nil { response.headerFields[.setCookie] = cookie }
         } catch {
             response = errorPage(for: error, dependencies: dependencies, request: request, route: route)
         }
@@ -52,7 +53,7 @@ enum WebPages {
                 return PageResponse.redirect(to: SignInPage.path + "?redirect_to=" + PercentEncoding.encodeQueryComponent(request.target))
             }
             if route.access == .admin, !viewer.caller.isAdmin { throw HTTPError.notFound }
-            if changes { try FormGuard.checkToken(context.field(FormGuard.fieldName), expected: viewer.csrfToken) }
+            if changes, !viewer.checkCSRFToken(context.field(FormGuard.fieldName)) { throw FormGuard.refused }
             return nil
         }
     }

@@ -17,7 +17,7 @@ enum PersonalAccessTokenPage {
     ]
 
     /// Scopes the person may give their own token: an administrator's include the admin ones.
-    static func offeredScopes(_ viewer: WebViewer) -> [Scope] { viewer.user.isAdmin ? Scope.all : Scope.nonAdmin }
+    static func offeredScopes(_ viewer: SignedInUser) -> [Scope] { viewer.user.isAdmin ? Scope.all : Scope.nonAdmin }
 
     /// GitLab's page prefills 30 days from today, or the instance's maximum when that is sooner.
     static func defaultExpiry(_ issuer: TokenIssuer) -> CivilDate {

@@ -18,7 +18,7 @@ enum SignInPage {
     /// The form; a signed-in person goes straight on to where they were going.
     static func form(_ context: WebContext, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
         let next = RedirectTarget.sameOrigin(context.field("redirect_to"))
-        if context.viewer != nil, error == nil { return PageResponse.redirect(to: next ?? RedirectTarget.home) }
+        if context.viewer != nil, error == nil, context.request.method != .post { return PageResponse.redirect(to: next ?? RedirectTarget.home) }
         let hidden: HTML? = next.map { "<input type=\"hidden\" name=\"redirect_to\" value=\"\($0)\">" }
         let alert: HTML? = error.map { Layout.alert("error", "\($0)") }
         let body: HTML = """
@@ -31,11 +31,28 @@ enum SignInPage {
         return PageResponse.html(status, Layout.document(title: "Sign in", body: body))
     }
 
+    /// The form's POST: on success a fresh session's cookie and a redirect to a same-origin
+    /// `redirect_to` (else the token page); on failure the form again, in GitLab's words (401,
+    /// or 429 when throttled), the same whether or not the user exists.
     static func signIn(_ context: WebContext) throws -> APIResponse {
-        try form(context, error: "Invalid login or password.", status: .unauthorized)
+        let login = context.field("user[login]") ?? ""
+        let password = context.field("user[password]") ?? ""
+        switch try WebSignIn.signIn(context.request, login: login, password: password, dependencies: context.dependencies) {
+        case .signedIn(_, let setCookie):
+            var response = PageResponse.redirect(to: RedirectTarget.after(context.field("redirect_to")))
+            response.headerFields[.setCookie] = setCookie
+            return response
+        case .refused(let refusal):
+            return try form(context, error: refusal.message, status: refusal == .throttled ? .tooManyRequests : .unauthorized)
+        }
     }
 
+    /// Ends the session (the router has checked the form's origin and CSRF token) and clears
+    /// the cookie.
     static func signOut(_ context: WebContext) throws -> APIResponse {
-        PageResponse.redirect(to: path)
+        let setCookie = try WebSignIn.signOut(context.request, dependencies: context.dependencies)
+        var response = PageResponse.redirect(to: path)
+        response.headerFields[.setCookie] = setCookie
+        return response
     }
 }

@@ -6,7 +6,7 @@ import TokenCore
 struct TokenListView {
     /// The page's own path (`/-/user_settings/personal_access_tokens`), actions below it.
     var basePath: String
-    var viewer: WebViewer
+    var viewer: SignedInUser
     var now: Timestamp
     /// The role column (project and group tokens).
     var roles: [UserID: AccessLevel]? = nil

@@ -2,7 +2,7 @@ import HTTPTypes
 import TokenCore
 
 /// The checks every state-changing form passes before its handler runs: the session's CSRF
-/// token in the `authenticity_token` field (compared in constant time), and an `Origin` (or,
+/// token in the `authenticity_token` field (``SignedInUser/checkCSRFToken(_:)``, constant time), and an `Origin` (or,
 /// without one, a `Referer`) of this very origin. Either failure is GitLab's
 /// `ActionController::InvalidAuthenticityToken`: 422.
 enum FormGuard {
@@ -20,24 +20,12 @@ enum FormGuard {
         else { throw refused }
     }
 
-    /// Refuses a form without the session's token.
-    static func checkToken(_ sent: String?, expected: String) throws(HTTPError) {
-        guard let sent, !expected.isEmpty, constantTimeEqual(Array(sent.utf8), Array(expected.utf8)) else { throw refused }
-    }
-
     /// `scheme://host[:port]` of a base URL (`https://example.com/gitlab` → `https://example.com`).
     static func origin(of base: String) -> String {
         let bytes = Array(base.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: Array("://".utf8)) else { return base }
         let hostEnd = bytes[(colon + 3)...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
         return String(decoding: bytes[..<hostEnd], as: UTF8.self)
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 
     /// GitLab's answer to a forged form: 422, a plain page, nothing changed.

@@ -7,9 +7,9 @@ public struct WebContext: Sendable {
     /// The request as an API handler would see it, its caller the signed-in person.
     public let api: RequestContext
     /// The signed-in person (nil only on pages anyone may open).
-    public let viewer: WebViewer?
+    public let viewer: SignedInUser?
 
-    init(api: RequestContext, viewer: WebViewer?) {
+    init(api: RequestContext, viewer: SignedInUser?) {
         self.api = api
         self.viewer = viewer
     }
@@ -21,7 +21,7 @@ public struct WebContext: Sendable {
 
     /// The signed-in person of a page that requires one (the router sends anyone else to sign
     /// in before the handler runs).
-    public var person: WebViewer {
+    public var person: SignedInUser {
         get throws(HTTPError) {
             guard let viewer else { throw HTTPError.unauthorized }
             return viewer
@@ -31,12 +31,9 @@ public struct WebContext: Sendable {
     /// Reads the current state.
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T { try api.read(body) }
 
-    /// The page's one transaction, audited as the signed-in person's act from their address.
-    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
-        let actor = viewer.map { AuditActor(userID: $0.user.id, name: $0.user.name) } ?? .anonymous
-        let audit = AuditContext(actor: actor, ipAddress: request.remoteAddress, requestID: request.requestID, time: now)
-        return try dependencies.repository.write(.audited(audit), body)
-    }
+    /// The page's one transaction: the session checked again inside it, audited in the
+    /// signed-in person's name (``SignedInUser/context(for:parameters:path:)``).
+    public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T { try api.write(body) }
 
     /// A form field or query parameter as text (nil when absent or not text).
     public func field(_ name: String) -> String? {
