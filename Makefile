@@ -21,3 +21,4 @@ clean:
 
 bench:          ## benchmark tokend against a C libfcgi hello and nginx itself; writes BENCHMARKS.md
 	Benchmarks/run
+	Benchmarks/page-render
