@@ -38,6 +38,20 @@ struct OfflineTokenCommandTests {
         #expect(unknown.stderr.contains("no user bob"))
     }
 
+    /// A mistyped scope is named, with the scopes there are; nothing is created.
+    @Test func anUnknownScopeIsNamedWithTheChoices() throws {
+        let directory = try LiveServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let binary = LiveServer.binaryPath
+        #expect(try LiveServer.run(binary, ["init", "--data", directory + "/data"]).status == 0)
+        let refused = try LiveServer.run(
+            binary, ["token", "create", "--data", directory + "/data", "--user", "root", "--name", "x", "--scopes", "api,red_api"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("unknown scope 'red_api'; the scopes are: api, read_api"), "\(refused.stderr)")
+        let listed = try LiveServer.run(binary, ["token", "list", "--data", directory + "/data"])
+        #expect(Self.rows(listed.stdout).isEmpty, "\(listed.stdout)")
+    }
+
     /// A leaked value given on standard input: the token stops working through nginx at once,
     /// and the value appears in no output and no log.
     @Test func revokeByValueFromStandardInput() throws {
