@@ -24,7 +24,7 @@ struct Tokend: ParsableCommand {
               TOKEN=$(tokend token create --data ./var --user root --name cli --scopes api)
               tokend serve --data ./var --socket /tmp/tokend.sock
             """,
-        version: releaseVersion,
+        version: "\(releaseVersion) (commit \(buildCommit))",
         subcommands: [
             Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, GroupCommand.self, ProjectCommand.self,
             MemberCommand.self, StoreCommand.self, AuditCommand.self, NotifyCommand.self, ConfigCommand.self,
