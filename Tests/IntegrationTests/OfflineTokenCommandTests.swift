@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 
 /// `tokend token list` and `tokend token revoke`, the offline answer to a leaked token, run
@@ -36,6 +37,27 @@ struct OfflineTokenCommandTests {
         let unknown = try LiveServer.run(server.binary, ["token", "list", "--data", server.data, "--user", "bob"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no user bob"))
+    }
+
+    /// The README's answer to a leaked secret that must be retired: a new `secret.key` from
+    /// `tokend init` invalidates every token and keeps users; new tokens work.
+    @Test func aNewSecretRetiresEveryTokenAndKeepsTheUsers() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        _ = try server.createUser("alice")
+        let old = try server.createToken(user: "alice", name: "before")
+        #expect(try server.request("GET", "/user", token: old).status == 200)
+        _ = server.stopWorkers()
+        try FileManager.default.moveItem(atPath: server.data + "/secret.key", toPath: server.directory + "/secret.key.leaked")
+        _ = try server.tokend(["init", "--data", server.data])
+        let leaked = try Data(contentsOf: URL(fileURLWithPath: server.directory + "/secret.key.leaked"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: server.data + "/secret.key")) != leaked, "a new key")
+        try server.startWorker()
+        try server.waitUntilServing(workerExpected: true)
+        #expect(try server.request("GET", "/user", token: old).status == 401, "every token is retired")
+        let new = try server.createToken(user: "alice", name: "after")
+        let user = try server.request("GET", "/user", token: new)
+        #expect(user.status == 200 && user.json?["username"]?.stringValue == "alice", "\(user.body)")
     }
 
     /// A mistyped scope is named, with the scopes there are; nothing is created.
