@@ -140,6 +140,12 @@ struct SignInServiceTests {
         }
         f.clock.advance(minutes: 30)
         #expect(try f.resolve(busy) == nil, "three hours after sign-in, however busy")
+
+        // A sign-in removes the user's expired sessions in its write (no sweep under CGI).
+        _ = try f.signIn().get()
+        f.clock.advance(minutes: 61)
+        _ = try f.signIn().get()
+        #expect(try f.repository.read { $0.webSessions.count } == 1)
     }
 
     /// Activity is written at most once a minute.
