@@ -172,6 +172,21 @@ struct SignInServiceTests {
         #expect(try f.repository.read { $0.webSessions.count } == 1)
     }
 
+    @Test func oneUserHoldsAtMostAHundredSessions() throws {
+        let f = try Fixture()
+        let first = try f.signIn().get().sessionID
+        for _ in 1..<SignInService.maximumSessionsPerUser {
+            f.clock.advance(minutes: 1)
+            _ = try f.signIn().get()
+        }
+        #expect(try f.repository.read { $0.webSessions.count } == SignInService.maximumSessionsPerUser)
+        f.clock.advance(minutes: 1)
+        let newest = try f.signIn().get().sessionID
+        #expect(try f.repository.read { $0.webSessions.count } == SignInService.maximumSessionsPerUser)
+        #expect(try f.resolve(first) == nil, "the least recently used one went")
+        #expect(try f.resolve(newest) != nil)
+    }
+
     @Test func signOutEndsTheSession() throws {
         let f = try Fixture()
         let id = try f.signIn().get().sessionID
