@@ -149,8 +149,9 @@ enum PostgresSchema {
         (
             4, "passwords and web sessions",
             """
-            ALTER TABLE tokend.users ADD COLUMN encrypted_password text,
-                ADD COLUMN failed_attempts bigint NOT NULL DEFAULT 0, ADD COLUMN locked_at timestamptz;
+            ALTER TABLE tokend.users ADD COLUMN encrypted_password text;
+            ALTER TABLE tokend.users ADD COLUMN failed_attempts bigint NOT NULL DEFAULT 0;
+            ALTER TABLE tokend.users ADD COLUMN locked_at timestamptz;
             CREATE TABLE tokend.web_sessions (
                 digest bytea PRIMARY KEY,
                 user_id bigint NOT NULL,

@@ -12,9 +12,7 @@ struct SetUserPassword: ParsableCommand {
         commandName: "password",
         abstract: "Set a user's password, read from standard input (one line); their browser sessions end.",
         discussion: """
-            GitLab's rules apply: 8 to 128 characters. The password is stored as a bcrypt hash, as
-            GitLab stores it; the user's sessions in the web pages end, and a lock from failed
-            sign-ins lifts. Audited as user_password_updated.
+            GitLab's rules apply: 8 to 128 characters. The password is stored as a bcrypt hash, as GitLab stores it; the user's sessions in the web pages end, and a lock from failed sign-ins lifts. Audited as user_password_updated.
 
             Example:
               printf '%s\\n' "$NEW_PASSWORD" | tokend user password --data ./var --user alice

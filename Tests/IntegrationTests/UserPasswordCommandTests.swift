@@ -1,4 +1,5 @@
 import Foundation
+import PostgresStore
 import Testing
 import TokenCore
 import TokenStore
@@ -40,6 +41,27 @@ struct UserPasswordCommandTests {
         #expect(refused.stderr.contains(message), "\(refused.stderr)")
         let store = try JSONFileStore(directory: server.data, allowNetworkFilesystem: true)
         #expect(try store.read { $0.user(username: "alice")?.passwordHash } == nil)
+    }
+
+    /// The same on PostgreSQL: one write through `tokend.write`, the hash in
+    /// `tokend.users.encrypted_password`, the audit row.
+    @Test(.enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
+    func setsAPasswordOnPostgres() throws {
+        let url = try PostgresCluster.createDatabase()
+        let binary = LiveServer.binaryPath
+        let initialized = try LiveServer.run(binary, ["init", "--store", url])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        #expect(try LiveServer.run(binary, ["user", "create", "--store", url, "--username", "alice"]).status == 0)
+        let set = try LiveServer.run(binary, ["user", "password", "--store", url, "--user", "alice"], stdin: "correct horse battery\n")
+        #expect(set.status == 0, "\(set.stderr)")
+        let store = PostgresStore(location: PostgresLocation(url: url, description: "password"))
+        let hash = try #require(try store.read { $0.user(username: "alice")?.passwordHash })
+        #expect(PasswordHasher.fastForTests.verify("correct horse battery", hash))
+        let check = try LiveServer.run(binary, ["store", "check", "--store", url])
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+        #expect(check.stdout.contains("web_sessions 0"))
+        let events = try store.auditEvents(AuditQuery(createdAfter: Timestamp(millisecondsSinceEpoch: 0), createdBefore: Timestamp(millisecondsSinceEpoch: 4_000_000_000_000), limit: 100))
+        #expect(events.events.contains { $0.event.name == .userPasswordUpdated })
     }
 
     @Test func refusesAnUnknownUser() throws {

@@ -172,6 +172,27 @@ struct WebSignInTests {
         #expect(client.repository.auditEvents.contains { $0.name == .userPasswordUpdated })
     }
 
+    @Test func anAdminSetsAPasswordAndTheUsersSessionsEnd() throws {
+        let (client, alice) = try client()
+        let dependencies = client.application.dependencies
+        let (aliceSignedIn, aliceCookie) = try signIn(client)
+        #expect(throws: HTTPError.self) {
+            _ = try WebSignIn.setPassword("another password", of: UserID(1), by: aliceSignedIn, request: request(.post), dependencies: dependencies)
+        }
+        let hash = dependencies.web.signIn.hasher.hash("root password")
+        try client.repository.write { state in _ = try UserDirectory.setPassword(hash: hash, for: UserID(1), in: &state) }
+        guard case .signedIn(let root, _) = try WebSignIn.signIn(request(.post), login: "root", password: "root password", dependencies: dependencies)
+        else { Issue.record("root could not sign in"); return }
+        #expect(try WebSignIn.setPassword("short", of: alice.id, by: root, request: request(.post), dependencies: dependencies)
+            == FieldError("password", "is too short (minimum is 8 characters)"))
+        #expect(try WebSignIn.setPassword("a fresh password", of: alice.id, by: root, request: request(.post), dependencies: dependencies) == nil)
+        #expect(try WebSignIn.signedInUser(request(cookie: cookieHeader(aliceCookie)), dependencies: dependencies) == nil)
+        guard case .signedIn = try WebSignIn.signIn(request(.post), login: "alice", password: "a fresh password", dependencies: dependencies)
+        else { Issue.record("the new password does not sign alice in"); return }
+        let event = client.repository.auditEvents.last { $0.name == .userPasswordUpdated }
+        #expect(event?.actor.userID == UserID(1) && event?.target.details == "alice")
+    }
+
     @Test(arguments: [("1234567", "is too short (minimum is 8 characters)"), (String(repeating: "x", count: 129), "is too long (maximum is 128 characters)")])
     func theUsersAPIRefusesBadPasswords(password: String, message: String) throws {
         let client = TestClient()

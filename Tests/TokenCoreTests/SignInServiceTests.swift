@@ -140,6 +140,12 @@ struct SignInServiceTests {
         }
         f.clock.advance(minutes: 30)
         #expect(try f.resolve(busy) == nil, "three hours after sign-in, however busy")
+
+        // A sign-in removes the user's expired sessions in its write (no sweep under CGI).
+        _ = try f.signIn().get()
+        f.clock.advance(minutes: 61)
+        _ = try f.signIn().get()
+        #expect(try f.repository.read { $0.webSessions.count } == 1)
     }
 
     /// Activity is written at most once a minute.
@@ -164,6 +170,21 @@ struct SignInServiceTests {
         let now = f.clock.now
         #expect(try f.repository.write { $0.removeExpiredWebSessions(f.service.policy, now: now) } == 1)
         #expect(try f.repository.read { $0.webSessions.count } == 1)
+    }
+
+    @Test func oneUserHoldsAtMostAHundredSessions() throws {
+        let f = try Fixture()
+        let first = try f.signIn().get().sessionID
+        for _ in 1..<SignInService.maximumSessionsPerUser {
+            f.clock.advance(minutes: 1)
+            _ = try f.signIn().get()
+        }
+        #expect(try f.repository.read { $0.webSessions.count } == SignInService.maximumSessionsPerUser)
+        f.clock.advance(minutes: 1)
+        let newest = try f.signIn().get().sessionID
+        #expect(try f.repository.read { $0.webSessions.count } == SignInService.maximumSessionsPerUser)
+        #expect(try f.resolve(first) == nil, "the least recently used one went")
+        #expect(try f.resolve(newest) != nil)
     }
 
     @Test func signOutEndsTheSession() throws {

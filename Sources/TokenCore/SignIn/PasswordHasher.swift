@@ -1,4 +1,5 @@
 import HummingbirdBcrypt
+import Synchronization
 
 /// Hashes and verifies passwords: bcrypt (HummingbirdBcrypt), what GitLab stores through Devise,
 /// so a GitLab `encrypted_password` (`$2a$10$…`) verifies as it is. Injected, so tests count
@@ -9,13 +10,14 @@ public struct PasswordHasher: Sendable {
     /// True when the password matches the hash (bcrypt compares in constant time).
     public var verify: @Sendable (_ password: String, _ hash: String) -> Bool
     /// A hash of no one's password, at the same cost: what an unknown user's sign-in verifies
-    /// against, so it costs what a known user's does.
-    public let dummyHash: String
+    /// against, so it costs what a known user's does. Made at the first sign-in, not before: a
+    /// CGI process that serves one API request never pays for it.
+    public var dummyHash: String { dummy.value(hash) }
+    private let dummy = DummyHash()
 
     public init(hash: @escaping @Sendable (String) -> String, verify: @escaping @Sendable (String, String) -> Bool) {
         self.hash = hash
         self.verify = verify
-        dummyHash = hash("tokend: a password no user has")
     }
 
     /// bcrypt at `cost` (log2 rounds; GitLab's production cost is 10, its tests' 1 → bcrypt's 4).
@@ -50,4 +52,18 @@ extension PasswordHasher {
     /// bcrypt at its lowest cost (4), computed once: for tests, where cost 10 would make every
     /// sign-in take tens of milliseconds. Never for a real instance.
     public static let fastForTests = PasswordHasher.bcrypt(cost: 4)
+}
+
+/// ``PasswordHasher/dummyHash``, made once when first asked for.
+private final class DummyHash: Sendable {
+    private let cached = Mutex<String?>(nil)
+
+    func value(_ hash: (String) -> String) -> String {
+        cached.withLock { cached in
+            if let cached { return cached }
+            let made = hash("tokend: a password no user has")
+            cached = made
+            return made
+        }
+    }
 }

@@ -174,8 +174,21 @@ public struct SignInService: Sendable {
         try repository.write { state in state.deleteWebSession(digest) }
     }
 
-    /// A new session for `user`, put in the transaction.
+    /// Sessions one user may hold at once; a sign-in past it ends their least recently used.
+    public static let maximumSessionsPerUser = 100
+
+    /// A new session for `user`, put in the transaction; their sessions that expired go in the
+    /// same write (a CGI deployment has no worker sweeping them), and past
+    /// ``maximumSessionsPerUser`` the least recently used, so no one can make the store grow.
     private func startSession(for user: User, method: String, client: Client, now: Timestamp, in state: inout StoreState) -> SignedIn {
+        var live: [WebSession] = []
+        for session in state.webSessions.sessions(of: user.id) {
+            if policy.isExpired(session, now: now) { state.deleteWebSession(session.digest) } else { live.append(session) }
+        }
+        if live.count >= Self.maximumSessionsPerUser {
+            let oldest = live.sorted { ($0.lastActiveAt, $0.createdAt) < ($1.lastActiveAt, $1.createdAt) }
+            for session in oldest.prefix(live.count - Self.maximumSessionsPerUser + 1) { state.deleteWebSession(session.digest) }
+        }
         let id = WebSessionSecret.newID(random)
         let session = WebSession(
             digest: sessions.digest(of: id), userID: user.id, createdAt: now, method: method, clientAddress: client.address,
@@ -191,7 +204,8 @@ public struct SignInService: Sendable {
         if let user = state.user(username: login) { return user }
         guard login.contains("@") else { return nil }
         let email = login.lowercased()
-        return state.allUsers().first { $0.email.lowercased() == email }
+        // E-mail addresses are unique without regard to case (``UserDirectory/create``): one match at most.
+        return state.users.values.first { $0.email.lowercased() == email }
     }
 
     private static func entity(_ user: User) -> AuditEntity { AuditEntity(.user, user.id.rawValue) }

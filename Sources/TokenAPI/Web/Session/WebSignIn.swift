@@ -9,6 +9,7 @@ public import TokenCore
 /// - ``signIn(_:login:password:dependencies:)`` for the sign-in form's POST.
 /// - ``signOut(_:dependencies:)`` for the sign-out form's POST.
 /// - ``changePassword(_:current:new:request:dependencies:)`` for the password form's POST.
+/// - ``setPassword(_:of:by:request:dependencies:)`` for an admin setting someone's password.
 ///
 /// CSRF and origin checks on the forms are the pages' (``SignedInUser/checkCSRFToken(_:)``
 /// gives the token); this type does the rest: throttling, lockout, audit, the session.
@@ -100,6 +101,23 @@ public enum WebSignIn {
             try UserDirectory.setPassword(hash: hash, for: signedIn.user.id, keeping: digest, in: &state)
             return nil
         }
+    }
+
+    /// Sets another user's password (the admin pages' "set a password"): admins only (403
+    /// otherwise, as the API), GitLab's rules, every session of that user ended (but the
+    /// admin's own, when they set their own). Returns the rule broken, or nil when it is set.
+    public static func setPassword(
+        _ password: String, of target: UserID, by admin: SignedInUser, request: APIRequest, dependencies: APIDependencies
+    ) throws -> FieldError? {
+        guard admin.caller.isAdmin else { throw HTTPError.forbidden }
+        if let error = PasswordRules.check(password) { return error }
+        let hash = dependencies.web.signIn.hasher.hash(password)
+        let kept = target == admin.user.id ? admin.session.digest : nil
+        try dependencies.repository.write(admin.recording(for: request)) { state in
+            guard let user = state.user(target), !user.isBot else { throw HTTPError.notFound("User") }
+            try UserDirectory.setPassword(hash: hash, for: target, keeping: kept, in: &state)
+        }
+        return nil
     }
 
     static func client(of request: APIRequest) -> SignInService.Client {
