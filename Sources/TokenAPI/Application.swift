@@ -94,6 +94,10 @@ public struct Application: Sendable {
     // MARK: Steps
 
     private func handle(_ request: APIRequest) -> Answer {
+        // The gate and the health checks first (their hot path never looks at the pages), then
+        // the pages, then the rest of `/-/` (the catch-all 404) and the API.
+        let system = router.systemRoute(for: request.rawPath)
+        if let system, !system.isCatchAll { return answer(request, on: system) }
         switch router.web.match(method: request.method, rawPath: request.rawPath) {
         case .found(let route, let captures)?:
             return WebPages.answer(request, route: route, captures: captures, dependencies: dependencies)
@@ -103,7 +107,7 @@ public struct Application: Sendable {
             return Answer(response: response, telemetry: Telemetry(route: "/-/web"))
         case nil: break
         }
-        if let route = router.systemRoute(for: request.rawPath) { return answer(request, on: route) }
+        if let system { return answer(request, on: system) }
         var telemetry = Telemetry()
         var style = ErrorStyle.fieldMap
         var session: Session?

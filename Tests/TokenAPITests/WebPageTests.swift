@@ -219,6 +219,12 @@ struct WebPageTests {
         #expect(root.post("/admin/users/root/block", "").status == 403, "not themself")
         let created = root.post("/admin/users", "name=Carol&username=carol&email=carol%40example.com")
         #expect(created.status == 200 && created.body.contains("Created the user @carol"))
+        let carol = try Self.signIn(client, as: "carol")
+        #expect(root.post("/admin/users/carol/password", "password=short").status == 422, "GitLab's minimum length")
+        #expect(root.post("/admin/users/carol/password", "password=another+long+one").status == 200)
+        #expect(carol.get("/-/user_settings/personal_access_tokens").status == 302, "their sessions end")
+        let again = Browser(client: client).post("/users/sign_in", "user%5Blogin%5D=carol&user%5Bpassword%5D=another+long+one")
+        #expect(again.status == 302)
     }
 
     @Test func aProjectTokenForAMaintainerAndNotForADeveloper() throws {

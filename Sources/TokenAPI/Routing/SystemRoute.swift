@@ -38,6 +38,9 @@ public struct SystemRoute: Sendable {
         self.handler = handler
     }
 
+    /// The route for every other `/-/` path (404), which the pages' `/-/user_settings/…` precede.
+    var isCatchAll: Bool { pattern == .prefix(Self.root) }
+
     /// The prefix every system path starts with.
     static let root = "/-/"
 }

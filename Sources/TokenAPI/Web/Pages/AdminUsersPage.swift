@@ -2,8 +2,9 @@ import HTTPTypes
 import TokenCore
 
 /// `/admin/users` (administrators only; anyone else signed in gets GitLab's 404): every user,
-/// a form that creates one, and block or unblock, each through the API's ``UserDirectory`` with
-/// the API's rules (an administrator cannot block themself).
+/// a form that creates one, block or unblock, each through the API's ``UserDirectory`` with the
+/// API's rules (an administrator cannot block themself), and set a password
+/// (``WebSignIn/setPassword(_:of:by:request:dependencies:)``: GitLab's rules, the user's sessions end).
 enum AdminUsersPage {
     static let path = "/admin/users"
 
@@ -26,7 +27,11 @@ enum AdminUsersPage {
             return """
                 <tr><td>\(user.name)<br><span class="hint">@\(user.username)</span></td><td>\(user.email)</td><td>\(user.isAdmin ? "Administrator" : "Regular")</td>\
                 <td>\(state)</td><td>\(user.createdAt.date.iso8601)</td>\
-                <td>\(toggle)<a href="\(path)/\(user.username)/impersonation_tokens">Impersonation tokens</a></td></tr>
+                <td>\(toggle)<a href="\(path)/\(user.username)/impersonation_tokens">Impersonation tokens</a>\
+                <form method="post" action="\(path)/\(user.username)/password">\(Layout.csrfField(viewer))\
+                <label for="password_\(user.id.rawValue)">New password for @\(user.username)</label>\
+                <input type="password" id="password_\(user.id.rawValue)" name="password" autocomplete="new-password" minlength="8" maxlength="128" required>\
+                <button type="submit">Set password</button></form></td></tr>
                 """
         }
         let content: HTML = """
@@ -68,8 +73,9 @@ enum AdminUsersPage {
     static func act(_ context: WebContext) throws -> APIResponse {
         let viewer = try context.person
         let action = try context.path.require("action")
-        guard action == "block" || action == "unblock" else { throw HTTPError.notFound }
         let username = try context.path.require("username")
+        if action == "password" { return try setPassword(context, of: username, by: viewer) }
+        guard action == "block" || action == "unblock" else { throw HTTPError.notFound }
         let name = try context.write { state throws -> String in
             guard let user = state.user(username: username), !user.isBot else { throw HTTPError.notFound }
             if user.id == viewer.user.id { throw HTTPError.forbidden("You cannot block yourself") }
@@ -77,5 +83,20 @@ enum AdminUsersPage {
             return user.username
         }
         return try show(context, banner: Layout.alert("success", "\(action == "block" ? "Blocked" : "Unblocked") @\(name)."))
+    }
+
+    /// Sets `username`'s password: the session service applies GitLab's rules and ends that
+    /// user's sessions.
+    static func setPassword(_ context: WebContext, of username: String, by viewer: SignedInUser) throws -> APIResponse {
+        let target = try context.read { state throws(HTTPError) -> User in
+            guard let user = state.user(username: username), !user.isBot else { throw HTTPError.notFound }
+            return user
+        }
+        if let broken = try WebSignIn.setPassword(
+            context.field("password") ?? "", of: target.id, by: viewer, request: context.request, dependencies: context.dependencies)
+        {
+            return try show(context, banner: Layout.errors([broken.sentence]), status: .unprocessableContent)
+        }
+        return try show(context, banner: Layout.alert("success", "Set a new password for @\(target.username); their sessions have ended."))
     }
 }
