@@ -1,0 +1,109 @@
+"""The shipped nginx gate (nginx/auth-gate.conf) with --gate-sessions, in headless Chromium: a
+signed-out browser that asks for /tools/ is sent to tokend's sign-in page, signs in, comes back
+to the page it asked for and reaches the stub upstream with its identity; signed out again, it
+is sent to sign in. The worker, nginx and the upstream are stopped by PID."""
+import http.server
+import importlib.util
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+spec = importlib.util.spec_from_file_location("browser_pages", os.path.join(HERE, "test_pages.py"))
+pages = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pages)
+compat, PASSWORD = pages.compat, pages.PASSWORD
+browser = pages.browser
+pytestmark = pages.pytestmark
+
+
+class Upstream(http.server.BaseHTTPRequestHandler):
+    """The guarded tool: says who the gate said the caller is."""
+
+    def do_GET(self):
+        body = ("tool for " + (self.headers.get("X-Tokend-Username") or "nobody")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def gate():
+    binary = os.environ.get("TOKEND_BIN") or os.path.join(ROOT, ".build", "debug", "tokend")
+    work = tempfile.mkdtemp(prefix="tokend-gate-browser.", dir="/tmp")
+    data, sock, port = os.path.join(work, "data"), os.path.join(work, "fcgi.sock"), compat.free_port()
+    compat.cli(binary, data, "init")
+    pages.seed(binary, data)
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    with open(os.path.join(ROOT, "nginx", "auth-gate.conf")) as f:
+        server = (f.read().replace("listen 80;", f"listen 127.0.0.1:{port};")
+                  .replace("unix:/run/tokend/fcgi.sock", "unix:" + sock)
+                  .replace("server 127.0.0.1:8081;", f"server 127.0.0.1:{upstream.server_address[1]};")
+                  .replace("server_name app.example.com;", "server_name 127.0.0.1;")
+                  .replace("/var/log/nginx/tokend-gated.access.log", work + "/gated.access.log"))
+    conf = f"""{"user root root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    client_body_temp_path {work}/client_body; fastcgi_temp_path {work}/fastcgi; proxy_temp_path {work}/proxy;
+    scgi_temp_path {work}/scgi; uwsgi_temp_path {work}/uwsgi;
+{server}
+}}
+"""
+    with open(os.path.join(work, "nginx.conf"), "w") as f:
+        f.write(conf)
+    log = open(os.path.join(work, "worker.log"), "w")
+    worker = subprocess.Popen([binary, "serve", "--data", data, "--socket", sock, "--gate-sessions"], stderr=log)
+    nginx = subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "nginx.conf"), "-e",
+                              os.path.join(work, "nginx-error.log")])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/users/sign_in", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        nginx.send_signal(signal.SIGQUIT)
+        for process in (worker, nginx):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        upstream.shutdown()
+        log.close()
+        subprocess.run(["rm", "-rf", work])
+
+
+def test_the_gate_sends_a_signed_out_browser_to_sign_in_and_back(gate, browser):
+    from selenium.webdriver.common.by import By
+    browser.get(gate + "/tools/report")
+    assert browser.current_url == gate + "/users/sign_in?redirect_to=/tools/report"
+    browser.find_element(By.ID, "user_login").send_keys("alice")
+    browser.find_element(By.ID, "user_password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    assert browser.current_url == gate + "/tools/report"
+    assert browser.find_element(By.TAG_NAME, "body").text == "tool for alice"
+    browser.get(gate + "/-/user_settings/personal_access_tokens")
+    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    browser.get(gate + "/tools/report")
+    assert browser.current_url.startswith(gate + "/users/sign_in?redirect_to=")
