@@ -21,6 +21,7 @@ pages = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(pages)
 compat, PASSWORD = pages.compat, pages.PASSWORD
 browser = pages.browser
+submit = pages.submit
 pytestmark = pages.pytestmark
 
 
@@ -100,10 +101,10 @@ def test_the_gate_sends_a_signed_out_browser_to_sign_in_and_back(gate, browser):
     assert browser.current_url == gate + "/users/sign_in?redirect_to=/tools/report"
     browser.find_element(By.ID, "user_login").send_keys("alice")
     browser.find_element(By.ID, "user_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     assert browser.current_url == gate + "/tools/report"
     assert browser.find_element(By.TAG_NAME, "body").text == "tool for alice"
     browser.get(gate + "/-/user_settings/personal_access_tokens")
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "header form button"))
     browser.get(gate + "/tools/report")
     assert browser.current_url.startswith(gate + "/users/sign_in?redirect_to=")

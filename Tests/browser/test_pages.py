@@ -6,8 +6,11 @@ $TOKEND_SCREENSHOTS (default: a scratch directory)."""
 import importlib.util
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,7 +56,8 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,900", "--no-first-run", "--disable-extensions"):
+                     "--window-size=1280,900", "--no-first-run", "--disable-extensions",
+                     "--ignore-certificate-errors"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.set_page_load_timeout(30)
@@ -63,12 +67,27 @@ def browser():
         driver.quit()  # stops the chromedriver process it started, by its own PID
 
 
+def submit(driver, element):
+    """Clicks a button or link that loads a page, and waits (at most 30 s) until the old page is gone."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+    element.click()
+
+    def gone(_):
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:  # stale, or a node of a document that is no longer there
+            return True
+    WebDriverWait(driver, 30).until(gone)
+
+
 def sign_in(driver, url, user="alice", then=""):
     from selenium.webdriver.common.by import By
     driver.get(url + "/users/sign_in" + then)
     driver.find_element(By.ID, "user_login").send_keys(user)
     driver.find_element(By.ID, "user_password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
 
 
 def api(url, path, token):
@@ -92,28 +111,28 @@ def test_sign_in_create_use_rotate_revoke_sign_out(service, browser, shots):
 
     browser.find_element(By.ID, "token_name").send_keys("<script>alert(1)</script>")
     browser.find_element(By.ID, "scope_api").click()
-    browser.find_element(By.CSS_SELECTOR, "form[action$='personal_access_tokens'] button.primary").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='personal_access_tokens'] button.primary"))
     value = browser.find_element(By.ID, "new_token_value").get_attribute("value")
     browser.save_screenshot(os.path.join(shots, "personal_access_tokens.png"))
     assert "<script>alert(1)</script>" in browser.find_element(By.CSS_SELECTOR, "#active-tokens ~ .table-wrap").text
     assert browser.execute_script("return document.querySelectorAll('main script').length") == 0
     assert api(url, "/user", value) == 200
 
-    browser.find_element(By.LINK_TEXT, "Rotate").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "Rotate"))
     browser.save_screenshot(os.path.join(shots, "rotate_confirm.png"))
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     rotated = browser.find_element(By.ID, "new_token_value").get_attribute("value")
     assert api(url, "/user", value) == 401
     assert api(url, "/user", rotated) == 200
 
-    browser.find_element(By.LINK_TEXT, "Revoke").click()
-    browser.find_element(By.CSS_SELECTOR, "main form button.danger").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "Revoke"))
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "main form button.danger"))
     assert api(url, "/user", rotated) == 401
     assert "Revoked" in browser.find_element(By.CSS_SELECTOR, "#inactive-tokens ~ .table-wrap").text
 
     browser.get(url + "/-/user_settings/password/edit")
     browser.save_screenshot(os.path.join(shots, "password.png"))
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "header form button"))
     assert browser.current_url == url + "/users/sign_in"
     browser.get(url + "/-/user_settings/personal_access_tokens")
     assert browser.current_url.startswith(url + "/users/sign_in?redirect_to=")
@@ -152,7 +171,7 @@ def test_admin_pages_and_blocking_ends_a_session(service, browser, shots):
         assert browser.title.endswith("tokend"), path
         browser.save_screenshot(os.path.join(shots, name + ".png"))
     browser.get(url + "/admin/users")
-    browser.find_element("css selector", "button[aria-label='Block alice']").click()
+    submit(browser, browser.find_element("css selector", "button[aria-label='Block alice']"))
     request = urllib.request.Request(url + "/-/user_settings/personal_access_tokens",
                                      headers={"Cookie": "_tokend_session=" + alice_cookie})
     opener = urllib.request.build_opener(NoRedirect)
@@ -167,3 +186,59 @@ def test_admin_pages_and_blocking_ends_a_session(service, browser, shots):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_the_cookie_is_secure_over_https(service, browser):
+    """nginx with a self-signed certificate on loopback in front of the same worker
+    (`fastcgi_param HTTPS on`, as nginx/tokend-tls.conf): the session cookie is Secure."""
+    work = service["work"]
+    tls = os.path.join(work, "tls")
+    os.makedirs(tls, exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", os.path.join(tls, "key.pem"), "-out", os.path.join(tls, "cert.pem")],
+                   check=True, capture_output=True)
+    port = compat.free_port()
+    conf = f"""{"user root root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+daemon off;
+pid {tls}/nginx.pid;
+error_log {tls}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    client_body_temp_path {tls}/client_body; fastcgi_temp_path {tls}/fastcgi; proxy_temp_path {tls}/proxy;
+    scgi_temp_path {tls}/scgi; uwsgi_temp_path {tls}/uwsgi;
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name 127.0.0.1;
+        ssl_certificate {tls}/cert.pem;
+        ssl_certificate_key {tls}/key.pem;
+        location / {{
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param HTTPS on;
+            fastcgi_pass unix:{os.path.join(work, "fcgi.sock")};
+            fastcgi_keep_conn off;
+        }}
+    }}
+}}
+"""
+    with open(os.path.join(tls, "nginx.conf"), "w") as f:
+        f.write(conf)
+    nginx = subprocess.Popen(["nginx", "-p", tls, "-c", os.path.join(tls, "nginx.conf"), "-e", os.path.join(tls, "error.log")])
+    try:
+        url = f"https://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        sign_in(browser, url, user="boss")  # alice is blocked by the test before
+        assert browser.current_url == url + "/-/user_settings/personal_access_tokens", browser.page_source[:600]
+        cookie = browser.get_cookie("_tokend_session")
+        assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        try:
+            nginx.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
