@@ -145,6 +145,16 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // Service accounts: the user type and the group or project that provisioned one.
+        (
+            4, "users: service accounts",
+            """
+            ALTER TABLE tokend.users
+                ADD COLUMN is_service_account boolean NOT NULL DEFAULT false,
+                ADD COLUMN provisioned_by_id bigint,
+                ADD COLUMN provisioned_by_type text CHECK (provisioned_by_type IN ('project', 'group'));
+            """
+        ),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
