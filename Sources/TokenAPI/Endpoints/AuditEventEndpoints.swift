@@ -70,9 +70,9 @@ enum AuditEventEndpoints {
     /// The resource of the path, if the caller may read its audit events (404 when they cannot
     /// see it, 403 below Developer), and the author they are limited to (GitLab's
     /// `filter_by_author`: nil for those who administer the resource and for administrators).
-    static func resource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> (Resource, author: UserID?) {
+    static func resource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> (Resource, UserID?) {
         let (caller, now) = (context.signedInCaller, context.now)
-        return try context.read { state throws(HTTPError) -> (Resource, author: UserID?) in
+        return try context.read { state throws -> (Resource, UserID?) in
             let resource = try context.visibleResource(kind, in: state)
             if AccessPolicy.canAdminister(resource, by: caller, state: state, now: now) { return (resource, nil) }
             guard (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) >= .developer else {

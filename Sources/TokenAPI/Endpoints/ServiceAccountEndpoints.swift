@@ -30,8 +30,8 @@ enum ServiceAccountEndpoints {
         let profile = readProfile(&reader, email: true)
         try reader.check()
         let (host, random, now) = (context.host, context.dependencies.random, context.now)
-        let user = try context.write { state throws(HTTPError) -> User in
-            do {
+        let user = try context.write { state throws -> User in
+            do throws(UserDirectory.Failure) {
                 return try ServiceAccounts.create(profile, provisionedBy: nil, host: host, random: random, at: now, in: &state)
             } catch { throw refusal(error, prefixed: true) }
         }
@@ -54,10 +54,10 @@ enum ServiceAccountEndpoints {
         for path in [\ServiceAccounts.Profile.name, \.username, \.email] where profile[keyPath: path]?.isEmpty == true {
             profile[keyPath: path] = nil
         }
-        let user = try context.write { state throws(HTTPError) -> User in
+        let user = try context.write { state throws -> User in
             guard let user = state.user(id) else { throw HTTPError.recordNotFound }
             guard user.isServiceAccount else { throw HTTPError.badRequest("User is not a service account") }
-            do {
+            do throws(UserDirectory.Failure) {
                 return try UserDirectory.rename(id, username: profile.username, name: profile.name, email: profile.email, in: &state)
             } catch { throw refusal(error, prefixed: true) }
         }
@@ -90,9 +90,9 @@ enum ServiceAccountEndpoints {
         let profile = readProfile(&reader, email: true)
         try reader.check()
         let (host, random, now) = (context.host, context.dependencies.random, context.now)
-        let user = try context.write { state throws(HTTPError) -> User in
+        let user = try context.write { state throws -> User in
             let resource = try managedResource(context, kind, in: state)
-            do {
+            do throws(UserDirectory.Failure) {
                 return try ServiceAccounts.create(profile, provisionedBy: resource, host: host, random: random, at: now, in: &state)
             } catch { throw refusal(error, prefixed: true) }
         }
@@ -100,7 +100,7 @@ enum ServiceAccountEndpoints {
     }
 
     static func list(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
-        let resource = try context.read { state throws(HTTPError) in try managedResource(context, kind, in: state) }
+        let resource = try context.read { state throws in try managedResource(context, kind, in: state) }
         return try respondList(context, provisionedBy: resource)
     }
 
@@ -110,10 +110,10 @@ enum ServiceAccountEndpoints {
         var reader = context.reader()
         let profile = readProfile(&reader, email: kind == .project)
         try reader.check()
-        let user = try context.write { state throws(HTTPError) -> User in
+        let user = try context.write { state throws -> User in
             let resource = try managedResource(context, kind, in: state)
             let user = try managedAccount(context, of: resource, in: state)
-            do {
+            do throws(UserDirectory.Failure) {
                 return try UserDirectory.rename(user.id, username: profile.username, name: profile.name, email: profile.email, in: &state)
             } catch { throw refusal(error, prefixed: false) }
         }
@@ -127,13 +127,13 @@ enum ServiceAccountEndpoints {
         let hardDelete = reader.boolean("hard_delete") ?? false
         try reader.check()
         let now = context.now
-        try context.write { state throws(HTTPError) in
+        try context.write { state throws in
             let resource = try managedResource(context, kind, in: state)
             let user = try managedAccount(context, of: resource, in: state)
             if kind == .group, !hardDelete, ServiceAccounts.isSoleOwner(user.id, in: state) {
                 throw HTTPError.message(.conflict, "User cannot be removed while is the sole-owner of a group")
             }
-            do { try UserDirectory.delete(user.id, at: now, in: &state) } catch { throw refusal(error, prefixed: false) }
+            do throws(UserDirectory.Failure) { try UserDirectory.delete(user.id, at: now, in: &state) } catch { throw refusal(error, prefixed: false) }
         }
         return .noContent
     }

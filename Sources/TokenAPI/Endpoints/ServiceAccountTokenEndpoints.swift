@@ -33,7 +33,7 @@ enum ServiceAccountTokenEndpoints {
         let pagination = Pagination(&reader)
         try reader.check()
         let now = context.now
-        let tokens = try context.read { state throws(HTTPError) -> [AccessToken] in
+        let tokens = try context.read { state throws -> [AccessToken] in
             state.tokens(ownedBy: try account(context, kind, in: state).id)
         }
         return pagination.response(query.apply(to: tokens, now: now), context: context) { token, w in
