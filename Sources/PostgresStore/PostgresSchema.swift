@@ -150,9 +150,8 @@ enum PostgresSchema {
             4, "users: service accounts",
             """
             ALTER TABLE tokend.users
-                ADD COLUMN is_service_account boolean NOT NULL DEFAULT false,
-                ADD COLUMN provisioned_by_id bigint,
-                ADD COLUMN provisioned_by_type text CHECK (provisioned_by_type IN ('project', 'group'));
+                ADD COLUMN service_account_kind text CHECK (service_account_kind IN ('instance', 'project', 'group')),
+                ADD COLUMN service_account_of bigint;
             """
         ),
     ]

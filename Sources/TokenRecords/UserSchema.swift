@@ -3,8 +3,8 @@ package import TokenCore
 extension RecordSchema where Record == User {
     /// A user's fields: the JSON store's lines, the change log, exports, and `tokend.users`.
     /// Keys sorted. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
-    /// left out for people; in SQL its two columns. A service account's provisioning group or
-    /// project is `provisioned_by`, the same way.
+    /// left out for people; in SQL its two columns. A service account is the nested
+    /// `service_account` object the same way.
     package static let user = RecordSchema(
         kind: "user", table: "users",
         prototype: User(id: UserID(0), username: "", name: "", email: "", createdAt: Timestamp(millisecondsSinceEpoch: 0)),
@@ -37,28 +37,31 @@ extension RecordSchema where Record == User {
             .integer("id", required: true, get: { $0.id.rawValue }, set: { $0.id = UserID($1) }),
             // Written without a name: the username stands for it.
             .text("name", get: { $0.name }, set: { $0.name = $1 }, absent: { $0.name = $0.username }),
-            // Written before service accounts existed: absent for everyone else.
+            // A service account: `{"kind":"instance"}`, or the group or project that provisioned it
+            // (`{"id":7,"kind":"group"}`); left out for everyone else, so their lines are unchanged.
             .optionalInteger(
-                "id", column: "provisioned_by_id", parent: "provisioned_by", required: true, get: { $0.provisionedBy?.rawID },
+                "id", column: "service_account_of", parent: "service_account", get: { $0.provisionedBy?.rawID },
                 set: { user, id in
-                    guard let id else { return user.provisionedBy = nil }
-                    user.provisionedBy = user.provisionedBy?.kind == "project" ? .project(ProjectID(id)) : .group(GroupID(id))
-                    user.isServiceAccount = true
+                    user.provisionedBy = id.map { .group(GroupID($0)) }
+                    if id != nil { user.isServiceAccount = true }
                 }),
             RecordField(
-                "kind", column: "provisioned_by_type", parent: "provisioned_by", kind: .text, nullable: true, required: true,
-                get: { $0.provisionedBy.map { .text($0.kind) } ?? .null },
+                "kind", column: "service_account_kind", parent: "service_account", kind: .text, nullable: true, required: true,
+                get: { $0.isServiceAccount ? .text($0.provisionedBy?.kind ?? "instance") : .null },
                 set: { user, value in
                     switch value {
-                    case .null: return true
+                    case .null: return user.provisionedBy == nil
+                    case .text("instance"):
+                        user.isServiceAccount = true
+                        return user.provisionedBy == nil
                     case .text(let kind):
-                        guard let resource = Resource(kind: kind, rawID: user.provisionedBy?.rawID ?? 0) else { return false }
-                        if user.provisionedBy != nil { user.provisionedBy = resource }
+                        guard let id = user.provisionedBy?.rawID, let resource = Resource(kind: kind, rawID: id) else { return false }
+                        user.provisionedBy = resource
+                        user.isServiceAccount = true
                         return true
                     default: return false
                     }
                 }),
-            .boolean("service_account", column: "is_service_account", get: { $0.isServiceAccount }, set: { $0.isServiceAccount = $1 }),
             .textCode("state", unknown: .active, get: { $0.state }, set: { $0.state = $1 }),
             .text("username", required: true, get: { $0.username }, set: { $0.username = $1 }),
         ])
