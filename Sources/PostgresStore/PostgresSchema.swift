@@ -149,9 +149,8 @@ enum PostgresSchema {
         (
             4, "users: service accounts",
             """
-            ALTER TABLE tokend.users
-                ADD COLUMN service_account_kind text CHECK (service_account_kind IN ('instance', 'project', 'group')),
-                ADD COLUMN service_account_of bigint;
+            ALTER TABLE tokend.users ADD COLUMN service_account_kind text CHECK (service_account_kind IN ('instance', 'project', 'group'));
+            ALTER TABLE tokend.users ADD COLUMN service_account_of bigint;
             """
         ),
     ]
