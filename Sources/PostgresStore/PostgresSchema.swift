@@ -145,9 +145,17 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // Service accounts: the user type and the group or project that provisioned one.
+        (
+            4, "users: service accounts",
+            """
+            ALTER TABLE tokend.users ADD COLUMN service_account_kind text CHECK (service_account_kind IN ('instance', 'project', 'group'));
+            ALTER TABLE tokend.users ADD COLUMN service_account_of bigint;
+            """
+        ),
         // Passwords, Devise lockable's count and lock, and signed-in browsers' sessions.
         (
-            4, "passwords and web sessions",
+            5, "passwords and web sessions",
             """
             ALTER TABLE tokend.users ADD COLUMN encrypted_password text;
             ALTER TABLE tokend.users ADD COLUMN failed_attempts bigint NOT NULL DEFAULT 0;

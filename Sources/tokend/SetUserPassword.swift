@@ -36,7 +36,7 @@ struct SetUserPassword: ParsableCommand {
         let reference = user
         try store.openStore().auditedWrite { state throws in
             guard let found = UserDirectory.find(reference, in: state) else { throw ValidationError("no user \(reference)") }
-            guard !found.isBot else { throw ValidationError("\(found.username) is a bot: bots cannot sign in") }
+            guard !found.isBotUserType else { throw ValidationError("\(found.username) is a bot or a service account: they cannot sign in") }
             try UserDirectory.setPassword(hash: hash, for: found.id, in: &state)
         }
     }

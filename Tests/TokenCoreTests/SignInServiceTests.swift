@@ -238,7 +238,7 @@ struct SignInServiceTests {
         #expect(try f.signIn("alice", "battery staple").get().user.id == f.alice.id)
     }
 
-    @Test func botsCannotSignIn() throws {
+    @Test func botsAndServiceAccountsCannotSignIn() throws {
         let f = try Fixture()
         let hash = f.service.hasher.hash("bot password")
         let now = f.clock.now
@@ -248,6 +248,12 @@ struct SignInServiceTests {
             state.put(bot)
         }
         #expect(try f.signIn("project_1_bot_ab", "bot password") == .failure(.invalidLogin))
+        try f.repository.write { state in
+            var account = User(id: state.allocateUserID(), username: "service_account_x", name: "sa", email: "sa@x", isServiceAccount: true, createdAt: now)
+            account.passwordHash = hash
+            state.put(account)
+        }
+        #expect(try f.signIn("service_account_x", "bot password") == .failure(.invalidLogin), "service accounts cannot sign in either")
         #expect(try f.service.signInTrusted(username: "project_1_bot_ab", client: .init(), in: f.repository, now: now) == .failure(.invalidLogin))
     }
 

@@ -95,7 +95,7 @@ public struct SignInService: Sendable {
                 state.recordAudit(Self.failure(login: login, user: nil, reason: "invalid", context))
                 return .failure(.invalidLogin)
             }
-            if user.isBot {
+            if user.isBotUserType {
                 state.recordAudit(Self.failure(login: login, user: user, reason: "not_allowed", context))
                 return .failure(.invalidLogin)
             }
@@ -129,7 +129,7 @@ public struct SignInService: Sendable {
         let context = AuditContext(actor: .anonymous, ipAddress: client.address, requestID: client.requestID, time: now)
         return try repository.write(.audited(context)) { state -> Result<SignedIn, Refusal> in
             let user = username.exceeds(characters: Self.maximumLoginLength) ? nil : state.user(username: username)
-            guard let user, !user.isBot else {
+            guard let user, !user.isBotUserType else {
                 state.recordAudit(Self.failure(login: username, user: nil, reason: "invalid", context))
                 return .failure(.invalidLogin)
             }
@@ -156,7 +156,7 @@ public struct SignInService: Sendable {
             return (session, state.user(session.userID))
         }
         guard let (session, user) = found else { return nil }
-        guard let user, user.state == .active, !user.isBot, !policy.isExpired(session, now: now) else {
+        guard let user, user.state == .active, !user.isBotUserType, !policy.isExpired(session, now: now) else {
             try repository.write { state in state.deleteWebSession(digest) }
             return nil
         }

@@ -18,7 +18,7 @@ public struct WebSessionUse: Sendable, Hashable {
     /// Why the session no longer acts (as the API's failures: 401, or 403 for a blocked user), or nil.
     func check(in state: borrowing StoreState) -> AuthenticationFailure? {
         guard let session = state.webSession(digest: digest), session.userID == userID, !policy.isExpired(session, now: now),
-            let user = state.user(userID), !user.isBot
+            let user = state.user(userID), !user.isBotUserType
         else { return .unknownToken }
         return user.state == .active ? nil : .blocked
     }

@@ -114,7 +114,7 @@ public enum WebSignIn {
         let hash = dependencies.web.signIn.hasher.hash(password)
         let kept = target == admin.user.id ? admin.session.digest : nil
         try dependencies.repository.write(admin.recording(for: request)) { state in
-            guard let user = state.user(target), !user.isBot else { throw HTTPError.notFound("User") }
+            guard let user = state.user(target), !user.isBotUserType else { throw HTTPError.notFound("User") }
             try UserDirectory.setPassword(hash: hash, for: target, keeping: kept, in: &state)
         }
         return nil
