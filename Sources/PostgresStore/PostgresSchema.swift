@@ -7,7 +7,7 @@
 ///   writes it, minus `seq`), and `instance` (the secret, the last `seq`, the next ids).
 /// - the records, normalised, for operators to query: `users`, `tokens` (unique keyed digest),
 ///   `token_families` (one row per rotation chain, named by its first token), `groups`,
-///   `group_shares`, `projects`, `members`, `hooks`, `expiry_notices`, and `audit_events` (GitLab's
+///   `group_shares`, `projects`, `members`, `deploy_tokens`, `hooks`, `expiry_notices`, and `audit_events` (GitLab's
 ///   audit events API reads them). Every write updates them in the same transaction as
 ///   the log; a host starting up loads them, then follows the log.
 enum PostgresSchema {
@@ -145,6 +145,29 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // Deploy tokens: their table (columns of ``RecordSchema/deployToken``) and their own
+        // id sequence; `tokend.write` gets their put and delete.
+        (
+            4, "deploy tokens",
+            """
+            CREATE TABLE tokend.deploy_tokens (
+                id bigint PRIMARY KEY,
+                resource_type text NOT NULL CHECK (resource_type IN ('project', 'group')),
+                resource_id bigint NOT NULL,
+                name text NOT NULL,
+                username text,
+                scopes text[] NOT NULL,
+                digest bytea NOT NULL,
+                revoked boolean NOT NULL,
+                expires_at timestamptz,
+                created_at timestamptz NOT NULL,
+                creator_id bigint
+            );
+            CREATE UNIQUE INDEX deploy_tokens_digest ON tokend.deploy_tokens (digest);
+            CREATE INDEX deploy_tokens_resource ON tokend.deploy_tokens (resource_type, resource_id);
+            ALTER TABLE tokend.instance ADD COLUMN next_deploy_token_id bigint NOT NULL DEFAULT 1;
+            """
+        ),
     ]
 
     static var latestVersion: Int { migrations.last!.version }

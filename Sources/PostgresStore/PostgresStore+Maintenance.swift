@@ -72,7 +72,7 @@ extension PostgresStore {
                         try state.transaction(in: ClosureStorage { _ in }, body)
                         try connection.script(
                             "TRUNCATE tokend.users, tokend.groups, tokend.group_shares, tokend.projects, tokend.members, "
-                                + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices", timeoutMilliseconds: bulkTimeout)
+                                + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices, tokend.deploy_tokens", timeoutMilliseconds: bulkTimeout)
                         for table in TableCopy.tables(of: state) where !table.chunks.isEmpty {
                             try connection.copy(
                                 "COPY tokend.\(unsafeSQL: table.table) (\(unsafeSQL: table.columns)) FROM STDIN", chunks: table.chunks,
@@ -85,7 +85,8 @@ extension PostgresStore {
                         try connection.query(
                             "UPDATE tokend.instance SET last_seq = \(seq)::bigint, next_user_id = \(state.nextUserID)::bigint, "
                                 + "next_token_id = \(state.nextTokenID)::bigint, next_group_id = \(state.nextGroupID)::bigint, "
-                                + "next_project_id = \(state.nextProjectID)::bigint, next_hook_id = \(state.nextHookID)::bigint",
+                                + "next_project_id = \(state.nextProjectID)::bigint, next_hook_id = \(state.nextHookID)::bigint, "
+                                + "next_deploy_token_id = \(state.nextDeployTokenID)::bigint",
                             timeoutMilliseconds: bulkTimeout)
                         if let secret {
                             try connection.query("UPDATE tokend.instance SET secret = \(secret)", timeoutMilliseconds: bulkTimeout)

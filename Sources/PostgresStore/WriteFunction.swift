@@ -69,6 +69,10 @@ enum WriteFunction {
                 WHEN 'membership/delete' THEN
                     DELETE FROM tokend.members WHERE resource_type = r->>'resource_type'
                         AND resource_id = (r->>'resource_id')::bigint AND user_id = (r->>'user_id')::bigint;
+                WHEN 'deploy_token/put' THEN
+                    \(RecordSchema.deployToken.upsert())
+                WHEN 'deploy_token/delete' THEN
+                    DELETE FROM tokend.deploy_tokens WHERE id = (c->>'id')::bigint;
                 WHEN 'hook/put' THEN
                     INSERT INTO tokend.hooks (id, change) VALUES ((r->>'id')::bigint, entry)
                     ON CONFLICT (id) DO UPDATE SET change = EXCLUDED.change;
@@ -90,7 +94,7 @@ enum WriteFunction {
                 END CASE;
             END LOOP;
             UPDATE tokend.instance i SET last_seq = n, next_user_id = ids[1], next_token_id = ids[2], next_group_id = ids[3],
-                next_project_id = ids[4], next_hook_id = ids[5];
+                next_project_id = ids[4], next_hook_id = ids[5], next_deploy_token_id = ids[6];
         END
         $write$;
         """

@@ -31,6 +31,7 @@ public struct Application: Sendable {
         router.add(contentsOf: AdminTokenEndpoints.routes)
         router.add(contentsOf: AuditEventEndpoints.routes)
         router.add(contentsOf: HookEndpoints.routes)
+        router.add(contentsOf: DeployTokenEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
         return router
     }()

@@ -33,6 +33,7 @@ public enum ErrorMapping {
         case let error as RepositoryError: return answer(to: error)
         case let error as GateRefusal: return answer(to: error)
         case let error as TokenIdentification.Failure: return answer(to: error)
+        case let error as DeployTokenService.Failure: return answer(to: error)
         default: return nil
         }
     }
@@ -59,6 +60,27 @@ public enum ErrorMapping {
 
     /// GitLab's Token information API: `render_api_error!('Token type not supported.', 422)`
     /// and `render_api_error!({ error: 'Not found' }, :not_found)`.
+    /// `render_api_error!(full_messages.to_sentence, :bad_request)`: `{"message":"…"}`, the
+    /// messages joined as Rails' `to_sentence` joins them (`a and b`, `a, b, and c`).
+    static func answer(to failure: DeployTokenService.Failure) -> HTTPError {
+        let limit = DeployTokenService.maximumLength
+        let messages = failure.problems.map { problem in
+            switch problem {
+            case .scopesBlank: return "Scopes can't be blank"
+            case .usernameTooLong: return "Username is too long (maximum is \(limit) characters)"
+            case .usernameInvalid: return "Username can contain only letters, digits, '_', '-', '+', and '.'"
+            case .nameTooLong: return "Name is too long (maximum is \(limit) characters)"
+            }
+        }
+        let sentence: String
+        switch messages.count {
+        case 0, 1: sentence = messages.first ?? ""
+        case 2: sentence = messages.joined(separator: " and ")
+        default: sentence = messages.dropLast().joined(separator: ", ") + ", and " + messages.last!
+        }
+        return .message(.badRequest, sentence)
+    }
+
     static func answer(to failure: TokenIdentification.Failure) -> HTTPError {
         switch failure {
         case .unsupportedType: return .message(.unprocessableContent, "Token type not supported.")

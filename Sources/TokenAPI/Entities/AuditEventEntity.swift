@@ -101,6 +101,9 @@ struct AuditEventEntity {
         case .hookCreated: return "Created \(event.target.type) with id \(id)"
         case .hookUpdated: return "Updated \(event.target.type) with id \(id)"
         case .hookDeleted: return "Deleted \(event.target.type) with id \(id)"
+        case .deployTokenCreated: return "Created \(event.entity.kind == .group ? "group" : "project") deploy token with name: \(event.target.details) with token_id: \(id)"
+        case .deployTokenDestroyed: return "Destroyed \(event.entity.kind == .group ? "group" : "project") deploy token with name: \(event.target.details) with token_id: \(id)"
+        case .deployTokenRevoked: return "Revoked \(event.entity.kind == .group ? "group" : "project") deploy token with name: \(event.target.details) with token_id: \(id)"
         }
     }
 }

@@ -25,6 +25,10 @@ public struct AuditEvent: Hashable, Sendable {
         case hookCreated = "hook_created"
         case hookUpdated = "hook_updated"
         case hookDeleted = "hook_deleted"
+        /// GitLab EE's names for deploy tokens (`DeployTokens::CreateService`, `DestroyService`).
+        case deployTokenCreated = "deploy_token_created"
+        case deployTokenDestroyed = "deploy_token_destroyed"
+        case deployTokenRevoked = "deploy_token_revoked"
     }
 
     public var name: Name

@@ -32,7 +32,7 @@ public enum ResourceRemoval {
         }
         for group in doomed.reversed() {
             cascade.removeMembersAndBots(of: .group(group), at: now, in: &state)
-            cascade.removeHooks(of: .group(group), in: &state)
+            cascade.removeHooksAndDeployTokens(of: .group(group), in: &state)
             state.deleteGroup(group)
         }
         for var group in state.resources.allGroups() where group.sharedWith.contains(where: { removed.contains($0.groupID) }) {
@@ -55,13 +55,15 @@ public enum ResourceRemoval {
         /// Removes a project with its members and bots; no permission check.
         mutating func removeProject(_ id: ProjectID, at now: Timestamp, in state: inout StoreState) {
             removeMembersAndBots(of: .project(id), at: now, in: &state)
-            removeHooks(of: .project(id), in: &state)
+            removeHooksAndDeployTokens(of: .project(id), in: &state)
             state.deleteProject(id)
         }
 
-        /// The resource's webhooks, with what the notifier remembers of them.
-        func removeHooks(of resource: Resource, in state: inout StoreState) {
+        /// The resource's webhooks, with what the notifier remembers of them, and its deploy
+        /// tokens (GitLab's foreign keys cascade).
+        func removeHooksAndDeployTokens(of resource: Resource, in state: inout StoreState) {
             for hook in state.webhooks.hooks(of: resource) { state.deleteHook(hook.id) }
+            state.deleteDeployTokens(of: resource)
         }
 
         /// Deletes the resource's own bots and every other membership of it.

@@ -15,6 +15,8 @@ public enum StoreChange: Hashable, Sendable {
     case deleteHook(HookID)
     case putNotice(ExpiryNotice)
     case deleteNotice(ExpiryNotice.Key)
+    case putDeployToken(DeployToken)
+    case deleteDeployToken(DeployTokenID)
     /// An audit event of the transaction: persisted with its changes (a journal line, a row
     /// of a database's audit table), never part of the state (``StoreState/apply(_:)``
     /// skips it). The file store also chains it into its audit files.
