@@ -179,7 +179,7 @@ public enum DeployTokenScenarios {
         #expect(found.json?["id"]?.intValue == token.id)
         #expect(found.json?.objectKeys == ["id", "name", "username", "expires_at", "scopes", "revoked", "expired"])
         let unknown = try client.call("POST", "/admin/token", token: f.admin, json: #"{"token":"gldt-nothing-like-this-1234"}"#)
-        #expect(unknown.status == 404, "\(unknown.body)")
+        #expect(unknown.status == 404 && unknown.body == #"{"message":{"error":"Not found"}}"#, "\(unknown.body)")
         #expect(try client.call("POST", "/admin/token", token: f.owner, json: "{\"token\":\"\(token.value)\"}").status == 403)
         #expect(try client.call("DELETE", "/admin/token", token: f.admin, json: "{\"token\":\"\(token.value)\"}").status == 204)
         let revoked = try client.call("GET", "/projects/\(f.project)/deploy_tokens/\(token.id)", token: f.owner)
