@@ -135,6 +135,7 @@ extension PostgresStore {
         public var groups: Int
         public var projects: Int
         public var memberships: Int
+        public var deployTokens: Int
         /// Anything wrong: a gap in the log, tables that disagree with the replica built from them.
         public var problems: [String]
     }
@@ -151,7 +152,8 @@ extension PostgresStore {
                         + "(SELECT count(*) FROM tokend.users), (SELECT count(*) FROM tokend.tokens), "
                         + "(SELECT count(*) FROM tokend.token_families), (SELECT count(*) FROM tokend.groups), "
                         + "(SELECT count(*) FROM tokend.projects), (SELECT count(*) FROM tokend.members), "
-                        + "(SELECT count(*) FROM tokend.tokens t WHERE NOT EXISTS (SELECT 1 FROM tokend.token_families f WHERE f.id = t.family_id))",
+                        + "(SELECT count(*) FROM tokend.tokens t WHERE NOT EXISTS (SELECT 1 FROM tokend.token_families f WHERE f.id = t.family_id)), "
+                        + "(SELECT count(*) FROM tokend.deploy_tokens)",
                     timeoutMilliseconds: 120_000)
                 let lastSeq = row.int(0, 0) ?? 0
                 let entries = row.int(0, 1) ?? 0
@@ -164,17 +166,20 @@ extension PostgresStore {
                 if let orphans = row.int(0, 10), orphans > 0 { problems.append("\(orphans) tokens name a token family that does not exist") }
                 let counts = rw.withReadLock {
                     (state.users.count, state.tokens.count, state.resources.groups.count, state.resources.projects.count,
-                        state.resources.memberships.count)
+                        state.resources.memberships.count, state.deployTokens.tokens.count)
                 }
-                let tables = (row.int(0, 4) ?? -1, row.int(0, 5) ?? -1, row.int(0, 7) ?? -1, row.int(0, 8) ?? -1, row.int(0, 9) ?? -1)
+                let tables = (
+                    row.int(0, 4) ?? -1, row.int(0, 5) ?? -1, row.int(0, 7) ?? -1, row.int(0, 8) ?? -1, row.int(0, 9) ?? -1, row.int(0, 11) ?? -1
+                )
                 if counts != tables {
-                    problems.append("the tables hold \(tables) users, tokens, groups, projects, members; the log replayed gives \(counts)")
+                    problems.append(
+                        "the tables hold \(tables) users, tokens, groups, projects, members, deploy tokens; the log replayed gives \(counts)")
                 }
                 if row.int(0, 2) == 1, let problem = try compareWithLog(on: connection) { problems.append(problem) }
                 return Status(
                     schemaVersion: version, lastSeq: lastSeq, logEntries: entries, firstLoggedSeq: row.int(0, 2),
                     users: tables.0, tokens: tables.1, tokenFamilies: row.int(0, 6) ?? 0, groups: tables.2, projects: tables.3,
-                    memberships: tables.4, problems: problems)
+                    memberships: tables.4, deployTokens: tables.5, problems: problems)
             }
         }
     }

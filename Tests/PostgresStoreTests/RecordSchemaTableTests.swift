@@ -8,18 +8,20 @@ import TokenRecords
 /// Every record's schema against its table: the columns the schema writes, copies and loads
 /// are exactly those the migrations create, and `tokend.write` holds each generated put.
 struct RecordSchemaTableTests {
-    /// The columns of `tokend.<table>` as the migrations make it: the first one's `CREATE TABLE`,
-    /// then every later `ALTER TABLE tokend.<table> ADD COLUMN`.
+    /// The columns of `tokend.<table>` as the migrations make it: the `CREATE TABLE` of the
+    /// migration that creates it, then every `ALTER TABLE tokend.<table> ADD COLUMN`.
     func tableColumns(_ table: String) -> [String] {
-        let sql = PostgresSchema.migrations[0].sql
-        guard let start = sql.range(of: "CREATE TABLE tokend.\(table) (") else { return [] }
+        let create = "CREATE TABLE tokend.\(table) ("
+        guard let sql = PostgresSchema.migrations.first(where: { $0.sql.contains(create) })?.sql,
+            let start = sql.range(of: create)
+        else { return [] }
         let body = sql[start.upperBound...].prefix { $0 != ";" }
         var columns: [String] = body.split(separator: "\n").compactMap { line in
             let word = line.split(separator: " ").first.map(String.init) ?? ""
             return word.isEmpty || word == "PRIMARY" || word == ")" ? nil : word
         }
         let added = "ALTER TABLE tokend.\(table) ADD COLUMN "
-        for migration in PostgresSchema.migrations.dropFirst() {
+        for migration in PostgresSchema.migrations {
             for statement in migration.sql.components(separatedBy: ";") {
                 guard let range = statement.range(of: added) else { continue }
                 columns.append(String(statement[range.upperBound...].prefix { $0 != " " }))
@@ -37,12 +39,17 @@ struct RecordSchemaTableTests {
         #expect(Set(["group_id", "position"] + columns(RecordSchema.groupShare)) == Set(tableColumns("group_shares")))
         #expect(Set(columns(RecordSchema.project)) == Set(tableColumns("projects")))
         #expect(Set(columns(RecordSchema.membership)) == Set(tableColumns("members")))
+        #expect(Set(columns(RecordSchema.deployToken)) == Set(tableColumns("deploy_tokens")))
         #expect(tableColumns("users").count >= 10)
+        #expect(tableColumns("deploy_tokens").count == 11)
     }
 
     @Test func writeHoldsEveryGeneratedPut() {
         let sql = WriteFunction.sql
-        for upsert in [RecordSchema.user.upsert(), RecordSchema.group.upsert(), RecordSchema.project.upsert(), RecordSchema.membership.upsert()] {
+        for upsert in [
+            RecordSchema.user.upsert(), RecordSchema.group.upsert(), RecordSchema.project.upsert(), RecordSchema.membership.upsert(),
+            RecordSchema.deployToken.upsert(),
+        ] {
             #expect(sql.contains(upsert))
         }
         #expect(sql.contains(RecordSchema.groupShare.replaceChildren(of: "group_id", from: "shared_with")))

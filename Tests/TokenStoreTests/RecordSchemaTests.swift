@@ -102,5 +102,29 @@ struct RecordSchemaTests {
         check(RecordSchema.groupShare)
         check(RecordSchema.project)
         check(RecordSchema.membership)
+        check(RecordSchema.deployToken)
+    }
+
+    @Test func deployTokensKeepTheirBytesAndNeedAHolder() throws {
+        let digest = TokenDigest(bytes: [UInt8](repeating: 0xAB, count: 32))
+        let plain = DeployToken(id: DeployTokenID(3), resource: .group(GroupID(2)), name: "pull", digest: digest, scopes: ["read_registry"], createdAt: created)
+        var full = plain
+        full.resource = .project(ProjectID(9))
+        full.customUsername = "puller"
+        full.expiresAt = Timestamp(millisecondsSinceEpoch: 1_800_000_000_000)
+        full.revoked = true
+        full.creatorID = UserID(1)
+        let hex = String(repeating: "ab", count: 32)
+        #expect(json(.deployToken, plain) == #"{"created_at":1750000000000,"creator_id":null,"digest":"\#(hex)","expires_at":null,"id":3,"name":"pull","resource_id":2,"resource_type":"group","revoked":false,"scopes":["read_registry"],"username":null}"#)
+        for token in [plain, full] { #expect(try decode(.deployToken, json(.deployToken, token)) == token) }
+        // Through a change line, as the journal, the change log and an export hold it.
+        let line = RecordCoding.journalLine(.putDeployToken(full), seq: 7)
+        #expect(try RecordCoding.decodeJournalLine(try JSONParser.parse(Array(line.dropLast()))).change == .putDeployToken(full))
+        let deletion = RecordCoding.journalLine(.deleteDeployToken(DeployTokenID(3)), seq: 8)
+        #expect(String(decoding: deletion, as: UTF8.self) == #"{"id":3,"kind":"deploy_token","op":"delete","seq":8}"# + "\n")
+        #expect(try RecordCoding.decodeJournalLine(try JSONParser.parse(Array(deletion.dropLast()))).change == .deleteDeployToken(DeployTokenID(3)))
+        #expect(throws: RecordCoding.DecodeError.self) {
+            try decode(.deployToken, #"{"created_at":1,"digest":"\#(hex)","id":3,"name":"x","resource_id":2,"resource_type":"user","scopes":[]}"#)
+        }
     }
 }
