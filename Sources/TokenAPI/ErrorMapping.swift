@@ -60,25 +60,9 @@ public enum ErrorMapping {
 
     /// GitLab's Token information API: `render_api_error!('Token type not supported.', 422)`
     /// and `render_api_error!({ error: 'Not found' }, :not_found)`.
-    /// `render_api_error!(full_messages.to_sentence, :bad_request)`: `{"message":"…"}`, the
-    /// messages joined as Rails' `to_sentence` joins them (`a and b`, `a, b, and c`).
+    /// `render_api_error!(full_messages.to_sentence, :bad_request)`: `{"message":"…"}`.
     static func answer(to failure: DeployTokenService.Failure) -> HTTPError {
-        let limit = DeployTokenService.maximumLength
-        let messages = failure.problems.map { problem in
-            switch problem {
-            case .scopesBlank: return "Scopes can't be blank"
-            case .usernameTooLong: return "Username is too long (maximum is \(limit) characters)"
-            case .usernameInvalid: return "Username can contain only letters, digits, '_', '-', '+', and '.'"
-            case .nameTooLong: return "Name is too long (maximum is \(limit) characters)"
-            }
-        }
-        let sentence: String
-        switch messages.count {
-        case 0, 1: sentence = messages.first ?? ""
-        case 2: sentence = messages.joined(separator: " and ")
-        default: sentence = messages.dropLast().joined(separator: ", ") + ", and " + messages.last!
-        }
-        return .message(.badRequest, sentence)
+        .message(.badRequest, failure.sentence)
     }
 
     static func answer(to failure: TokenIdentification.Failure) -> HTTPError {

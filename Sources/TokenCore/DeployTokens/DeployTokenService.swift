@@ -15,6 +15,23 @@ public enum DeployTokenService {
     /// joins their messages, `full_messages.to_sentence`).
     public struct Failure: Error, Hashable, Sendable {
         public var problems: [Problem]
+
+        /// GitLab's messages, joined as Rails' `to_sentence` joins them (`a and b`, `a, b, and c`).
+        public var sentence: String {
+            let messages = problems.map { problem in
+                switch problem {
+                case .scopesBlank: return "Scopes can't be blank"
+                case .usernameTooLong: return "Username is too long (maximum is \(maximumLength) characters)"
+                case .usernameInvalid: return "Username can contain only letters, digits, '_', '-', '+', and '.'"
+                case .nameTooLong: return "Name is too long (maximum is \(maximumLength) characters)"
+                }
+            }
+            switch messages.count {
+            case 0, 1: return messages.first ?? ""
+            case 2: return messages.joined(separator: " and ")
+            default: return messages.dropLast().joined(separator: ", ") + ", and " + messages.last!
+            }
+        }
     }
 
     /// GitLab's length limit for `name` and `username`.
@@ -69,7 +86,7 @@ public enum DeployTokenService {
     /// its plaintext (shown once; only its keyed digest is stored). The caller's right to create
     /// is checked by the API first (GitLab's `authorize!`), in the same transaction.
     public static func create(
-        _ draft: Draft, for resource: Resource, by creator: UserID, at now: Timestamp, generator: TokenGenerator, secret: TokenSecret,
+        _ draft: Draft, for resource: Resource, by creator: UserID?, at now: Timestamp, generator: TokenGenerator, secret: TokenSecret,
         in state: inout StoreState
     ) throws(Failure) -> (token: DeployToken, plaintext: String) {
         let username = draft.username.flatMap { $0.isEmpty ? nil : $0 }
