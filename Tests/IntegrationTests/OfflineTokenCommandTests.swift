@@ -58,6 +58,12 @@ struct OfflineTokenCommandTests {
         let listed = try server.tokend(["deploy-token", "list", "--data", server.data])
         #expect(Self.rows(listed) == [["1", "project:acme/web", "pull", "puller", "read_registry", "active", "-"]], "\(listed)")
         #expect(!listed.contains(value) && listed.firstMatch(of: /[0-9a-f]{64}/) == nil)
+        // Through a compaction (a snapshot line) and a restart of the worker.
+        try server.tokend(["store", "compact", "--data", server.data])
+        #expect(try server.tokend(["store", "check", "--data", server.data]).contains("deploy_tokens 1"))
+        server.stopWorkers()
+        try server.startWorker()
+        #expect(try server.request("GET", "//-/auth/read_registry?project=acme/web", headers: ["Authorization": basic]).status == 204)
         let refused = try LiveServer.run(server.binary, [
             "deploy-token", "create", "--data", server.data, "--group", "acme", "--name", "x", "--scopes", "read_registry", "--username", "a b",
         ])
