@@ -29,12 +29,15 @@ enum AuditEventEndpoints {
         return log
     }
 
-    /// `created_after`/`created_before` as GitLab reads them, as a window of at most 30 days.
+    /// `created_after`/`created_before` as GitLab reads them ("on or after", "on or before"; the
+    /// one not given is now, or 30 days before `created_before`), as a window of at most 30
+    /// days. `created_after` alone is the range from then until now, so one more than 30 days
+    /// back is the same 400 as the same range written with both.
     static func window(_ reader: inout ParameterReader, now: Timestamp) -> (after: Timestamp, before: Timestamp)? {
         let after = reader.dateTime("created_after")
         let before = reader.dateTime("created_before")
         let span = Int64(AuditQuery.maximumWindowDays) * Timestamp.millisecondsPerDay
-        let end = before ?? (after.map { min(now, $0.adding(milliseconds: span)) } ?? now)
+        let end = before ?? max(now, after ?? now)
         let start = after ?? end.adding(milliseconds: -span)
         guard end.millisecondsSinceEpoch - start.millisecondsSinceEpoch <= span else {
             reader.appendError("created_after and created_before may be at most \(AuditQuery.maximumWindowDays) days apart")

@@ -141,6 +141,11 @@ public enum AuditScenarios {
         let tooWide = try client.call(
             "GET", "/audit_events?created_after=2020-01-01T00:00:00Z&created_before=2020-03-01T00:00:00Z", token: admin)
         #expect(tooWide.status == 400)
+        // created_after alone runs until now: more than 30 days back is the same 400, not a
+        // silently shortened window.
+        let longAgo = try client.call("GET", "/audit_events?created_after=2020-01-01", token: admin)
+        #expect(longAgo.status == 400 && longAgo.body == tooWide.body, "\(longAgo.body)")
+        #expect(try client.call("GET", "/audit_events?created_after=1970-01-01T00:00:00Z", token: admin).status == 400)
         let filtered = try client.call("GET", "/audit_events?entity_type=Project&entity_id=\(other)", token: admin)
         #expect(filtered.json?.arrayValue?.count == 2)
         let paged = try client.call("GET", "/audit_events?per_page=2&page=2", token: admin)
