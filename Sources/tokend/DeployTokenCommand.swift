@@ -48,8 +48,7 @@ struct CreateDeployToken: ParsableCommand {
     func validate() throws {
         guard (project == nil) != (group == nil) else { throw ValidationError("give exactly one of --project and --group") }
         if let expiresAt, CivilDate(iso8601: expiresAt) == nil { throw ValidationError("--expires-at takes a date as YYYY-MM-DD") }
-        let unknown = scopeList.filter { !DeployToken.availableScopes.contains($0) }
-        if !unknown.isEmpty { throw ValidationError("unknown scopes: \(unknown.map(\.rawValue).joined(separator: ", "))") }
+        if let unknown = ValidationError.unknownScopes(scopeList, among: DeployToken.availableScopes) { throw unknown }
     }
 
     var scopeList: [Scope] { scopes.split(separator: ",").map { Scope(String($0).trimmingCharacters(in: .whitespaces)) } }
