@@ -185,10 +185,16 @@ public enum DeployTokenScenarios {
         let revoked = try client.call("GET", "/projects/\(f.project)/deploy_tokens/\(token.id)", token: f.owner)
         #expect(revoked.json?["revoked"] == .bool(true))
 
+        let destroyed = try create(client, "/groups/\(f.group)/deploy_tokens", token: f.owner, json: #"{"name":"gone","scopes":["read_registry"]}"#)
+        #expect(try client.call("DELETE", "/groups/\(f.group)/deploy_tokens/\(destroyed.id)", token: f.owner).status == 204)
+
         try client.settleAudit()
         let events = try client.call("GET", "/audit_events?per_page=100", token: f.admin)
         let names = events.json?.arrayValue?.compactMap { $0["event_name"]?.stringValue } ?? []
         #expect(names.contains("deploy_token_created"), "\(names)")
+        #expect(names.contains("deploy_token_destroyed"), "\(names)")
+        let destroyedEvent = events.json?.arrayValue?.first { $0["event_name"]?.stringValue == "deploy_token_destroyed" }
+        #expect(destroyedEvent?["entity_type"]?.stringValue == "Group" && destroyedEvent?["entity_id"]?.intValue == f.group, "\(destroyedEvent.map { "\($0)" } ?? "none")")
         #expect(names.contains("admin_token_revoked"), "\(names)")
         #expect(!events.body.contains(token.value), "no audit event holds the value")
     }
