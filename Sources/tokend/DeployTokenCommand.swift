@@ -26,12 +26,7 @@ struct CreateDeployToken: ParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-
-    @Option(help: "The project, by id or full path.")
-    var project: String?
-
-    @Option(help: "The group, by id or full path.")
-    var group: String?
+    @OptionGroup var resource: ResourceOptions
 
     @Option(help: "The token's name.")
     var name: String
@@ -46,7 +41,6 @@ struct CreateDeployToken: ParsableCommand {
     var expiresAt: String?
 
     func validate() throws {
-        guard (project == nil) != (group == nil) else { throw ValidationError("give exactly one of --project and --group") }
         if let expiresAt, CivilDate(iso8601: expiresAt) == nil { throw ValidationError("--expires-at takes a date as YYYY-MM-DD") }
         if let unknown = ValidationError.unknownScopes(scopeList, among: DeployToken.availableScopes) { throw unknown }
     }
@@ -58,12 +52,10 @@ struct CreateDeployToken: ParsableCommand {
         let secret = try repository.loadSecret()
         let draft = DeployTokenService.Draft(
             name: name, username: username, scopes: scopeList, expiresAt: expiresAt.flatMap(CivilDate.init(iso8601:))?.startOfDay)
-        let (reference, isGroup, now) = (project ?? group ?? "", group != nil, Clock.system.now())
+        let (options, now) = (self.resource, Clock.system.now())
         let generator = TokenGenerator(prefix: DeployToken.prefix, random: .system)
         let created = try repository.auditedWrite { state throws -> (token: DeployToken, plaintext: String) in
-            guard let resource = ResourceReference.find(reference, group: isGroup, in: state) else {
-                throw ValidationError("no \(isGroup ? "group" : "project") \(reference)")
-            }
+            let resource = try options.find(in: state)
             do throws(DeployTokenService.Failure) {
                 return try DeployTokenService.create(draft, for: resource, by: nil, at: now, generator: generator, secret: secret, in: &state)
             } catch {
