@@ -145,10 +145,18 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // Service accounts: the user type and the group or project that provisioned one.
+        (
+            4, "users: service accounts",
+            """
+            ALTER TABLE tokend.users ADD COLUMN service_account_kind text CHECK (service_account_kind IN ('instance', 'project', 'group'));
+            ALTER TABLE tokend.users ADD COLUMN service_account_of bigint;
+            """
+        ),
         // Deploy tokens: their table (columns of ``RecordSchema/deployToken``) and their own
         // id sequence; `tokend.write` gets their put and delete.
         (
-            4, "deploy tokens",
+            5, "deploy tokens",
             """
             CREATE TABLE tokend.deploy_tokens (
                 id bigint PRIMARY KEY,

@@ -34,7 +34,7 @@ enum UserEntity {
                 w.field(empty, "")
             }
             w.field("pronouns", nil as String?)
-            w.field("bot", user.isBot)
+            w.field("bot", user.isBotUserType)
             w.field("work_information", nil as String?)
             w.field("followers", 0)
             w.field("following", 0)
@@ -46,10 +46,10 @@ enum UserEntity {
             w.field("email", user.email)
             w.field("projects_limit", 100_000)
             w.field("current_sign_in_at", nil as String?)
-            w.field("can_create_group", !user.isBot)
-            w.field("can_create_project", !user.isBot)
+            w.field("can_create_group", !user.isBotUserType)
+            w.field("can_create_project", !user.isBotUserType)
             w.field("two_factor_enabled", false)
-            w.field("external", false)
+            w.field("external", user.isServiceAccount)
             w.field("private_profile", false)
             w.field("commit_email", user.email)
         }

@@ -113,9 +113,10 @@ public enum AuditScenarios {
         return values
     }
 
-    /// Project and group audit events: for the resource's Maintainers/Owners (403 for a
-    /// Developer, 404 for a stranger), only that resource's events; the window is bounded.
-    public static func resourceEventsAreForItsAdministrators(_ client: some GitLabClient) throws {
+    /// Project and group audit events, as EE serves them: all of them for the resource's
+    /// Maintainers/Owners, a Developer's own alone (`filter_by_author`), 403 below Developer,
+    /// 404 for a stranger; only that resource's events; the window is bounded.
+    public static func resourceEventsFollowGitLabsAccess(_ client: some GitLabClient) throws {
         let admin = try client.rootToken(scopes: ["api"])
         let owner = try client.user("owner", admin: admin)
         let developer = try client.user("developer", admin: admin)
@@ -134,7 +135,18 @@ public enum AuditScenarios {
         let id = try #require(list.first?["id"]?.intValue)
         #expect(try client.call("GET", "/projects/\(project)/audit_events/\(id)", token: owner.token).status == 200)
         #expect(try client.call("GET", "/projects/\(other)/audit_events/\(id)", token: owner.token).status == 404)
-        #expect(try client.call("GET", "/projects/\(project)/audit_events", token: developer.token).status == 403)
+        // A Developer reads only what they did: nothing yet, then a Developer bot's own rotation.
+        let developers = try client.call("GET", "/projects/\(project)/audit_events", token: developer.token)
+        #expect(developers.status == 200 && developers.json?.arrayValue?.isEmpty == true && developers.header("X-Total") == "0")
+        #expect(try client.call("GET", "/projects/\(project)/audit_events/\(id)", token: developer.token).status == 404)
+        let bot = try #require(try client.call(
+            "POST", "/projects/\(project)/access_tokens", token: owner.token, form: "name=ci&scopes=api&access_level=30").json?["token"]?.stringValue)
+        let rotated = try #require(try client.call("POST", "/projects/\(project)/access_tokens/self/rotate", token: bot).json?["token"]?.stringValue)
+        let own = try #require(try client.call("GET", "/projects/\(project)/audit_events", token: rotated).json?.arrayValue)
+        #expect(own.map { $0["event_name"] } == [.string("token_rotated")])
+        let all = try client.call("GET", "/projects/\(project)/audit_events", token: owner.token).json?.arrayValue ?? []
+        #expect(all.count > own.count && all.contains { $0["event_name"] == .string("token_created") })
+        #expect(try client.call("GET", "/projects/\(other)/audit_events", token: stranger.token).status == 403, "a Guest")
         #expect(try client.call("GET", "/projects/\(project)/audit_events", token: stranger.token).status == 404)
         #expect(try client.call("GET", "/audit_events", token: owner.token).status == 403)
         #expect(try client.call("GET", "/audit_events/\(id)", token: owner.token).status == 403)
