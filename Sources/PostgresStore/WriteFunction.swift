@@ -94,7 +94,9 @@ enum WriteFunction {
                 END CASE;
             END LOOP;
             UPDATE tokend.instance i SET last_seq = n, next_user_id = ids[1], next_token_id = ids[2], next_group_id = ids[3],
-                next_project_id = ids[4], next_hook_id = ids[5], next_deploy_token_id = ids[6];
+                next_project_id = ids[4], next_hook_id = ids[5],
+                -- A worker of the release before deploy tokens sends five ids: keep the sixth.
+                next_deploy_token_id = coalesce(ids[6], i.next_deploy_token_id);
         END
         $write$;
         """
