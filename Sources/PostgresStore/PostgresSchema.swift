@@ -153,10 +153,29 @@ enum PostgresSchema {
             ALTER TABLE tokend.users ADD COLUMN service_account_of bigint;
             """
         ),
+        // Passwords, Devise lockable's count and lock, and signed-in browsers' sessions.
+        (
+            5, "passwords and web sessions",
+            """
+            ALTER TABLE tokend.users ADD COLUMN encrypted_password text;
+            ALTER TABLE tokend.users ADD COLUMN failed_attempts bigint NOT NULL DEFAULT 0;
+            ALTER TABLE tokend.users ADD COLUMN locked_at timestamptz;
+            CREATE TABLE tokend.web_sessions (
+                digest bytea PRIMARY KEY,
+                user_id bigint NOT NULL,
+                created_at timestamptz NOT NULL,
+                last_active_at timestamptz NOT NULL,
+                method text NOT NULL,
+                client_address text,
+                user_agent text
+            );
+            CREATE INDEX web_sessions_user ON tokend.web_sessions (user_id);
+            """
+        ),
         // Deploy tokens: their table (columns of ``RecordSchema/deployToken``) and their own
         // id sequence; `tokend.write` gets their put and delete.
         (
-            5, "deploy tokens",
+            6, "deploy tokens",
             """
             CREATE TABLE tokend.deploy_tokens (
                 id bigint PRIMARY KEY,

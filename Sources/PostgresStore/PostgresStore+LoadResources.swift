@@ -1,7 +1,7 @@
 import TokenCore
 import TokenRecords
 
-/// Loading groups (with their shares), projects, memberships and deploy tokens from their tables, their columns
+/// Loading groups (with their shares), projects, memberships, web sessions and deploy tokens from their tables, their columns
 /// those of their ``RecordSchema``, each read by name: a NULL or a value of the wrong type is an
 /// error naming its column.
 extension PostgresStore {
@@ -19,6 +19,7 @@ extension PostgresStore {
         try loadRows(of: .membership, orderBy: "resource_type, resource_id, user_id", on: connection, timeout: timeout) {
             state.apply(.putMembership($0))
         }
+        try loadRows(of: .webSession, orderBy: "created_at, digest", on: connection, timeout: timeout) { state.apply(.putWebSession($0)) }
         try loadRows(of: .deployToken, orderBy: "id", on: connection, timeout: timeout) { state.apply(.putDeployToken($0)) }
     }
 }

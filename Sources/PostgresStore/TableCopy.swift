@@ -44,6 +44,8 @@ enum TableCopy {
                 change(.putNotice(notice)),
             ])
         }
+        var sessions = Chunks()
+        for session in state.webSessions.all() { sessions.row(RecordSchema.webSession.copyCells(session)) }
         var deployTokens = Chunks()
         for token in state.deployTokens.all() { deployTokens.row(RecordSchema.deployToken.copyCells(token)) }
         return [
@@ -52,6 +54,7 @@ enum TableCopy {
             ("members", memberColumns, members.finish()), ("token_families", "id, user_id, created_at", families.finish()),
             ("tokens", tokenColumns, tokens.finish()), ("hooks", "id, change", hooks.finish()),
             ("expiry_notices", "hook_id, token_id, notice_interval, change", notices.finish()),
+            ("web_sessions", RecordSchema.webSession.columnList, sessions.finish()),
             ("deploy_tokens", RecordSchema.deployToken.columnList, deployTokens.finish()),
         ]
     }

@@ -4,7 +4,8 @@ extension RecordSchema where Record == User {
     /// A user's fields: the JSON store's lines, the change log, exports, and `tokend.users`.
     /// Keys sorted. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
     /// left out for people; in SQL its two columns. A service account is the nested
-    /// `service_account` object the same way.
+    /// `service_account` object the same way. The sign-in fields (`failed_attempts`, `locked_at`,
+    /// `password_hash`) are left out while unset, so users without a password keep their bytes.
     package static let user = RecordSchema(
         kind: "user", table: "users",
         prototype: User(id: UserID(0), username: "", name: "", email: "", createdAt: Timestamp(millisecondsSinceEpoch: 0)),
@@ -34,9 +35,13 @@ extension RecordSchema where Record == User {
                 }),
             .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
             .text("email", get: { $0.email }, set: { $0.email = $1 }),
+            .integer("failed_attempts", get: { $0.failedAttempts }, set: { $0.failedAttempts = $1 }).omitted(when: .integer(0)),
             .integer("id", required: true, get: { $0.id.rawValue }, set: { $0.id = UserID($1) }),
+            .optionalMilliseconds("locked_at", get: { $0.lockedAt }, set: { $0.lockedAt = $1 }).omitted(when: .null),
             // Written without a name: the username stands for it.
             .text("name", get: { $0.name }, set: { $0.name = $1 }, absent: { $0.name = $0.username }),
+            // The bcrypt hash (GitLab's `encrypted_password`): kept by exports, never in an entity.
+            .optionalText("password_hash", column: "encrypted_password", get: { $0.passwordHash }, set: { $0.passwordHash = $1 }).omitted(when: .null),
             // A service account: `{"kind":"instance"}`, or the group or project that provisioned it
             // (`{"id":7,"kind":"group"}`); left out for everyone else, so their lines are unchanged.
             .optionalInteger(

@@ -82,8 +82,18 @@ enum UserEndpoints {
         let name = reader.string("name", required: true)
         let username = reader.string("username", required: true)
         let admin = reader.boolean("admin") ?? false
+        // GitLab's `reset_password` and `force_random_password` leave no usable password:
+        // here none is stored, and the user signs in once an admin sets one.
+        let password = reader.string("password")
+        _ = reader.boolean("reset_password")
+        _ = reader.boolean("force_random_password")
         try reader.check()
-        let new = UserDirectory.NewUser(username: username ?? "", name: name ?? "", email: email ?? "", isAdmin: admin)
+        let passwordHash = try password.map { password throws -> String in
+            if let error = PasswordRules.check(password) { throw UserDirectory.Failure.invalid(error) }
+            return context.dependencies.web.signIn.hasher.hash(password)
+        }
+        let new = UserDirectory.NewUser(
+            username: username ?? "", name: name ?? "", email: email ?? "", isAdmin: admin, passwordHash: passwordHash)
         let now = context.now
         let user = try context.write { state in try UserDirectory.create(new, at: now, in: &state) }
         var w = JSONWriter()

@@ -15,6 +15,9 @@ public enum StoreChange: Hashable, Sendable {
     case deleteHook(HookID)
     case putNotice(ExpiryNotice)
     case deleteNotice(ExpiryNotice.Key)
+    /// A signed-in browser's session (``WebSession``), by its digest.
+    case putWebSession(WebSession)
+    case deleteWebSession(TokenDigest)
     case putDeployToken(DeployToken)
     case deleteDeployToken(DeployTokenID)
     /// An audit event of the transaction: persisted with its changes (a journal line, a row
