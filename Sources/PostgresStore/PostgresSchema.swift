@@ -145,6 +145,60 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // A project's settings (ProjectSettings) and a user's profile (UserProfile), each at
+        // GitLab's default for the rows before.
+        (
+            4, "project settings and user profiles",
+            """
+            ALTER TABLE tokend.users
+                ADD COLUMN bio text NOT NULL DEFAULT '',
+                ADD COLUMN can_create_group boolean NOT NULL DEFAULT true,
+                ADD COLUMN external boolean NOT NULL DEFAULT false,
+                ADD COLUMN job_title text NOT NULL DEFAULT '',
+                ADD COLUMN location text NOT NULL DEFAULT '',
+                ADD COLUMN note text,
+                ADD COLUMN organization text NOT NULL DEFAULT '',
+                ADD COLUMN projects_limit bigint NOT NULL DEFAULT 100000,
+                ADD COLUMN pronouns text,
+                ADD COLUMN website_url text NOT NULL DEFAULT '';
+            ALTER TABLE tokend.projects
+                ADD COLUMN issues_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN repository_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN merge_requests_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN forking_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN wiki_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN builds_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN snippets_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN pages_access_level text NOT NULL DEFAULT 'private',
+                ADD COLUMN analytics_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN container_registry_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN security_and_compliance_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN releases_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN environments_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN feature_flags_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN infrastructure_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN monitor_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN model_experiments_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN model_registry_access_level text NOT NULL DEFAULT 'enabled',
+                ADD COLUMN packages_enabled boolean NOT NULL DEFAULT true,
+                ADD COLUMN resolve_outdated_diff_discussions boolean NOT NULL DEFAULT false,
+                ADD COLUMN service_desk_enabled boolean NOT NULL DEFAULT false,
+                ADD COLUMN emails_enabled boolean NOT NULL DEFAULT true,
+                ADD COLUMN shared_runners_enabled boolean NOT NULL DEFAULT true,
+                ADD COLUMN lfs_enabled boolean NOT NULL DEFAULT true,
+                ADD COLUMN public_jobs boolean NOT NULL DEFAULT true,
+                ADD COLUMN only_allow_merge_if_pipeline_succeeds boolean NOT NULL DEFAULT false,
+                ADD COLUMN allow_merge_on_skipped_pipeline boolean NOT NULL DEFAULT false,
+                ADD COLUMN request_access_enabled boolean NOT NULL DEFAULT true,
+                ADD COLUMN only_allow_merge_if_all_discussions_are_resolved boolean NOT NULL DEFAULT false,
+                ADD COLUMN remove_source_branch_after_merge boolean NOT NULL DEFAULT true,
+                ADD COLUMN printing_merge_request_link_enabled boolean NOT NULL DEFAULT true,
+                ADD COLUMN autoclose_referenced_issues boolean NOT NULL DEFAULT true,
+                ADD COLUMN merge_method text NOT NULL DEFAULT 'merge',
+                ADD COLUMN squash_option text NOT NULL DEFAULT 'default_off',
+                ADD COLUMN ci_config_path text;
+            """
+        ),
     ]
 
     static var latestVersion: Int { migrations.last!.version }

@@ -9,12 +9,13 @@ enum UserEndpoints {
         Route(.get, "users", scopes: .users, list),
         Route(.post, "users", scopes: .users, create),
         Route(.get, "users/:id", scopes: .users, show),
+        Route(.put, "users/:id", scopes: .users, update),
         Route(.delete, "users/:id", scopes: .users, delete),
         Route(.post, "users/:id/block", scopes: .users, block),
         Route(.post, "users/:id/unblock", scopes: .users, unblock),
         Route(.get, "users/:user_id/memberships", scopes: .users, memberships),
         Route(.get, "users/:user_id/projects", scopes: .users, access: .anonymousAllowed) {
-            try ProjectEndpoints.respond($0, owner: try $0.path.require("user_id"))
+            try ProjectEndpoints.respond($0, in: .personal(try $0.path.require("user_id")))
         },
     ]
 
@@ -89,6 +90,40 @@ enum UserEndpoints {
         var w = JSONWriter()
         UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
         return .json(.created, w)
+    }
+
+    /// Admins only (after Grape's parameter checks, as in GitLab). Parameters tokend does not
+    /// model (`skip_reconfirmation`, `reset_password`, `force_random_password`, …) are accepted
+    /// and ignored, as GitLab accepts them.
+    @Sendable static func update(_ context: AuthenticatedContext) throws -> APIResponse {
+        var reader = context.reader()
+        var changes = UserDirectory.Changes()
+        changes.username = reader.string("username")
+        changes.name = reader.string("name")
+        changes.email = reader.string("email")
+        changes.isAdmin = reader.boolean("admin")
+        changes.external = reader.boolean("external")
+        changes.canCreateGroup = reader.boolean("can_create_group")
+        changes.projectsLimit = reader.integer("projects_limit")
+        changes.note = reader.string("note")
+        changes.bio = reader.string("bio")
+        changes.location = reader.string("location")
+        changes.websiteURL = reader.string("website_url")
+        changes.organization = reader.string("organization")
+        changes.jobTitle = reader.string("job_title")
+        changes.pronouns = reader.string("pronouns")
+        changes.password = reader.string("password")
+        try reader.check()
+        try context.requireAdmin()
+        let user = try context.write { state throws -> User in
+            let id = try target(context, in: state).id
+            let user = try UserDirectory.update(id, changes, in: &state)
+            if let password = changes.password { UserDirectory.handOnPassword(password, of: id, in: &state) }
+            return user
+        }
+        var w = JSONWriter()
+        UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
+        return .json(.ok, w)
     }
 
     @Sendable static func delete(_ context: AuthenticatedContext) throws -> APIResponse {

@@ -62,4 +62,27 @@ extension ResourceEntity {
         w.field("full_path", fullPath(.group(group.id)))
         w.endObject()
     }
+
+    /// The `Namespace` entity (Namespaces API): `NamespaceBasic`, then for a group the caller
+    /// administers its members with descendants' and its repository size (0), and for admins the
+    /// number of projects.
+    func writeDetail(_ namespace: Namespace, caller: Caller, now: Timestamp, into w: inout JSONWriter) {
+        w.beginObject()
+        writeFields(of: namespace, into: &w)
+        if case .group(let id) = namespace, AccessPolicy.canAdminister(.group(id), by: caller, state: state, now: now) {
+            let groups = Set([id] + state.resources.allGroups().filter { group in
+                state.resources.lineage(of: group.id).contains { $0.id == id }
+            }.map(\.id))
+            let members = Set(state.resources.allMemberships().filter { membership in
+                guard case .group(let group) = membership.resource else { return false }
+                return groups.contains(group) && membership.isActive(at: now)
+            }.map(\.userID))
+            w.field("members_count_with_descendants", members.count)
+            w.field("root_repository_size", 0)
+        }
+        if caller.isAdmin {
+            w.field("projects_count", state.resources.projects.values.filter { $0.namespace == namespace }.count)
+        }
+        w.endObject()
+    }
 }

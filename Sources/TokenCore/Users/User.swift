@@ -18,6 +18,8 @@ public struct User: Hashable, Sendable {
     public var botResource: Resource?
     public var state: State
     public var createdAt: Timestamp
+    /// What administrators set beyond the identity (``UserProfile``).
+    public var profile = UserProfile()
 
     public init(
         id: UserID, username: String, name: String, email: String, isAdmin: Bool = false,
