@@ -95,7 +95,7 @@ struct ConfigurationToolAPITests {
         let paths = { (token: String, query: String) in
             f.client.request("GET", "/namespaces" + query, token: token).json?.arrayValue?.compactMap { $0["full_path"]?.stringValue } ?? []
         }
-        #expect(paths(f.owner, "") == ["acme", "owner"], "direct group memberships and the caller's own")
+        #expect(paths(f.owner, "") == ["acme", "acme/tools", "owner"], "direct group memberships and the caller's own")
         #expect(paths(f.developer, "") == ["developer"], "a project membership is no namespace")
         #expect(paths(f.owner, "?top_level_only=true") == ["acme", "owner"])
         #expect(paths(f.owner, "?search=acm") == ["acme"])

@@ -52,8 +52,8 @@ enum NamespaceEndpoints {
         var reader = context.reader()
         let parent = reader.integer("parent_id")
         try reader.check()
-        let (taken, suggestion) = try context.read { state in
-            let parentID = parent.map(GroupID.init)
+        let (taken, suggestion) = try context.read { state -> (Bool, String?) in
+            let parentID = parent.map { GroupID($0) }
             let taken = NamespaceQuery.isTaken(path, under: parentID, in: state)
             return (taken, taken ? NamespaceQuery.suggestion(for: path, under: parentID, in: state) : nil)
         }
