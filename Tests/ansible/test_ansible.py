@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import date, timedelta
 
 import pytest
 
@@ -20,6 +21,8 @@ from conftest import live_tokend  # noqa: E402
 pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None,
                                 reason="ansible-playbook is not installed (pip install ansible)")
 
+MODULES = ["gitlab_user", "gitlab_group", "gitlab_project", "gitlab_hook", "gitlab_group_members", "gitlab_project_members",
+           "gitlab_group_access_token", "gitlab_project_access_token"]
 RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
@@ -30,8 +33,11 @@ def tokend():
 
 
 def run(tokend, name, tasks):
-    """Runs one playbook of `tasks` (YAML, each task's module arguments get the connection
-    added) and returns (changed, output)."""
+    """Runs one playbook of `tasks` (YAML; every GitLab module gets the connection through
+    module_defaults) and returns (changed, output)."""
+    url, token = tokend["url"], tokend["token"]
+    connection = f'{{api_url: "{url}", api_token: "{token}", validate_certs: false}}'
+    defaults = "".join(f"    community.general.{module}: {connection}\n" for module in MODULES)
     play = textwrap.dedent(f"""\
         - hosts: localhost
           connection: local
@@ -39,12 +45,7 @@ def run(tokend, name, tasks):
           vars:
             ansible_python_interpreter: "{sys.executable}"
           module_defaults:
-            group/community.general.gitlab:
-              api_url: "{tokend['url']}"
-              api_token: "{tokend['token']}"
-              validate_certs: false
-          tasks:
-        """) + textwrap.indent(textwrap.dedent(tasks), "    ")
+        """) + defaults + "  tasks:\n" + textwrap.indent(textwrap.dedent(tasks), "    ")
     path = os.path.join(tokend["work"], name + ".yml")
     with open(path, "w") as f:
         f.write(play)
@@ -131,19 +132,20 @@ def test_group_project_hook_and_members(tokend):
             gitlab_user: bob
             access_level: maintainer
         """)
-    twice(tokend, "tokens", """\
+    expires = (date.today() + timedelta(days=300)).isoformat()
+    twice(tokend, "tokens", f"""\
         - community.general.gitlab_project_access_token:
             project: infra/deploy
             name: deployer
-            scopes: [read_api]
+            scopes: ["read_api"]
             access_level: developer
-            expires_at: "2099-01-01"
+            expires_at: "{expires}"
         - community.general.gitlab_group_access_token:
             group: infra
             name: infra-bot
-            scopes: [read_api]
+            scopes: ["read_api"]
             access_level: developer
-            expires_at: "2099-01-01"
+            expires_at: "{expires}"
         """)
 
 

@@ -76,27 +76,30 @@ enum UserEndpoints {
         return .json(.ok, w)
     }
 
+    /// `email`, `name` and `username` required; the attributes `PUT /users/:id` takes may be set
+    /// at once (parameters tokend does not model, `password` after its check, are accepted).
     @Sendable static func create(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let email = reader.string("email", required: true)
         let name = reader.string("name", required: true)
         let username = reader.string("username", required: true)
-        let admin = reader.boolean("admin") ?? false
+        var attributes = readAttributes(&reader)
         try reader.check()
-        let new = UserDirectory.NewUser(username: username ?? "", name: name ?? "", email: email ?? "", isAdmin: admin)
+        let new = UserDirectory.NewUser(username: username ?? "", name: name ?? "", email: email ?? "", isAdmin: attributes.isAdmin ?? false)
+        (attributes.username, attributes.name, attributes.email) = (nil, nil, nil)
         let now = context.now
-        let user = try context.write { state in try UserDirectory.create(new, at: now, in: &state) }
+        let user = try context.write { state throws -> User in
+            let user = try UserDirectory.create(new, at: now, in: &state)
+            return try update(user.id, attributes, in: &state)
+        }
         var w = JSONWriter()
         UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
         return .json(.created, w)
     }
 
-    /// Admins only (after Grape's parameter checks, as in GitLab). Parameters tokend does not
-    /// model (`skip_reconfirmation`, `reset_password`, `force_random_password`, …) are accepted
-    /// and ignored, as GitLab accepts them.
-    @Sendable static func update(_ context: AuthenticatedContext) throws -> APIResponse {
-        var reader = context.reader()
+    /// The attributes `POST /users` and `PUT /users/:id` take.
+    static func readAttributes(_ reader: inout ParameterReader) -> UserDirectory.Changes {
         var changes = UserDirectory.Changes()
         changes.username = reader.string("username")
         changes.name = reader.string("name")
@@ -113,14 +116,25 @@ enum UserEndpoints {
         changes.jobTitle = reader.string("job_title")
         changes.pronouns = reader.string("pronouns")
         changes.password = reader.string("password")
+        return changes
+    }
+
+    /// The update, and the password handed on, in the caller's transaction.
+    static func update(_ id: UserID, _ changes: UserDirectory.Changes, in state: inout StoreState) throws -> User {
+        let user = try UserDirectory.update(id, changes, in: &state)
+        if let password = changes.password { UserDirectory.handOnPassword(password, of: id, in: &state) }
+        return user
+    }
+
+    /// Admins only (after Grape's parameter checks, as in GitLab). Parameters tokend does not
+    /// model (`skip_reconfirmation`, `reset_password`, `force_random_password`, …) are accepted
+    /// and ignored, as GitLab accepts them.
+    @Sendable static func update(_ context: AuthenticatedContext) throws -> APIResponse {
+        var reader = context.reader()
+        let changes = readAttributes(&reader)
         try reader.check()
         try context.requireAdmin()
-        let user = try context.write { state throws -> User in
-            let id = try target(context, in: state).id
-            let user = try UserDirectory.update(id, changes, in: &state)
-            if let password = changes.password { UserDirectory.handOnPassword(password, of: id, in: &state) }
-            return user
-        }
+        let user = try context.write { state throws -> User in try update(try target(context, in: state).id, changes, in: &state) }
         var w = JSONWriter()
         UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
         return .json(.ok, w)
