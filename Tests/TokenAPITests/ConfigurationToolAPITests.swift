@@ -99,6 +99,8 @@ struct ConfigurationToolAPITests {
         #expect(paths(f.developer, "") == ["developer"], "a project membership is no namespace")
         #expect(paths(f.owner, "?top_level_only=true") == ["acme", "owner"])
         #expect(paths(f.owner, "?search=acm") == ["acme"])
+        #expect(paths(f.owner, "?search=tools") == ["acme/tools"])
+        #expect(paths(f.owner, "?search=acme%2Ftoo&full_path_search=true") == ["acme/tools"])
         #expect(paths(f.maintainer, "?owned_only=true") == ["maintainer"])
         let all = paths(f.admin, "")
         #expect(all.contains("acme") && all.contains("acme/tools") && all.contains("developer") && all.contains("root"))

@@ -17,12 +17,14 @@ enum NamespaceEndpoints {
         let search = reader.string("search", maxLength: RequestLimits.searchTerm).flatMap { $0.isEmpty ? nil : TokenQuery.NameSearch($0) }
         let ownedOnly = reader.boolean("owned_only") ?? false
         let topLevelOnly = reader.boolean("top_level_only") ?? false
+        let fullPathSearch = reader.boolean("full_path_search") ?? false
         let pagination = Pagination(&reader)
         try reader.check()
         let (caller, now, webBase) = (context.signedInCaller, context.now, context.webBase)
         return try context.read { state throws -> APIResponse in
             let namespaces = NamespaceQuery.listed(
-                to: caller, ownedOnly: ownedOnly, topLevelOnly: topLevelOnly, search: search, state: state, now: now)
+                to: caller, ownedOnly: ownedOnly, topLevelOnly: topLevelOnly, search: search, fullPathSearch: fullPathSearch,
+                state: state, now: now)
             let entity = ResourceEntity(state: state, webBase: webBase)
             return pagination.response(namespaces, context: context) { namespace, w in
                 entity.writeDetail(namespace, caller: caller, now: now, into: &w)

@@ -54,9 +54,11 @@ public enum NamespaceQuery {
 
     /// What `GET /namespaces` lists, by API id: admins every namespace; others their own and the
     /// groups they are a direct member of (as Owner with `ownedOnly`), as GitLab's
-    /// `User#namespaces` has it.
+    /// `User#namespaces` has it. `search` matches the name or path, or with `fullPathSearch` the
+    /// full path.
     public static func listed(
-        to caller: Caller, ownedOnly: Bool, topLevelOnly: Bool, search: TokenQuery.NameSearch?, state: borrowing StoreState, now: Timestamp
+        to caller: Caller, ownedOnly: Bool, topLevelOnly: Bool, search: TokenQuery.NameSearch?, fullPathSearch: Bool = false,
+        state: borrowing StoreState, now: Timestamp
     ) -> [Namespace] {
         var namespaces: [Namespace]
         if caller.isAdmin {
@@ -74,9 +76,11 @@ public enum NamespaceQuery {
             case .group(let id):
                 guard let group = resources.group(id) else { return false }
                 if topLevelOnly && group.parentID != nil { return false }
+                if fullPathSearch { return search.map { $0.matches(resources.fullPath(of: .group(id)) ?? "") } ?? true }
                 return search.map { $0.matches(group.name) || $0.matches(group.path) } ?? true
             case .user(let id):
                 guard let user = state.user(id) else { return false }
+                if fullPathSearch { return search.map { $0.matches(user.username) } ?? true }
                 return search.map { $0.matches(user.name) || $0.matches(user.username) } ?? true
             }
         }.sorted { $0.apiID < $1.apiID }
