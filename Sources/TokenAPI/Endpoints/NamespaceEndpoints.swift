@@ -26,8 +26,9 @@ enum NamespaceEndpoints {
                 to: caller, ownedOnly: ownedOnly, topLevelOnly: topLevelOnly, search: search, fullPathSearch: fullPathSearch,
                 state: state, now: now)
             let entity = ResourceEntity(state: state, webBase: webBase)
+            let totals = ResourceEntity.NamespaceTotals(state: state)
             return pagination.response(namespaces, context: context) { namespace, w in
-                entity.writeDetail(namespace, caller: caller, now: now, into: &w)
+                entity.writeDetail(namespace, caller: caller, totals: totals, now: now, into: &w)
             }
         }
     }
@@ -41,7 +42,8 @@ enum NamespaceEndpoints {
                 NamespaceQuery.canRead(namespace, by: caller, state: state, now: now)
             else { throw HTTPError.notFound("Namespace") }
             var w = JSONWriter()
-            ResourceEntity(state: state, webBase: webBase).writeDetail(namespace, caller: caller, now: now, into: &w)
+            ResourceEntity(state: state, webBase: webBase)
+                .writeDetail(namespace, caller: caller, totals: ResourceEntity.NamespaceTotals(state: state), now: now, into: &w)
             return w
         }
         return .json(.ok, body)

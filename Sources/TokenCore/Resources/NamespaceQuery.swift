@@ -107,4 +107,16 @@ public enum NamespaceQuery {
         }
         return nil
     }
+
+    /// GitLab's `members_count_with_descendants`: the distinct active members of the group and
+    /// its descendants (`children` from ``ResourceIndex/childGroups()``, built once per request).
+    public static func membersCountWithDescendants(
+        of group: GroupID, children: [GroupID: [GroupID]], state: borrowing StoreState, now: Timestamp
+    ) -> Int {
+        var members: Set<UserID> = []
+        for id in ResourceIndex.subtree(of: group, children: children) {
+            for membership in state.resources.members(of: .group(id)) where membership.isActive(at: now) { members.insert(membership.userID) }
+        }
+        return members.count
+    }
 }
