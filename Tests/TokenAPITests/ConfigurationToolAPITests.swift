@@ -39,6 +39,10 @@ struct ConfigurationToolAPITests {
             #expect(shown[key]?.stringValue == value, "\(key)")
         }
         #expect(shown["namespace_id"]?.intValue == Namespace.userNamespaceIDBase + id)
+        let external = f.client.request("GET", "/users?external=true", token: f.admin).json?.arrayValue?.compactMap { $0["id"]?.intValue }
+        #expect(external == [id])
+        let others = f.client.request("GET", "/users?exclude_external=true", token: f.admin).json?.arrayValue?.compactMap { $0["id"]?.intValue }
+        #expect(others?.contains(id) == false && others?.isEmpty == false)
     }
 
     @Test func aTakenEmailOrUsernameIsGitLabsConflict() throws {
