@@ -1,5 +1,5 @@
 # tokend: the two commands a newcomer needs, and the ones the team uses.
-.PHONY: run test build release dist clean bench
+.PHONY: run test build release dist deb clean bench
 
 run:            ## build, initialise ./var, serve on http://127.0.0.1:8080 (Ctrl-C stops)
 	scripts/run
@@ -15,6 +15,9 @@ release:
 
 dist:           ## release bundle: dist/tokend-<version>-linux-<arch>.tar.gz (static Swift runtime)
 	scripts/dist
+
+deb:            ## Debian package: dist/tokend_<version>_<arch>.deb (binary, units, conffiles, man pages)
+	scripts/deb
 
 clean:
 	rm -rf .build dist

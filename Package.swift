@@ -90,8 +90,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["BuildCommit"]
         ),
+        // Writes the commit a build is made from into `tokend` (`tokend --version`).
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         // An in-process client and fixtures for handler tests.
         .target(
             name: "TokendTesting",

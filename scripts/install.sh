@@ -7,7 +7,8 @@
 #   sudo ./install.sh                              # binary as /usr/bin/tokend
 #   sudo TOKEND_BIN_DIR=/usr/local/bin ./install.sh
 #   sudo ./install.sh --uninstall                  # binary and units; keeps the data and the user
-#   sudo ./install.sh --uninstall --purge          # also /var/lib/tokend and the tokend user
+#   sudo ./install.sh --uninstall --purge          # also the data, logs, web server snippets and the user;
+#                                                  # backups in /var/backups/tokend-* are kept, made root's
 #   DESTDIR=/tmp/stage ./install.sh [--uninstall]  # files only, under a staging root (packaging)
 # The binary needs libfcgi and libpq at run time: apt-get install libfcgi0ldbl libpq5.
 set -eu
@@ -44,11 +45,32 @@ if [ "$uninstall" = yes ]; then
         "$root$completions/fish/vendor_completions.d/tokend.fish"
     if systemd_runs; then systemctl daemon-reload; fi
     if [ "$purge" = yes ]; then
-        rm -rf "$root$state"
+        # What this script and the README's steps create: the data, the copy a restore set
+        # aside, mod_fcgid's data, logs, the runtime directory, and the web servers' snippets
+        # (with the Include lines the README's Apache steps add).
+        rm -rf "$root$state" "$root$state.replaced" "$root/var/lib/tokend-fcgid" "$root/var/log/tokend" "$root/run/tokend"
+        rm -f "$root"/etc/nginx/conf.d/tokend.conf "$root"/etc/nginx/conf.d/tokend-tls.conf \
+            "$root"/etc/nginx/conf.d/auth-gate.conf "$root"/etc/apache2/conf-available/tokend-*.conf \
+            "$root"/etc/apache2/conf-enabled/tokend-*.conf
+        for site in "$root"/etc/apache2/sites-available/*.conf; do
+            [ -f "$site" ] && grep -q 'Include conf-available/tokend-' "$site" && sed -i '/Include conf-available\/tokend-/d' "$site"
+        done
         if [ -z "$root" ] && getent passwd tokend >/dev/null; then
             userdel tokend || echo "install.sh: the tokend user stays (is a worker still running as tokend?)" >&2
         fi
-        echo "tokend removed, with its data ($state) and the tokend user."
+        echo "tokend removed, with its data ($state, $state.replaced, /var/lib/tokend-fcgid), its logs, /run/tokend,"
+        echo "its nginx and Apache snippets and the tokend user. Reload nginx and Apache if they run."
+        # Backups hold secret.key: kept, and made root's, so that a user created later with the
+        # deleted user's uid does not own them.
+        backups=$(ls -d "$root"/var/backups/tokend-* 2>/dev/null || true)
+        if [ -n "$backups" ]; then
+            [ "$(id -u)" -ne 0 ] || chown -R 0:0 $backups
+            chmod -R go-rwx $backups
+            echo "Kept, now owned by root and private (they hold secret.key; delete them when no longer needed):"
+            for backup in $backups; do echo "  ${backup#"$root"}"; done
+        fi
+        echo "Apache modules the README enabled stay enabled, as other sites may use them:"
+        echo "  a2dismod proxy_fcgi fcgid   # if nothing else needs them"
     else
         echo "tokend removed: binary and units. Kept: the data in $state and the tokend user"
         echo "(install.sh --uninstall --purge removes both)."

@@ -100,13 +100,32 @@ public struct CGIParameters: Sendable {
             serverOrigin: serverOrigin))
     }
 
-    /// The raw request target: `REQUEST_URI`, or for plain CGI without one (some servers),
+    /// The raw request target: `REQUEST_URI` (below the script's directory, see
+    /// ``belowScriptDirectory(_:scriptName:)``), or for plain CGI without one (some servers),
     /// rebuilt from the decoded parts.
     var target: String {
-        if let uri = self[.requestURI], !uri.isEmpty { return uri }
+        if let uri = self[.requestURI], !uri.isEmpty { return Self.belowScriptDirectory(uri, scriptName: self[.scriptName]) }
         let path = (self[.scriptName] ?? "") + (self[.pathInfo] ?? "")
         let query = self[.queryString] ?? ""
         return query.isEmpty ? path : path + "?" + query
+    }
+
+    /// A shared host's `.htaccess` in a subdirectory (`/tk/`) hands `/tk/api/v4/user` to the
+    /// script `/tk/tokend.fcgi` (`FallbackResource` or a `RewriteRule`): `SCRIPT_NAME` is the
+    /// script, which is not what was asked for, and the request is the rest below the script's
+    /// directory (`/api/v4/user`). Only then: a script file's name (it has a dot), a target in
+    /// that directory that does not name the script, and at least two segments left. A web
+    /// server that maps a path to tokend as such (nginx, `SCRIPT_NAME` the decoded path) never
+    /// meets all three: the most it could leave is the last segment alone.
+    static func belowScriptDirectory(_ uri: String, scriptName: String?) -> String {
+        guard let script = scriptName, let slash = script.lastIndex(of: "/"),
+            script[script.index(after: slash)...].contains(".")
+        else { return uri }
+        let directory = script[..<slash]
+        guard !directory.isEmpty, uri.hasPrefix(directory + "/"), !uri.hasPrefix(script) else { return uri }
+        let rest = uri.dropFirst(directory.count)
+        guard rest.dropFirst().contains("/") else { return uri }
+        return String(rest)
     }
 
     /// Maps a CGI/FastCGI parameter name (`PRIVATE_TOKEN`, after `HTTP_`) to a header name

@@ -145,10 +145,18 @@ enum PostgresSchema {
         (2, "tokend.write generated from the record schemas", ""),
         // Users', groups' (with their shares), projects' and memberships' puts generated too.
         (3, "tokend.write: every record's put generated from its schema", ""),
+        // Service accounts: the user type and the group or project that provisioned one.
+        (
+            4, "users: service accounts",
+            """
+            ALTER TABLE tokend.users ADD COLUMN service_account_kind text CHECK (service_account_kind IN ('instance', 'project', 'group'));
+            ALTER TABLE tokend.users ADD COLUMN service_account_of bigint;
+            """
+        ),
         // A project's settings (ProjectSettings) and a user's profile (UserProfile), each at
         // GitLab's default for the rows before.
         (
-            4, "project settings and user profiles",
+            5, "project settings and user profiles",
             """
             ALTER TABLE tokend.users ADD COLUMN bio text NOT NULL DEFAULT '';
             ALTER TABLE tokend.users ADD COLUMN can_create_group boolean NOT NULL DEFAULT true;

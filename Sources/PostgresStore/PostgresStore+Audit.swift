@@ -16,6 +16,8 @@ extension PostgresStore: AuditLogReading {
             + "AND created_at <= tokend.ms(\(query.createdBefore.millisecondsSinceEpoch)::bigint)"
         if let kind = query.entityKind { filter = filter + " AND entity_type = \(kind.rawValue)" }
         if let id = query.entityID { filter = filter + " AND entity_id = \(id)::bigint" }
+        // The actor object as AuditEventCoding writes it in the row's line: its user id first.
+        if let author = query.authorID { filter = filter + " AND strpos(line, \(#""actor":{"user_id":\#(author.rawValue),"#)) > 0" }
         return try mapped {
             try pool.withConnection { connection in
                 let total = try connection.query("SELECT count(*) AS total FROM tokend.audit_events WHERE \(filter)", timeoutMilliseconds: queryTimeoutMilliseconds)

@@ -29,6 +29,8 @@ public struct Application: Sendable {
         router.add(contentsOf: NamespaceEndpoints.routes)
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
+        router.add(contentsOf: ServiceAccountEndpoints.routes)
+        router.add(contentsOf: ServiceAccountTokenEndpoints.routes)
         router.add(contentsOf: AdminTokenEndpoints.routes)
         router.add(contentsOf: AuditEventEndpoints.routes)
         router.add(contentsOf: HookEndpoints.routes)

@@ -133,7 +133,11 @@ public enum StoreExport {
     /// store that holds tokens is refused (tokens are never deleted, so they cannot be replaced).
     public static func replace(_ state: inout StoreState, with contents: Contents) throws(ImportError) {
         guard state.tokens.isEmpty else {
-            throw ImportError(description: "the target store already holds \(state.tokens.count) tokens: import into a new store (tokend init)")
+            throw ImportError(
+                description: "the target store already holds \(state.tokens.count) tokens, and an import never replaces tokens: "
+                    + "import into a store that has none, a new data directory (`tokend init --data NEW` then "
+                    + "`tokend store import --data NEW --from FILE`) or a new empty PostgreSQL database (`tokend init --store URL` first); "
+                    + "`tokend init` on this store changes nothing")
         }
         for membership in state.resources.allMemberships() { state.deleteMembership(membership.key) }
         for project in state.resources.allProjects() { state.deleteProject(project.id) }

@@ -3,7 +3,8 @@ package import TokenCore
 extension RecordSchema where Record == User {
     /// A user's fields: the JSON store's lines, the change log, exports, and `tokend.users`.
     /// Keys sorted. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
-    /// left out for people; in SQL its two columns. The profile (``UserProfile``) is one field per
+    /// left out for people; in SQL its two columns. A service account is the nested
+    /// `service_account` object the same way. The profile (``UserProfile``) is one field per
     /// attribute; a store written before it loads GitLab's defaults.
     package static let user = RecordSchema(
         kind: "user", table: "users",
@@ -46,6 +47,31 @@ extension RecordSchema where Record == User {
             .text("organization", get: { $0.profile.organization }, set: { $0.profile.organization = $1 }),
             .integer("projects_limit", get: { $0.profile.projectsLimit }, set: { $0.profile.projectsLimit = $1 }),
             .optionalText("pronouns", get: { $0.profile.pronouns }, set: { $0.profile.pronouns = $1 }),
+            // A service account: `{"kind":"instance"}`, or the group or project that provisioned it
+            // (`{"id":7,"kind":"group"}`); left out for everyone else, so their lines are unchanged.
+            .optionalInteger(
+                "id", column: "service_account_of", parent: "service_account", get: { $0.provisionedBy?.rawID },
+                set: { user, id in
+                    user.provisionedBy = id.map { .group(GroupID($0)) }
+                    if id != nil { user.isServiceAccount = true }
+                }),
+            RecordField(
+                "kind", column: "service_account_kind", parent: "service_account", kind: .text, nullable: true, required: true,
+                get: { $0.isServiceAccount ? .text($0.provisionedBy?.kind ?? "instance") : .null },
+                set: { user, value in
+                    switch value {
+                    case .null: return user.provisionedBy == nil
+                    case .text("instance"):
+                        user.isServiceAccount = true
+                        return user.provisionedBy == nil
+                    case .text(let kind):
+                        guard let id = user.provisionedBy?.rawID, let resource = Resource(kind: kind, rawID: id) else { return false }
+                        user.provisionedBy = resource
+                        user.isServiceAccount = true
+                        return true
+                    default: return false
+                    }
+                }),
             .textCode("state", unknown: .active, get: { $0.state }, set: { $0.state = $1 }),
             .text("username", required: true, get: { $0.username }, set: { $0.username = $1 }),
             .text("website_url", get: { $0.profile.websiteURL }, set: { $0.profile.websiteURL = $1 }),

@@ -10,6 +10,7 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case allowNetworkFilesystem = "allow-network-filesystem"
     case tokenPrefix = "token-prefix"
     case requireExpiry = "require-expiry"
+    case serviceAccountTokenExpiry = "service-account-token-expiry"
     case maxLifetimeDays = "max-lifetime-days"
     case adminMode = "admin-mode"
     case externalURL = "external-url"

@@ -35,6 +35,10 @@ extension SettingName {
                 })
         case .requireExpiry:
             .onOff(.tokens, "Require an expiry date on every token.", default: true)
+        case .serviceAccountTokenExpiry:
+            .onOff(
+                .tokens, "Hold service accounts' tokens to --require-expiry; off lets them never expire (GitLab's service_access_tokens_expiration_enforced).",
+                default: true)
         case .maxLifetimeDays:
             SettingDeclaration(
                 .tokens, "Longest token lifetime in days.", value: "days", default: "365",

@@ -20,7 +20,8 @@ extension Settings {
     public var instance: InstanceSettings {
         InstanceSettings(
             tokenPrefix: required(.tokenPrefix), requireExpiry: required(.requireExpiry),
-            maximumLifetimeDays: required(.maxLifetimeDays), adminMode: required(.adminMode))
+            maximumLifetimeDays: required(.maxLifetimeDays), adminMode: required(.adminMode),
+            serviceAccountTokenExpiry: required(.serviceAccountTokenExpiry))
     }
 
     /// The URL clients use (links, `web_url`s, bot e-mail addresses); nil: the web server's.

@@ -48,6 +48,19 @@ struct CreateToken: ParsableCommand {
         if let expiresAt, CivilDate(iso8601: expiresAt) == nil {
             throw ValidationError("--expires-at takes a date as YYYY-MM-DD")
         }
+        // The API answers GitLab's "can only contain available scopes"; a person at a terminal
+        // is told which one and what the choices are.
+        let unknown = requestedScopes.filter { !Scope.allSet.contains($0) }
+        if !unknown.isEmpty {
+            throw ValidationError(
+                "unknown scope\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0.rawValue)'" }.joined(separator: ", ")); "
+                    + "the scopes are: \(Scope.all.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// `--scopes`, split at commas.
+    var requestedScopes: [Scope] {
+        scopes.split(separator: ",").map { Scope(String($0).trimmingCharacters(in: .whitespaces)) }
     }
 
     func run() throws {
@@ -58,7 +71,7 @@ struct CreateToken: ParsableCommand {
             settings: settings.instance)
         let request = TokenRequest(
             name: name, description: description,
-            scopes: scopes.split(separator: ",").map { Scope(String($0).trimmingCharacters(in: .whitespaces)) },
+            scopes: requestedScopes,
             expiresAt: expiresAt.flatMap(CivilDate.init(iso8601:)) ?? issuer.defaultExpiry)
         let owner = user
         let issued = try repository.auditedWrite { state throws -> IssuedToken in

@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 struct Tokend: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,11 +24,23 @@ struct Tokend: ParsableCommand {
               TOKEN=$(tokend token create --data ./var --user root --name cli --scopes api)
               tokend serve --data ./var --socket /tmp/tokend.sock
             """,
-        version: releaseVersion,
+        version: "\(releaseVersion) (commit \(buildCommit))",
         subcommands: [
             Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, GroupCommand.self, ProjectCommand.self,
             MemberCommand.self, StoreCommand.self, AuditCommand.self, NotifyCommand.self, ConfigCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
+
+    /// argument-parser's entry point, after ``UsageErrors`` has looked for a mistyped command
+    /// or option (exit 64, as argument-parser's own usage errors).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = UsageErrors.message(for: arguments) {
+            var line = Array("Error: \(message)\n".utf8)
+            _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+            Glibc.exit(64)
+        }
+        main(arguments)
+    }
 }

@@ -73,6 +73,7 @@ struct ListUsers: ParsableCommand {
             var flags: [String] = []
             if user.isAdmin { flags.append("admin") }
             if user.isBot { flags.append("bot") }
+            if user.isServiceAccount { flags.append("service_account") }
             print("\(user.id)\t\(user.username)\t\(user.state.rawValue)\t\(flags.joined(separator: ","))")
         }
     }

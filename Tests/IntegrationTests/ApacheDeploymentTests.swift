@@ -119,18 +119,23 @@ struct ApacheDeploymentTests {
     /// deploy/apache/htaccess.example and tokend.fcgi: shared hosting, where the customer has
     /// only a web directory and the host allows overrides, ExecCGI and encoded slashes. With
     /// mod_fcgid the worker serves FastCGI on fd 0; with only mod_cgi(d) it answers each request
-    /// as CGI.
+    /// as CGI. With mod_rewrite and without it (Debian's Apache does not enable it: the file
+    /// falls back to mod_dir's FallbackResource), in the document root and in a subdirectory
+    /// (`/tk/`, where only the FallbackResource line names the path).
     @Test(
-        .enabled(if: apacheRuns(["fcgid", "cgid", "rewrite"]), "needs apache2 and libapache2-mod-fcgid (scripts/deps test)"),
-        arguments: ["fcgid", "cgid"])
-    func htaccessOnSharedHosting(module: String) throws {
+        .enabled(if: apacheRuns(["fcgid", "cgid", "rewrite", "dir"]), "needs apache2 and libapache2-mod-fcgid (scripts/deps test)"),
+        arguments: [("fcgid", "", false), ("cgid", "", true), ("fcgid", "/tk", true), ("cgid", "/tk", false)])
+    func htaccessOnSharedHosting(module: String, prefix: String, rewrite: Bool) throws {
         let server = try LiveServer(workers: 0)
         defer { server.stop() }
         let token = try server.createToken()
         try Self.handOver(server.data)
-        let site = server.directory + "/site"
+        let root = server.directory + "/site"
+        let site = root + prefix
         try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try Self.shipped("htaccess.example").write(toFile: site + "/.htaccess", atomically: false, encoding: .utf8)
+        try Self.shipped("htaccess.example")
+            .replacingOccurrences(of: "FallbackResource /tokend.fcgi", with: "FallbackResource \(prefix)/tokend.fcgi")
+            .write(toFile: site + "/.htaccess", atomically: false, encoding: .utf8)
         let wrapper = try Self.shipped("tokend.fcgi")
             .replacingOccurrences(of: "/home/USER/tokend-data", with: server.data)
             .replacingOccurrences(of: "/home/USER/bin/tokend", with: server.binary)
@@ -139,15 +144,19 @@ struct ApacheDeploymentTests {
         // What a shared host's own configuration provides.
         let host = """
             AllowEncodedSlashes NoDecode
-            DocumentRoot \(site)
-            <Directory \(site)>
-                AllowOverride FileInfo Options AuthConfig
+            DocumentRoot \(root)
+            <Directory \(root)>
+                AllowOverride FileInfo Options AuthConfig Indexes
                 Require all granted
             </Directory>
             """
-        let apache = try ApacheServer(directory: server.directory, site: host, modules: [module, "rewrite"])
+        let apache = try ApacheServer(
+            directory: server.directory, site: host, modules: [module, "dir"] + (rewrite ? ["rewrite"] : []))
         defer { apache.stop() }
+        apache.urlPrefix = prefix
         try Self.checkClients(apache, token: token)
+        let health = try apache.request("GET", "//-/liveness")
+        #expect(health.status == 200, "\(health.body)\n\(apache.log)")
         #expect((apache.running(server.binary).isEmpty) == (module == "cgid"), "FastCGI workers stay, CGI ones exit")
         #expect(apache.stop().isEmpty, "Apache left workers running")
     }

@@ -119,9 +119,14 @@ final class ApacheServer: @unchecked Sendable {
             .joined(separator: "\n")
     }
 
-    /// Sends a request through Apache with curl; `path` as in ``LiveServer/request``.
+    /// The path tokend is served under (`/tk` for an `.htaccess` in a subdirectory), put
+    /// before every request's path.
+    var urlPrefix = ""
+
+    /// Sends a request through Apache with curl; `path` as in ``LiveServer/request``, below
+    /// ``urlPrefix``.
     func request(_ method: String, _ path: String, token: String? = nil, headers: [String: String] = [:]) throws -> LiveServer.Response {
-        let target = path.hasPrefix("//") ? String(path.dropFirst()) : "/api/v4" + path
+        let target = urlPrefix + (path.hasPrefix("//") ? String(path.dropFirst()) : "/api/v4" + path)
         var args = ["-s", "-i", "--path-as-is", "-X", method, "--max-time", "20"]
         if let token { args += ["-H", "PRIVATE-TOKEN: \(token)"] }
         for (name, value) in headers { args += ["-H", "\(name): \(value)"] }

@@ -30,7 +30,7 @@ struct AuditIntegrationTests {
     @Test func resourceEventsThroughNginx() throws {
         let server = try LiveServer()
         defer { server.stop() }
-        try AuditScenarios.resourceEventsAreForItsAdministrators(server)
+        try AuditScenarios.resourceEventsFollowGitLabsAccess(server)
     }
 
     /// Each tampering of a copy is named at its line, the intact copy and the original pass.

@@ -19,10 +19,10 @@ struct AuditOnPostgresTests {
         try server.tokend(["store", "check"])
     }
 
-    @Test func resourceEventsAreForItsAdministrators() throws {
+    @Test func resourceEventsFollowGitLabsAccess() throws {
         let server = try LiveServer(backend: .postgres)
         defer { server.stop() }
-        try AuditScenarios.resourceEventsAreForItsAdministrators(server)
+        try AuditScenarios.resourceEventsFollowGitLabsAccess(server)
     }
 
     @Test func hooksNoticesAndEventsSurviveAFreshLoad() throws {

@@ -52,8 +52,9 @@ struct DeploymentTests {
 
     /// deploy/spawn-fcgi/tokend-spawn as root, paths moved into a temporary directory and the
     /// workers run as `nobody`: it makes the data directory theirs, the workers serve, write
-    /// their log lines to the log file (spawn-fcgi alone gives them /dev/null), and stop on
-    /// SIGTERM by the PIDs in the pid file, as the README says.
+    /// their log lines to the log file (spawn-fcgi alone gives them /dev/null); a second `start`
+    /// changes nothing (it used to empty the PID file and fail), `status` names the workers, and
+    /// `stop` returns only after every worker has exited, as the README says.
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/spawn-fcgi"), "needs root and spawn-fcgi"))
     func spawnFCGIScript() throws {
         let directory = try LiveServer.makeTemporaryDirectory()
@@ -71,8 +72,8 @@ struct DeploymentTests {
         ] { environment[name] = value }
         try FileManager.default.createDirectory(atPath: directory + "/lib", withIntermediateDirectories: true)
         chmod(directory + "/lib", 0o755)
-        let started = try LiveServer.spawnAndWait(
-            LiveServer.packageRoot + "/deploy/spawn-fcgi/tokend-spawn", [], environment: environment, log: directory + "/spawn.log")
+        let script = LiveServer.packageRoot + "/deploy/spawn-fcgi/tokend-spawn"
+        let started = try LiveServer.spawnAndWait(script, ["start"], environment: environment, log: directory + "/spawn.log")
         #expect(started == 0, "\((try? String(contentsOfFile: directory + "/spawn.log", encoding: .utf8)) ?? "")")
         let pids = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
         defer { for pid in pids where ApacheServer.isAlive(pid) { kill(pid, SIGKILL) } }
@@ -98,10 +99,18 @@ struct DeploymentTests {
         let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(logged.contains("\"route\":\"/user\""), "the workers log to \(log): \(logged)")
 
-        for pid in pids { kill(pid, SIGTERM) }
-        for pid in pids {
-            for _ in 0..<500 where ApacheServer.isAlive(pid) { usleep(20_000) }
-            #expect(!ApacheServer.isAlive(pid), "worker \(pid) outlived SIGTERM")
-        }
+        // A second start while the workers run changes nothing: same PIDs, same PID file.
+        let again = try LiveServer.run(script, ["start"], environment: environment)
+        #expect(again.status == 0 && again.stdout.contains("already running"), "\(again.stdout)\(again.stderr)")
+        #expect(try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) } == pids)
+        let running = try LiveServer.run(script, ["status"], environment: environment)
+        #expect(running.status == 0 && running.stdout.contains("2 of 2 workers running"), "\(running.stdout)")
+
+        // stop waits: when it returns, no worker is left.
+        let stop = try LiveServer.run(script, ["stop"], environment: environment)
+        #expect(stop.status == 0, "\(stop.stdout)\(stop.stderr)")
+        for pid in pids { #expect(!ApacheServer.isAlive(pid), "worker \(pid) outlived stop") }
+        let stopped = try LiveServer.run(script, ["status"], environment: environment)
+        #expect(stopped.status == 3 && stopped.stdout.contains("stopped"), "\(stopped.stdout)")
     }
 }

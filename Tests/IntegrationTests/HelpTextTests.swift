@@ -54,6 +54,11 @@ struct HelpTextTests {
     @Test func versionIsPrinted() throws {
         let result = try LiveServer.run(LiveServer.binaryPath, ["--version"])
         #expect(result.status == 0)
-        #expect(!result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        // Every build says its version and commit (`unknown` only outside a git checkout).
+        let printed = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(printed.firstMatch(of: /^\S+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)$/) != nil, "\(printed)")
+        if FileManager.default.fileExists(atPath: LiveServer.packageRoot + "/.git") {
+            #expect(!printed.contains("(commit unknown)"), "built in a git checkout: \(printed)")
+        }
     }
 }

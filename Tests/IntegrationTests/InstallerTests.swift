@@ -56,10 +56,37 @@ struct InstallerTests {
 
         #expect(try Self.install(bundle, stage: stage).status == 0)
         #expect(Self.exists(marker), "reinstalling keeps the data")
+        // What the README's steps leave besides: a restore's set-aside copy, mod_fcgid's data,
+        // logs, the runtime directory, web server snippets and the Include line, a backup.
+        let created = [
+            "/var/lib/tokend.replaced/tokens.snapshot.jsonl", "/var/lib/tokend-fcgid/secret.key", "/var/log/tokend/tokend.log",
+            "/run/tokend/tokend.pid", "/etc/nginx/conf.d/tokend.conf", "/etc/apache2/conf-available/tokend-fcgid.conf",
+        ].map { stage + $0 }
+        let backup = stage + "/var/backups/tokend-2026-01-01-1200"
+        for file in created + [backup + "/secret.key"] {
+            try FileManager.default.createDirectory(
+                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try "x\n".write(toFile: file, atomically: false, encoding: .utf8)
+        }
+        chmod(backup, 0o755)
+        let nobody = try #require(getpwnam("nobody")).pointee
+        if getuid() == 0 { chown(backup, nobody.pw_uid, nobody.pw_gid) }
+        let site = stage + "/etc/apache2/sites-available/000-default.conf"
+        try FileManager.default.createDirectory(atPath: stage + "/etc/apache2/sites-available", withIntermediateDirectories: true)
+        try "<VirtualHost *:80>\n\tInclude conf-available/tokend-fcgid.conf\n</VirtualHost>\n".write(
+            toFile: site, atomically: false, encoding: .utf8)
+
         let purged = try Self.install(bundle, stage: stage, ["--uninstall", "--purge"])
         #expect(purged.status == 0, "\(purged.stderr)")
         #expect(!installed.contains(where: Self.exists))
         #expect(!Self.exists(stage + "/var/lib/tokend"), "purged")
+        for file in created { #expect(!Self.exists(file), "purged: \(file)") }
+        #expect(try String(contentsOfFile: site, encoding: .utf8) == "<VirtualHost *:80>\n</VirtualHost>\n")
+        #expect(Self.exists(backup + "/secret.key"), "backups are kept")
+        #expect(purged.stdout.contains("Kept, now owned by root and private") && purged.stdout.contains("/var/backups/tokend-2026-01-01-1200"))
+        var backupInfo = stat()
+        #expect(stat(backup, &backupInfo) == 0 && backupInfo.st_mode & 0o077 == 0)
+        if getuid() == 0 { #expect(backupInfo.st_uid == 0, "root's, not the deleted user's uid") }
 
         let wrong = try Self.install(bundle, stage: stage, ["--remove"])
         #expect(wrong.status == 2)

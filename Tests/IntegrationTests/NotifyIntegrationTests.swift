@@ -136,7 +136,13 @@ struct NotifyIntegrationTests {
         _ = try seed(server, url: receiver.url)
         let refused = try notify(server, ["--now", Self.at(15)])
         #expect(refused.first?["error"]?.stringValue?.contains("loopback, private or link-local") == true, "\(refused)")
+        #expect(refused.first?["result"] == .string("refused") && refused.first?["attempt"] == nil, "\(refused)")
         #expect(try receiver.received().isEmpty)
+        // A refusal by policy spent no attempt and scheduled no retry: the same run with the
+        // setting, a minute later, delivers at once.
+        let delivered = try notify(server, ["--allow-local-webhooks", "--now", Self.at(15, "12:01:00")])
+        #expect(delivered.first?["result"] == .string("delivered") && delivered.first?["attempt"] == .integer(1), "\(delivered)")
+        #expect(try receiver.received().count == 1)
 
         _ = try server.createToken(name: "soon", expiresAt: Self.day(6))
         let listed = try notify(server, ["--personal", "--now", Self.at(0)])

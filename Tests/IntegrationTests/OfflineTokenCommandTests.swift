@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 
 /// `tokend token list` and `tokend token revoke`, the offline answer to a leaked token, run
@@ -36,6 +37,41 @@ struct OfflineTokenCommandTests {
         let unknown = try LiveServer.run(server.binary, ["token", "list", "--data", server.data, "--user", "bob"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no user bob"))
+    }
+
+    /// The README's answer to a leaked secret that must be retired: a new `secret.key` from
+    /// `tokend init` invalidates every token and keeps users; new tokens work.
+    @Test func aNewSecretRetiresEveryTokenAndKeepsTheUsers() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        _ = try server.createUser("alice")
+        let old = try server.createToken(user: "alice", name: "before")
+        #expect(try server.request("GET", "/user", token: old).status == 200)
+        _ = server.stopWorkers()
+        try FileManager.default.moveItem(atPath: server.data + "/secret.key", toPath: server.directory + "/secret.key.leaked")
+        _ = try server.tokend(["init", "--data", server.data])
+        let leaked = try Data(contentsOf: URL(fileURLWithPath: server.directory + "/secret.key.leaked"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: server.data + "/secret.key")) != leaked, "a new key")
+        try server.startWorker()
+        try server.waitUntilServing(workerExpected: true)
+        #expect(try server.request("GET", "/user", token: old).status == 401, "every token is retired")
+        let new = try server.createToken(user: "alice", name: "after")
+        let user = try server.request("GET", "/user", token: new)
+        #expect(user.status == 200 && user.json?["username"]?.stringValue == "alice", "\(user.body)")
+    }
+
+    /// A mistyped scope is named, with the scopes there are; nothing is created.
+    @Test func anUnknownScopeIsNamedWithTheChoices() throws {
+        let directory = try LiveServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let binary = LiveServer.binaryPath
+        #expect(try LiveServer.run(binary, ["init", "--data", directory + "/data"]).status == 0)
+        let refused = try LiveServer.run(
+            binary, ["token", "create", "--data", directory + "/data", "--user", "root", "--name", "x", "--scopes", "api,red_api"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("unknown scope 'red_api'; the scopes are: api, read_api"), "\(refused.stderr)")
+        let listed = try LiveServer.run(binary, ["token", "list", "--data", directory + "/data"])
+        #expect(Self.rows(listed.stdout).isEmpty, "\(listed.stdout)")
     }
 
     /// A leaked value given on standard input: the token stops working through nginx at once,

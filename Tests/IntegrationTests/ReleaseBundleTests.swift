@@ -92,9 +92,12 @@ struct ReleaseBundleTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = bundle + "/bin/tokend"
         // make dist stamps the bundle's version into the binary.
-        let version = try LiveServer.run(binary, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(name(of: tarball).hasPrefix("tokend-\(version)-linux-"), "--version printed \(version)")
+        let printed = try LiveServer.run(binary, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let version = String(printed.split(separator: " ").first ?? "")
+        #expect(name(of: tarball).hasPrefix("tokend-\(version)-linux-"), "--version printed \(printed)")
         #expect(version != "dev")
+        // And the commit it was built from, not dirtied by the version line make dist stamps.
+        #expect(printed.firstMatch(of: /^\S+ \(commit [0-9a-f]{12}\)$/) != nil, "\(printed)")
         let data = directory + "/data"
         #expect(try LiveServer.run(binary, ["init", "--data", data]).status == 0)
         let created = try LiveServer.run(binary, ["token", "create", "--data", data, "--user", "root", "--name", "t", "--scopes", "api"])

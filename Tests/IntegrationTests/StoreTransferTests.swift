@@ -71,7 +71,7 @@ struct StoreTransferTests {
         // Importing into a store that already holds tokens is refused, naming why.
         let refused = try LiveServer.run(target.binary, ["store", "import", "--from", work + "/json.jsonl"], environment: target.storeEnvironment)
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("already holds 5 tokens"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("already holds 5 tokens") && refused.stderr.contains("a new data directory (`tokend init --data NEW`"), "\(refused.stderr)")
     }
 
     /// Runs `tokend store export --to PATH`; returns the file and the summary it printed.

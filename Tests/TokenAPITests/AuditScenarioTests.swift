@@ -7,7 +7,7 @@ struct AuditScenarioTests {
         try AuditScenarios.everyEventTypeWithItsActor(TestClient())
     }
 
-    @Test func resourceEventsAreForItsAdministrators() throws {
-        try AuditScenarios.resourceEventsAreForItsAdministrators(TestClient())
+    @Test func resourceEventsFollowGitLabsAccess() throws {
+        try AuditScenarios.resourceEventsFollowGitLabsAccess(TestClient())
     }
 }

@@ -6,7 +6,7 @@ import TokendTesting
 /// A group `acme` with subgroup `acme/tools` and private project `acme/tools/hammer`, and one
 /// user per role: owner (of the group), maintainer, developer (of the project), outsider, admin.
 struct ResourceFixture {
-    let client = TestClient()
+    let client: TestClient
     var admin = ""
     var owner = ""
     var maintainer = ""
@@ -14,7 +14,8 @@ struct ResourceFixture {
     var outsider = ""
     var ids: [String: Int] = [:]
 
-    init() throws {
+    init(settings: InstanceSettings = .default) throws {
+        client = TestClient(settings: settings)
         let root = try client.repository.read { $0.user(UserID(1))! }
         admin = try client.createToken(for: root, name: "admin")
         for name in ["owner", "maintainer", "developer", "outsider"] {

@@ -37,6 +37,22 @@ struct RecordSchemaTests {
         #expect(try decode(.user, #"{"admin":true,"bot":false,"created_at":1750000000000,"email":"a@x","id":1,"name":"Alice","state":"blocked","username":"alice"}"#) == alice)
     }
 
+    @Test func serviceAccountsAreANestedObjectLeftOutForOthers() throws {
+        let instance = User(id: UserID(8), username: "sa", name: "SA", email: "sa@x", isServiceAccount: true, createdAt: created)
+        let group = User(id: UserID(9), username: "g", name: "G", email: "g@x", provisionedBy: .group(GroupID(3)), createdAt: created)
+        let project = User(id: UserID(10), username: "p", name: "P", email: "p@x", provisionedBy: .project(ProjectID(4)), createdAt: created)
+        #expect(json(.user, instance) == #"{"admin":false,"bot":false,"created_at":1750000000000,"email":"sa@x","id":8,"name":"SA","service_account":{"id":null,"kind":"instance"},"state":"active","username":"sa"}"#)
+        #expect(json(.user, group).contains(#""service_account":{"id":3,"kind":"group"}"#))
+        for user in [instance, group, project] { #expect(try decode(.user, json(.user, user)) == user) }
+        #expect(group.isServiceAccount && project.isServiceAccount)
+        #expect(throws: RecordCoding.DecodeError.self) {
+            try decode(.user, #"{"created_at":1,"id":4,"service_account":{"id":3,"kind":"instance"},"username":"b"}"#)
+        }
+        #expect(throws: RecordCoding.DecodeError.self) {
+            try decode(.user, #"{"created_at":1,"id":4,"service_account":{"kind":"group"},"username":"b"}"#)
+        }
+    }
+
     @Test func absentUserKeysTakeTheirOldDefaults() throws {
         // Before bot_of, name, email: the username names both the user and the bot's resource.
         let old = try decode(.user, #"{"bot":true,"created_at":1,"id":4,"state":"gone","username":"group_7_bot_x"}"#)

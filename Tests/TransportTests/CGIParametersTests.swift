@@ -36,6 +36,23 @@ struct CGIParametersTests {
         #expect(request.target == "/api/v4/user")
     }
 
+    /// An `.htaccess` in a subdirectory: the request below the script's directory; nothing
+    /// else is ever cut (nginx's `SCRIPT_NAME` is the decoded request path).
+    @Test(arguments: [
+        ("/tk/api/v4/user?x=1", "/tk/tokend.fcgi", "/api/v4/user?x=1"),
+        ("/a/b/-/health", "/a/b/tokend.fcgi", "/-/health"),
+        ("/tk/tokend.fcgi", "/tk/tokend.fcgi", "/tk/tokend.fcgi"),
+        ("/api/v4/user", "/tokend.fcgi", "/api/v4/user"),
+        ("/api/v4/user", "/api/v4/user", "/api/v4/user"),
+        ("/api/v4/projects/a%2Fb.c", "/api/v4/projects/a/b.c", "/api/v4/projects/a%2Fb.c"),
+        ("/api/v4/x.y/%61.b", "/api/v4/x.y/a.b", "/api/v4/x.y/%61.b"),
+        ("/tk/api/v4/user", "/other/tokend.fcgi", "/tk/api/v4/user"),
+        ("/tk/x", "/tk/tokend.fcgi", "/tk/x"),
+    ])
+    func aSubdirectoryScriptServesTheRequestBelowIt(uri: String, script: String, target: String) throws {
+        #expect(try parameters(["REQUEST_URI": uri, "SCRIPT_NAME": script]).request(body: []).get().target == target)
+    }
+
     @Test(arguments: [
         ("tokend.example", "8443", nil, "http://tokend.example:8443"), ("_", "80", nil, "http://localhost"),
         ("::1", "8080", nil, "http://[::1]:8080"), ("a b", "80", nil, "http://localhost"),

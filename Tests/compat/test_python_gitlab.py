@@ -97,3 +97,44 @@ def test_groups_projects_members_and_resource_access_tokens(gl):
     with pytest.raises(gitlab.exceptions.GitlabGetError) as missing:
         gl.projects.get("pygroup/nope")
     assert missing.value.response_code == 404
+
+
+def test_service_accounts_at_every_level(gl, tokend):
+    """python-gitlab 8.6.0's ServiceAccount, GroupServiceAccount and ProjectServiceAccount
+    managers with their tokens (upstream's functional tests cover the group create only)."""
+    sa = gl.service_accounts.create({"name": "py-sa", "username": "py-sa"})
+    assert (sa.username, sa.name) == ("py-sa", "py-sa") and sa.email.startswith("py-sa@")
+    gl.service_accounts.update(sa.id, {"name": "Renamed"})
+    assert [a.name for a in gl.service_accounts.list(order_by="username", sort="asc", get_all=True)] == ["Renamed"]
+
+    group = gl.groups.create({"name": "SA group", "path": "sa-group"})
+    gsa = group.service_accounts.create({})
+    assert gsa.username.startswith(f"service_account_group_{group.id}_")
+    token = gsa.access_tokens.create({"name": "ci", "scopes": ["api"], "expires_at": future(20)})
+    assert token.token.startswith("glpat-") and token.expires_at == future(20)
+    assert [t.name for t in gsa.access_tokens.list(state="active", get_all=True)] == ["ci"]
+    old = token.token
+    token.rotate(expires_at=future(3))
+    assert token.token != old and token.expires_at == future(3)
+    acting = gitlab.Gitlab(tokend["url"], private_token=token.token)
+    acting.auth()
+    assert acting.user.id == gsa.id
+    with pytest.raises(gitlab.exceptions.GitlabAuthenticationError):
+        gitlab.Gitlab(tokend["url"], private_token=old).auth()
+    token.delete()
+    with pytest.raises(gitlab.exceptions.GitlabAuthenticationError):
+        acting.auth()
+    gsa.name = "Group bot"
+    gsa.save()
+    assert [a.name for a in group.service_accounts.list(get_all=True)] == ["Group bot"]
+    gsa.delete()
+    assert group.service_accounts.list(get_all=True) == []
+
+    project = gl.projects.create({"name": "SA project"})
+    psa = project.service_accounts.create({"email": "psa@example.com"})
+    assert psa.email == "psa@example.com"
+    ptoken = psa.access_tokens.create({"name": "deploy", "scopes": ["read_api"]})
+    ptoken.rotate()
+    assert ptoken.token.startswith("glpat-")
+    project.service_accounts.delete(psa.id)
+    assert project.service_accounts.list(get_all=True) == []

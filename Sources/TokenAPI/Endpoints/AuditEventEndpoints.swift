@@ -2,8 +2,10 @@ import HTTPTypes
 import JSON
 import TokenCore
 
-/// GitLab's audit events API: the instance's events for administrators, a project's for its
-/// Maintainers and Owners, a group's for its Owners (and administrators).
+/// GitLab's audit events API (EE's `audit_events.rb` and the `:id/audit_events` segments of
+/// `ee/lib/ee/api/groups.rb` and `projects.rb`): the instance's events for administrators; a
+/// project's or group's for its Developers and up, where those who do not administer it (below
+/// Maintainer of a project, Owner of a group) read only the events they authored.
 ///
 /// Each query covers at most 30 days, as GitLab's does (by default the last 30), newest first,
 /// with offset pagination; the store reads only the audit files of that window
@@ -29,12 +31,15 @@ enum AuditEventEndpoints {
         return log
     }
 
-    /// `created_after`/`created_before` as GitLab reads them, as a window of at most 30 days.
+    /// `created_after`/`created_before` as GitLab reads them ("on or after", "on or before"; the
+    /// one not given is now, or 30 days before `created_before`), as a window of at most 30
+    /// days. `created_after` alone is the range from then until now, so one more than 30 days
+    /// back is the same 400 as the same range written with both.
     static func window(_ reader: inout ParameterReader, now: Timestamp) -> (after: Timestamp, before: Timestamp)? {
         let after = reader.dateTime("created_after")
         let before = reader.dateTime("created_before")
         let span = Int64(AuditQuery.maximumWindowDays) * Timestamp.millisecondsPerDay
-        let end = before ?? (after.map { min(now, $0.adding(milliseconds: span)) } ?? now)
+        let end = before ?? max(now, after ?? now)
         let start = after ?? end.adding(milliseconds: -span)
         guard end.millisecondsSinceEpoch - start.millisecondsSinceEpoch <= span else {
             reader.appendError("created_after and created_before may be at most \(AuditQuery.maximumWindowDays) days apart")
@@ -66,39 +71,47 @@ enum AuditEventEndpoints {
     // MARK: Projects and groups
 
     /// The resource of the path, if the caller may read its audit events (404 when they cannot
-    /// see it, 403 when they can but are no Maintainer/Owner).
-    static func resource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> Resource {
+    /// see it, 403 below Developer), and the author they are limited to (GitLab's
+    /// `filter_by_author`: nil for those who administer the resource and for administrators).
+    static func resource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> (Resource, UserID?) {
         let (caller, now) = (context.signedInCaller, context.now)
-        return try context.read { state throws(HTTPError) -> Resource in
+        return try context.read { state throws -> (Resource, UserID?) in
             let resource = try context.visibleResource(kind, in: state)
-            guard AccessPolicy.canAdminister(resource, by: caller, state: state, now: now) else { throw HTTPError.forbidden }
-            return resource
+            if AccessPolicy.canAdminister(resource, by: caller, state: state, now: now) { return (resource, nil) }
+            guard (AccessPolicy.accessLevel(of: caller.user.id, in: resource, state: state, now: now) ?? .noAccess) >= .developer else {
+                throw HTTPError.forbidden
+            }
+            return (resource, caller.user.id)
         }
     }
 
     static func listResource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
-        let entity = AuditEntity.resource(try resource(context, kind))
+        let (resource, author) = try resource(context, kind)
+        let entity = AuditEntity.resource(resource)
         var reader = context.reader()
         let window = window(&reader, now: context.now)
         let pagination = Pagination(&reader)
         try reader.check()
-        return try respond(context, window: window!, kind: entity.kind, id: entity.id, pagination: pagination)
+        return try respond(context, window: window!, kind: entity.kind, id: entity.id, author: author, pagination: pagination)
     }
 
     static func showResource(_ context: AuthenticatedContext, _ kind: ResourceKind) throws -> APIResponse {
-        let entity = AuditEntity.resource(try resource(context, kind))
+        let (resource, author) = try resource(context, kind)
+        let entity = AuditEntity.resource(resource)
         let id = try context.path.require("audit_event_id", as: Int.self)
-        return try show(context, id: id) { $0.entity == entity }
+        return try show(context, id: id) { $0.entity == entity && (author == nil || $0.actor.userID == author) }
     }
 
     // MARK: Answers
 
     static func respond(
-        _ context: AuthenticatedContext, window: (after: Timestamp, before: Timestamp), kind: AuditEntity.Kind?, id: Int?, pagination: Pagination
+        _ context: AuthenticatedContext, window: (after: Timestamp, before: Timestamp), kind: AuditEntity.Kind?, id: Int?,
+        author: UserID? = nil, pagination: Pagination
     ) throws -> APIResponse {
         let limit = min(pagination.perPage, Int.max - pagination.offset)
         let query = AuditQuery(
-            createdAfter: window.after, createdBefore: window.before, entityKind: kind, entityID: id, offset: pagination.offset, limit: limit)
+            createdAfter: window.after, createdBefore: window.before, entityKind: kind, entityID: id, authorID: author,
+            offset: pagination.offset, limit: limit)
         let page = try log(context).auditEvents(query)
         let entity = try context.read { state in AuditEventEntity(page.events, state: state) }
         return pagination.response(page: page.events, total: page.total, context: context) { event, w in entity.write(event, into: &w) }

@@ -20,14 +20,21 @@ public struct AuditQuery: Hashable, Sendable {
     public var createdBefore: Timestamp
     public var entityKind: AuditEntity.Kind?
     public var entityID: Int?
+    /// Only the events this user authored (GitLab's `author_id`: what a project's Developer or a
+    /// group's Developer and Maintainer may read of its events).
+    public var authorID: UserID?
     public var offset: Int
     public var limit: Int
 
-    public init(createdAfter: Timestamp, createdBefore: Timestamp, entityKind: AuditEntity.Kind? = nil, entityID: Int? = nil, offset: Int = 0, limit: Int = 20) {
+    public init(
+        createdAfter: Timestamp, createdBefore: Timestamp, entityKind: AuditEntity.Kind? = nil, entityID: Int? = nil, authorID: UserID? = nil, offset: Int = 0,
+        limit: Int = 20
+    ) {
         self.createdAfter = createdAfter
         self.createdBefore = createdBefore
         self.entityKind = entityKind
         self.entityID = entityID
+        self.authorID = authorID
         self.offset = offset
         self.limit = limit
     }
@@ -36,6 +43,7 @@ public struct AuditQuery: Hashable, Sendable {
     public func matches(_ event: AuditEvent) -> Bool {
         event.time >= createdAfter && event.time <= createdBefore
             && (entityKind.map { $0 == event.entity.kind } ?? true) && (entityID.map { $0 == event.entity.id } ?? true)
+            && (authorID.map { $0 == event.actor.userID } ?? true)
     }
 }
 

@@ -51,6 +51,12 @@ public struct TokenIssuer: Sendable {
     /// Default expiry for a new token when the client gives none: the maximum lifetime.
     public var defaultExpiry: CivilDate? { maximumExpiry }
 
+    /// Default expiry of a new token of `owner`: none for a service account whose tokens the
+    /// instance lets go without one, else ``defaultExpiry``.
+    public func defaultExpiry(for owner: User) -> CivilDate? {
+        settings.requiresExpiry(for: owner) ? defaultExpiry : nil
+    }
+
     /// Default expiry of a rotated token when the client gives none: a week.
     public var rotationExpiry: CivilDate? {
         settings.requireExpiry ? today.adding(days: min(7, settings.maximumLifetimeDays)) : nil
@@ -68,7 +74,7 @@ public struct TokenIssuer: Sendable {
         if let error = FieldError.length("description", request.description, maximum: FieldLimits.tokenDescription) {
             errors.append(error)
         }
-        if settings.requireExpiry {
+        if settings.requiresExpiry(for: owner) {
             if let expiresAt = request.expiresAt {
                 if let maximum = maximumExpiry, expiresAt > maximum {
                     errors.append(FieldError("expires_at", "must be before \(maximum.iso8601)"))
@@ -117,7 +123,8 @@ public struct TokenIssuer: Sendable {
         state.put(old)
         let request = TokenRequest(
             name: old.name, description: old.description, scopes: old.scopes,
-            expiresAt: expiresAt ?? rotationExpiry, impersonation: old.impersonation)
+            expiresAt: expiresAt ?? (old.expiresAt == nil && !settings.requiresExpiry(for: owner) ? nil : rotationExpiry),
+            impersonation: old.impersonation)
         return try create(request, for: owner, previous: old.id, in: &state)
     }
 

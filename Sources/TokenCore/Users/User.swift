@@ -16,6 +16,14 @@ public struct User: Hashable, Sendable {
     /// rule for project bots). A resource's token endpoints find only the tokens of its own
     /// bots, whatever other memberships a store may hold. nil for people.
     public var botResource: Resource?
+    /// GitLab's `service_account` user type: a machine user that belongs to no person, holds
+    /// personal access tokens and is managed by an administrator or, when ``provisionedBy`` names
+    /// one, by the Owners of that group (or the Maintainers of that project). Unlike a resource
+    /// bot it may be a member of any group or project.
+    public var isServiceAccount: Bool
+    /// The group or project that created this service account (GitLab's
+    /// `provisioned_by_group_id`); nil for instance-wide service accounts and for people.
+    public var provisionedBy: Resource?
     public var state: State
     public var createdAt: Timestamp
     /// What administrators set beyond the identity (``UserProfile``).
@@ -23,7 +31,8 @@ public struct User: Hashable, Sendable {
 
     public init(
         id: UserID, username: String, name: String, email: String, isAdmin: Bool = false,
-        isBot: Bool = false, botResource: Resource? = nil, state: State = .active, createdAt: Timestamp
+        isBot: Bool = false, botResource: Resource? = nil, isServiceAccount: Bool = false, provisionedBy: Resource? = nil,
+        state: State = .active, createdAt: Timestamp
     ) {
         self.id = id
         self.username = username
@@ -32,12 +41,17 @@ public struct User: Hashable, Sendable {
         self.isAdmin = isAdmin
         self.isBot = isBot || botResource != nil
         self.botResource = botResource
+        self.isServiceAccount = isServiceAccount || provisionedBy != nil
+        self.provisionedBy = provisionedBy
         self.state = state
         self.createdAt = createdAt
     }
 }
 
 extension User {
+    /// GitLab's `bot?`: resource bots and service accounts, which never sign in to the web.
+    public var isBotUserType: Bool { isBot || isServiceAccount }
+
     /// The resource a bot username names (`project_5_bot_…`, `group_2_bot_…`): how bots made
     /// before ``botResource`` was stored are tied to their resource when a store loads.
     public static func botResource(fromUsername username: String) -> Resource? {

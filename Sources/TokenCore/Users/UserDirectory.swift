@@ -14,38 +14,65 @@ public enum UserDirectory {
         public var name: String
         public var email: String
         public var isAdmin: Bool
+        /// A service account (``User/isServiceAccount``), provisioned by this group or project if any.
+        public var isServiceAccount: Bool
+        public var provisionedBy: Resource?
 
-        public init(username: String, name: String, email: String, isAdmin: Bool = false) {
+        public init(
+            username: String, name: String, email: String, isAdmin: Bool = false, isServiceAccount: Bool = false,
+            provisionedBy: Resource? = nil
+        ) {
             self.username = username
             self.name = name
             self.email = email
             self.isAdmin = isAdmin
+            self.isServiceAccount = isServiceAccount
+            self.provisionedBy = provisionedBy
         }
     }
 
     public static func create(_ new: NewUser, at now: Timestamp, in state: inout StoreState) throws(Failure) -> User {
-        if let error = FieldError.length("username", new.username, maximum: FieldLimits.username)
-            ?? FieldError.length("name", new.name, maximum: FieldLimits.userName)
-            ?? FieldError.length("email", new.email, maximum: FieldLimits.email)
+        try check(username: new.username, name: new.name, email: new.email, of: nil, in: state)
+        let user = User(
+            id: state.allocateUserID(), username: new.username, name: new.name, email: new.email, isAdmin: new.isAdmin,
+            isServiceAccount: new.isServiceAccount, provisionedBy: new.provisionedBy, createdAt: now)
+        state.put(user)
+        return user
+    }
+
+    /// Changes a user's username, name and e-mail address (nil: unchanged) with the rules of
+    /// ``create(_:at:in:)``; a value equal to the current one is no conflict.
+    public static func rename(
+        _ id: UserID, username: String?, name: String?, email: String?, in state: inout StoreState
+    ) throws(Failure) -> User {
+        guard var user = state.user(id) else { throw .notFound }
+        try check(username: username ?? user.username, name: name ?? user.name, email: email ?? user.email, of: user, in: state)
+        user.username = username ?? user.username
+        user.name = name ?? user.name
+        user.email = email ?? user.email
+        state.put(user)
+        return user
+    }
+
+    /// GitLab's model validations of a user's username, name and e-mail address, in its order;
+    /// `existing` is the user being changed (its own values are no conflict).
+    private static func check(username: String, name: String, email: String, of existing: User?, in state: borrowing StoreState) throws(Failure) {
+        if let error = FieldError.length("username", username, maximum: FieldLimits.username)
+            ?? FieldError.length("name", name, maximum: FieldLimits.userName)
+            ?? FieldError.length("email", email, maximum: FieldLimits.email)
         {
             throw .invalid(error)
         }
-        guard UserRules.isValidUsername(new.username) else {
+        guard UserRules.isValidUsername(username) else {
             throw .invalid(FieldError("username", "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or end in '.', '.git' or '.atom'."))
         }
-        guard !new.name.allSatisfy(\.isWhitespace) else { throw .invalid(FieldError("name", "can't be blank")) }
-        guard new.email.contains("@") else { throw .invalid(FieldError("email", "is invalid")) }
+        guard !name.allSatisfy(\.isWhitespace) else { throw .invalid(FieldError("name", "can't be blank")) }
+        guard email.contains("@") else { throw .invalid(FieldError("email", "is invalid")) }
         // Users and top-level groups share one namespace of paths, as in GitLab.
-        if state.user(username: new.username) != nil || state.resources.resource(atPath: new.username) != nil {
-            throw .taken("Username")
-        }
-        let email = new.email.lowercased()
-        if state.users.values.contains(where: { $0.email.lowercased() == email }) { throw .taken("Email") }
-        let user = User(
-            id: state.allocateUserID(), username: new.username, name: new.name, email: new.email, isAdmin: new.isAdmin,
-            createdAt: now)
-        state.put(user)
-        return user
+        if let holder = state.user(username: username), holder.id != existing?.id { throw .taken("Username") }
+        if username != existing?.username, state.resources.resource(atPath: username) != nil { throw .taken("Username") }
+        let lowered = email.lowercased()
+        if state.users.values.contains(where: { $0.email.lowercased() == lowered && $0.id != existing?.id }) { throw .taken("Email") }
     }
 
     /// Blocks or unblocks; a blocked user's tokens answer 403 until unblocked.

@@ -20,6 +20,11 @@ public struct UserProfile: Hashable, Sendable {
     public init() {}
 }
 
+extension User {
+    /// GitLab's `external`: marked so by an administrator, or a service account (always external).
+    public var isExternal: Bool { profile.external || isServiceAccount }
+}
+
 extension FieldLimits {
     /// GitLab's `User` and `UserDetail` validations.
     public static let userBio = 255

@@ -10,17 +10,26 @@ public struct InstanceSettings: Sendable, Hashable {
     public var adminMode: Bool
     /// Whether impersonation tokens authenticate at all.
     public var impersonationEnabled: Bool
+    /// `service_access_tokens_expiration_enforced`: when false, a service account's tokens may
+    /// have no expiry date even while ``requireExpiry`` holds every other token to one.
+    public var serviceAccountTokenExpiry: Bool
 
     public init(
         tokenPrefix: String = "glpat-", requireExpiry: Bool = true, maximumLifetimeDays: Int = 365,
-        adminMode: Bool = false, impersonationEnabled: Bool = true
+        adminMode: Bool = false, impersonationEnabled: Bool = true, serviceAccountTokenExpiry: Bool = true
     ) {
         self.tokenPrefix = tokenPrefix
         self.requireExpiry = requireExpiry
         self.maximumLifetimeDays = maximumLifetimeDays
         self.adminMode = adminMode
         self.impersonationEnabled = impersonationEnabled
+        self.serviceAccountTokenExpiry = serviceAccountTokenExpiry
     }
 
     public static let `default` = InstanceSettings()
+
+    /// Whether `owner`'s tokens must have an expiry date.
+    public func requiresExpiry(for owner: User) -> Bool {
+        requireExpiry && (serviceAccountTokenExpiry || !owner.isServiceAccount)
+    }
 }

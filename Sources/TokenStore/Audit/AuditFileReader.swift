@@ -36,6 +36,8 @@ struct AuditFileReader {
             entity = Array(#""entity":{"type":"\#(kind.rawValue)","id":"#.utf8)
             if let id = query.entityID { entity! += Array("\(id)}".utf8) }
         }
+        // The actor object as AuditEventCoding writes it: its user id comes first.
+        let author = query.authorID.map { Array(#""actor":{"user_id":\#($0.rawValue),"#.utf8) }
         var total = 0
         var page: [StoredAuditEvent] = []
         for (index, seq) in files.enumerated().reversed() {
@@ -49,6 +51,7 @@ struct AuditFileReader {
                 guard let time = Self.time(in: line), !time.lexicographicallyPrecedes(after), !before.lexicographicallyPrecedes(time)
                 else { continue }
                 if let entity, Self.range(of: entity, in: line) == nil { continue }
+                if let author, Self.range(of: author, in: line) == nil { continue }
                 if total >= query.offset && page.count < query.limit, let parsed = try? AuditChain.parse(line) {
                     page.append(StoredAuditEvent(id: parsed.seq, event: parsed.event))
                 }

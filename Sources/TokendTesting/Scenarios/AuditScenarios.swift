@@ -113,9 +113,10 @@ public enum AuditScenarios {
         return values
     }
 
-    /// Project and group audit events: for the resource's Maintainers/Owners (403 for a
-    /// Developer, 404 for a stranger), only that resource's events; the window is bounded.
-    public static func resourceEventsAreForItsAdministrators(_ client: some GitLabClient) throws {
+    /// Project and group audit events, as EE serves them: all of them for the resource's
+    /// Maintainers/Owners, a Developer's own alone (`filter_by_author`), 403 below Developer,
+    /// 404 for a stranger; only that resource's events; the window is bounded.
+    public static func resourceEventsFollowGitLabsAccess(_ client: some GitLabClient) throws {
         let admin = try client.rootToken(scopes: ["api"])
         let owner = try client.user("owner", admin: admin)
         let developer = try client.user("developer", admin: admin)
@@ -134,13 +135,29 @@ public enum AuditScenarios {
         let id = try #require(list.first?["id"]?.intValue)
         #expect(try client.call("GET", "/projects/\(project)/audit_events/\(id)", token: owner.token).status == 200)
         #expect(try client.call("GET", "/projects/\(other)/audit_events/\(id)", token: owner.token).status == 404)
-        #expect(try client.call("GET", "/projects/\(project)/audit_events", token: developer.token).status == 403)
+        // A Developer reads only what they did: nothing yet, then a Developer bot's own rotation.
+        let developers = try client.call("GET", "/projects/\(project)/audit_events", token: developer.token)
+        #expect(developers.status == 200 && developers.json?.arrayValue?.isEmpty == true && developers.header("X-Total") == "0")
+        #expect(try client.call("GET", "/projects/\(project)/audit_events/\(id)", token: developer.token).status == 404)
+        let bot = try #require(try client.call(
+            "POST", "/projects/\(project)/access_tokens", token: owner.token, form: "name=ci&scopes=api&access_level=30").json?["token"]?.stringValue)
+        let rotated = try #require(try client.call("POST", "/projects/\(project)/access_tokens/self/rotate", token: bot).json?["token"]?.stringValue)
+        let own = try #require(try client.call("GET", "/projects/\(project)/audit_events", token: rotated).json?.arrayValue)
+        #expect(own.map { $0["event_name"] } == [.string("token_rotated")])
+        let all = try client.call("GET", "/projects/\(project)/audit_events", token: owner.token).json?.arrayValue ?? []
+        #expect(all.count > own.count && all.contains { $0["event_name"] == .string("token_created") })
+        #expect(try client.call("GET", "/projects/\(other)/audit_events", token: stranger.token).status == 403, "a Guest")
         #expect(try client.call("GET", "/projects/\(project)/audit_events", token: stranger.token).status == 404)
         #expect(try client.call("GET", "/audit_events", token: owner.token).status == 403)
         #expect(try client.call("GET", "/audit_events/\(id)", token: owner.token).status == 403)
         let tooWide = try client.call(
             "GET", "/audit_events?created_after=2020-01-01T00:00:00Z&created_before=2020-03-01T00:00:00Z", token: admin)
         #expect(tooWide.status == 400)
+        // created_after alone runs until now: more than 30 days back is the same 400, not a
+        // silently shortened window.
+        let longAgo = try client.call("GET", "/audit_events?created_after=2020-01-01", token: admin)
+        #expect(longAgo.status == 400 && longAgo.body == tooWide.body, "\(longAgo.body)")
+        #expect(try client.call("GET", "/audit_events?created_after=1970-01-01T00:00:00Z", token: admin).status == 400)
         let filtered = try client.call("GET", "/audit_events?entity_type=Project&entity_id=\(other)", token: admin)
         #expect(filtered.json?.arrayValue?.count == 2)
         let paged = try client.call("GET", "/audit_events?per_page=2&page=2", token: admin)

@@ -111,16 +111,20 @@ struct NotifyCommand: ParsableCommand {
         let enabled: Set<ExpiryInterval> = settings.webhookExtendedIntervals ? Set(ExpiryInterval.allCases) : [.sevenDays]
         let webBase = (settings.externalURL ?? "http://localhost").trimmingSuffix("/")
         let box = dryRun ? nil : WebhookTokenBox(secret: try repository.loadSecret(), random: .system)
-        let (plan, stale, legacy) = try repository.read { state in
+        let (plan, stale, legacy, waiting) = try repository.read { state in
             let due = ExpiryNotifier.due(in: state, now: now, enabled: enabled)
+            // Failed earlier and waiting for their next attempt: not due yet, but said.
+            let waiting = state.webhooks.allNotices().filter { $0.state == .retrying && ($0.nextAttemptAt.map { $0 > now } ?? false) }
             // Hook tokens sealed before they were bound to their hook, to seal again below.
             let legacy = state.webhooks.allHooks().filter { hook in hook.sealedToken.map { box?.isCurrent($0) == false } ?? false }.map(\.id)
             return (
-                due.map { ($0, AccessTokenPayload.bytes($0, state: state, webBase: webBase)) }, ExpiryNotifier.stale(in: state, now: now), legacy
+                due.map { ($0, AccessTokenPayload.bytes($0, state: state, webBase: webBase)) }, ExpiryNotifier.stale(in: state, now: now), legacy,
+                waiting
             )
         }
         guard let box else {
             for (due, payload) in plan { print(Self.line(due, extra: { w in w.key("payload"); w.raw(String(decoding: payload, as: UTF8.self)) })) }
+            Self.warn("tokend notify: dry run; \(plan.count) notices due, \(waiting.count) waiting for a later retry\(Self.nextRetry(waiting))")
             return
         }
         let delivery = WebhookDelivery(allowLocal: settings.allowLocalWebhooks)
@@ -129,6 +133,7 @@ struct NotifyCommand: ParsableCommand {
         let budget = RunBudget(seconds: Double(settings.notifyTimeoutSeconds), start: started)
         var outcomes: [ExpiryNotice] = []
         var left = 0
+        var refused = 0
         for (due, payload) in plan {
             guard let seconds = budget.next(Double(settings.webhookTimeoutSeconds), now: Self.monotonicSeconds()) else {
                 left += 1
@@ -147,6 +152,15 @@ struct NotifyCommand: ParsableCommand {
             do {
                 status = try delivery.post(
                     url: due.hook.url, body: payload, headers: headers, verifyTLS: due.hook.enableSSLVerification, timeout: seconds)
+            } catch .localAddress(let address, let reason) {
+                // Refused by this run's policy before any request: not a delivery attempt. The
+                // notice stays due, so a run with --allow-local-webhooks sends it at once.
+                refused += 1
+                print(Self.line(due) { w in
+                    w.field("result", "refused")
+                    w.field("error", WebhookDelivery.Failure.localAddress(address, reason).description)
+                })
+                continue
             } catch {
                 problem = error.description
             }
@@ -163,6 +177,11 @@ struct NotifyCommand: ParsableCommand {
         if left > 0 {
             Self.warn("tokend notify: --notify-timeout (\(settings.notifyTimeoutSeconds) s) reached; \(left) notices left for the next run")
         }
+        let delivered = outcomes.filter { $0.state == .delivered }.count
+        Self.warn(
+            "tokend notify: \(plan.count) notices due: \(delivered) delivered, \(outcomes.count - delivered) failed (retried later), "
+                + "\(refused) refused by policy (still due; not an attempt), \(left) left for the next run; "
+                + "\(waiting.count) waiting for a later retry\(Self.nextRetry(waiting))")
         guard !outcomes.isEmpty || !stale.isEmpty || !legacy.isEmpty else { return }
         try repository.write { state in
             for key in stale { state.deleteNotice(key) }
@@ -176,6 +195,12 @@ struct NotifyCommand: ParsableCommand {
                 state.put(hook)
             }
         }
+    }
+
+    /// ", the next at …" for notices waiting for a retry, or nothing.
+    static func nextRetry(_ waiting: [ExpiryNotice]) -> String {
+        guard let next = waiting.compactMap(\.nextAttemptAt).min() else { return "" }
+        return ", the next at \(next.iso8601)"
     }
 
     /// Seconds on the monotonic clock, for the run's time bound.
