@@ -41,7 +41,8 @@ struct RecordSchemaTests {
         let instance = User(id: UserID(8), username: "sa", name: "SA", email: "sa@x", isServiceAccount: true, createdAt: created)
         let group = User(id: UserID(9), username: "g", name: "G", email: "g@x", provisionedBy: .group(GroupID(3)), createdAt: created)
         let project = User(id: UserID(10), username: "p", name: "P", email: "p@x", provisionedBy: .project(ProjectID(4)), createdAt: created)
-        #expect(json(.user, instance) == #"{"admin":false,"bot":false,"created_at":1750000000000,"email":"sa@x","id":8,"name":"SA","service_account":{"id":null,"kind":"instance"},"state":"active","username":"sa"}"#)
+        #expect(json(.user, instance) == #"{"admin":false,"bio":"","bot":false,"can_create_group":true,"created_at":1750000000000,"email":"sa@x","external":false,"id":8,"job_title":"","location":"","name":"SA","note":null,"organization":"","projects_limit":100000,"pronouns":null,"service_account":{"id":null,"kind":"instance"},"state":"active","username":"sa","website_url":""}"#)
+        #expect(try decode(.user, #"{"admin":false,"bot":false,"created_at":1750000000000,"email":"sa@x","id":8,"name":"SA","service_account":{"id":null,"kind":"instance"},"state":"active","username":"sa"}"#) == instance)
         #expect(json(.user, group).contains(#""service_account":{"id":3,"kind":"group"}"#))
         for user in [instance, group, project] { #expect(try decode(.user, json(.user, user)) == user) }
         #expect(group.isServiceAccount && project.isServiceAccount)
