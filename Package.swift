@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // bcrypt only (HummingbirdBcrypt and its C target): the rest of hummingbird is not built.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // libfcgi from Debian's libfcgi-dev, through a module map and a shim header.
@@ -28,7 +30,10 @@ let package = Package(
         // The domain: users, tokens, scopes, expiry, rotation, permissions. No I/O.
         .target(
             name: "TokenCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             swiftSettings: swiftSettings
         ),
         // A small strict JSON parser and an ordered writer, shared by the store and the API.

@@ -16,6 +16,7 @@ public struct CGIParameters: Sendable {
         case contentType = "CONTENT_TYPE", remoteAddress = "REMOTE_ADDR", serverName = "SERVER_NAME"
         case serverPort = "SERVER_PORT", https = "HTTPS", requestScheme = "REQUEST_SCHEME"
         case scriptName = "SCRIPT_NAME", pathInfo = "PATH_INFO", queryString = "QUERY_STRING"
+        case remoteUser = "REMOTE_USER"
     }
 
     private var values: [String?] = Array(repeating: nil, count: Variable.allCases.count)
@@ -95,9 +96,15 @@ public struct CGIParameters: Sendable {
         let target = self.target
         // A request target is visible ASCII; HTTPRequest would turn anything else into spaces.
         guard !target.utf8.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
-        return .success(APIRequest(
+        var request = APIRequest(
             method: method, target: target, headerFields: fields, body: body, remoteAddress: self[.remoteAddress],
-            serverOrigin: serverOrigin))
+            serverOrigin: serverOrigin)
+        request.isHTTPS = isHTTPS
+        // A user name is visible text; anything with control bytes is no one.
+        request.remoteUser = self[.remoteUser].flatMap { user in
+            user.isEmpty || user.utf8.count > 255 || user.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) ? nil : user
+        }
+        return .success(request)
     }
 
     /// The raw request target: `REQUEST_URI` (below the script's directory, see
@@ -146,9 +153,7 @@ public struct CGIParameters: Sendable {
     /// its configured host the same way. A name that is not a plain host name or address
     /// (nginx's catch-all `_`, or anything with other characters) becomes `localhost`.
     var serverOrigin: String {
-        let https = self[.https].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
-        let requested = self[.requestScheme]?.lowercased()
-        let scheme = requested == "https" || requested == "http" ? requested! : (https ? "https" : "http")
+        let scheme = isHTTPS ? "https" : "http"
         var origin = scheme + "://" + Self.hostName(self[.serverName] ?? "")
         if let port = self[.serverPort], let number = UInt16(port),
             !(scheme == "http" && number == 80), !(scheme == "https" && number == 443)
@@ -156,6 +161,14 @@ public struct CGIParameters: Sendable {
             origin += ":" + String(number)
         }
         return origin
+    }
+
+    /// The request came over HTTPS: `REQUEST_SCHEME` when the server sets it, else `HTTPS`
+    /// (`on`, or any value but `off`; unset is plain HTTP).
+    var isHTTPS: Bool {
+        let requested = self[.requestScheme]?.lowercased()
+        if requested == "https" || requested == "http" { return requested == "https" }
+        return self[.https].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
     }
 
     /// `name` when it is a DNS name or an IPv4 address, `[name]` for an IPv6 address, else

@@ -153,10 +153,29 @@ enum PostgresSchema {
             ALTER TABLE tokend.users ADD COLUMN service_account_of bigint;
             """
         ),
+        // Passwords, Devise lockable's count and lock, and signed-in browsers' sessions.
+        (
+            5, "passwords and web sessions",
+            """
+            ALTER TABLE tokend.users ADD COLUMN encrypted_password text;
+            ALTER TABLE tokend.users ADD COLUMN failed_attempts bigint NOT NULL DEFAULT 0;
+            ALTER TABLE tokend.users ADD COLUMN locked_at timestamptz;
+            CREATE TABLE tokend.web_sessions (
+                digest bytea PRIMARY KEY,
+                user_id bigint NOT NULL,
+                created_at timestamptz NOT NULL,
+                last_active_at timestamptz NOT NULL,
+                method text NOT NULL,
+                client_address text,
+                user_agent text
+            );
+            CREATE INDEX web_sessions_user ON tokend.web_sessions (user_id);
+            """
+        ),
         // A project's settings (ProjectSettings) and a user's profile (UserProfile), each at
         // GitLab's default for the rows before.
         (
-            5, "project settings and user profiles",
+            6, "project settings and user profiles",
             """
             ALTER TABLE tokend.users ADD COLUMN bio text NOT NULL DEFAULT '';
             ALTER TABLE tokend.users ADD COLUMN can_create_group boolean NOT NULL DEFAULT true;

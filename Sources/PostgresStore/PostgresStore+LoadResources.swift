@@ -1,7 +1,7 @@
 import TokenCore
 import TokenRecords
 
-/// Loading groups (with their shares), projects and memberships from their tables, their columns
+/// Loading groups (with their shares), projects, memberships and web sessions from their tables, their columns
 /// those of their ``RecordSchema``, each read by name: a NULL or a value of the wrong type is an
 /// error naming its column.
 extension PostgresStore {
@@ -19,5 +19,6 @@ extension PostgresStore {
         try loadRows(of: .membership, orderBy: "resource_type, resource_id, user_id", on: connection, timeout: timeout) {
             state.apply(.putMembership($0))
         }
+        try loadRows(of: .webSession, orderBy: "created_at, digest", on: connection, timeout: timeout) { state.apply(.putWebSession($0)) }
     }
 }

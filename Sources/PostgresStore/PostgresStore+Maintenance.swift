@@ -72,7 +72,7 @@ extension PostgresStore {
                         try state.transaction(in: ClosureStorage { _ in }, body)
                         try connection.script(
                             "TRUNCATE tokend.users, tokend.groups, tokend.group_shares, tokend.projects, tokend.members, "
-                                + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices", timeoutMilliseconds: bulkTimeout)
+                                + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices, tokend.web_sessions", timeoutMilliseconds: bulkTimeout)
                         for table in TableCopy.tables(of: state) where !table.chunks.isEmpty {
                             try connection.copy(
                                 "COPY tokend.\(unsafeSQL: table.table) (\(unsafeSQL: table.columns)) FROM STDIN", chunks: table.chunks,
@@ -134,6 +134,8 @@ extension PostgresStore {
         public var groups: Int
         public var projects: Int
         public var memberships: Int
+        /// Rows of `tokend.web_sessions` (checked against the replica: a difference is a problem).
+        public var webSessions = 0
         /// Anything wrong: a gap in the log, tables that disagree with the replica built from them.
         public var problems: [String]
     }
@@ -150,7 +152,8 @@ extension PostgresStore {
                         + "(SELECT count(*) FROM tokend.users), (SELECT count(*) FROM tokend.tokens), "
                         + "(SELECT count(*) FROM tokend.token_families), (SELECT count(*) FROM tokend.groups), "
                         + "(SELECT count(*) FROM tokend.projects), (SELECT count(*) FROM tokend.members), "
-                        + "(SELECT count(*) FROM tokend.tokens t WHERE NOT EXISTS (SELECT 1 FROM tokend.token_families f WHERE f.id = t.family_id))",
+                        + "(SELECT count(*) FROM tokend.tokens t WHERE NOT EXISTS (SELECT 1 FROM tokend.token_families f WHERE f.id = t.family_id)), "
+                        + "(SELECT count(*) FROM tokend.web_sessions)",
                     timeoutMilliseconds: 120_000)
                 let lastSeq = row.int(0, 0) ?? 0
                 let entries = row.int(0, 1) ?? 0
@@ -169,11 +172,15 @@ extension PostgresStore {
                 if counts != tables {
                     problems.append("the tables hold \(tables) users, tokens, groups, projects, members; the log replayed gives \(counts)")
                 }
+                let sessions = rw.withReadLock { state.webSessions.count }
+                if let stored = row.int(0, 11), stored != sessions {
+                    problems.append("tokend.web_sessions holds \(stored) sessions; the log replayed gives \(sessions)")
+                }
                 if row.int(0, 2) == 1, let problem = try compareWithLog(on: connection) { problems.append(problem) }
                 return Status(
                     schemaVersion: version, lastSeq: lastSeq, logEntries: entries, firstLoggedSeq: row.int(0, 2),
                     users: tables.0, tokens: tables.1, tokenFamilies: row.int(0, 6) ?? 0, groups: tables.2, projects: tables.3,
-                    memberships: tables.4, problems: problems)
+                    memberships: tables.4, webSessions: row.int(0, 11) ?? 0, problems: problems)
             }
         }
     }

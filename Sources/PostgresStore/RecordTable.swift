@@ -42,7 +42,13 @@ extension RecordSchema {
     /// object when the field has a ``RecordField/parent``.
     static func jsonExpression(_ field: RecordField<Record>, in json: String = "r") -> String {
         let object = field.parent.map { "\(json)->'\($0)'" } ?? json
-        let text = "\(object)->>'\(field.key)'"
+        var text = "\(object)->>'\(field.key)'"
+        // A key the JSON leaves out at its default (``RecordField/omitted(when:)``) is that default.
+        switch field.omittedWhen {
+        case .integer(let value)?: text = "coalesce(\(text), '\(value)')"
+        case .boolean(let flag)?: text = "coalesce(\(text), '\(flag)')"
+        default: break
+        }
         switch field.kind {
         case .integer: return "(\(text))::bigint"
         case .milliseconds: return "tokend.ms((\(text))::bigint)"

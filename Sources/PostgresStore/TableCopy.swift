@@ -44,12 +44,15 @@ enum TableCopy {
                 change(.putNotice(notice)),
             ])
         }
+        var sessions = Chunks()
+        for session in state.webSessions.all() { sessions.row(RecordSchema.webSession.copyCells(session)) }
         return [
             ("users", userColumns, users.finish()), ("groups", groupColumns, groups.finish()),
             ("group_shares", shareColumns, shares.finish()), ("projects", projectColumns, projects.finish()),
             ("members", memberColumns, members.finish()), ("token_families", "id, user_id, created_at", families.finish()),
             ("tokens", tokenColumns, tokens.finish()), ("hooks", "id, change", hooks.finish()),
             ("expiry_notices", "hook_id, token_id, notice_interval, change", notices.finish()),
+            ("web_sessions", RecordSchema.webSession.columnList, sessions.finish()),
         ]
     }
 

@@ -1,7 +1,7 @@
 import TokenRecords
 
 /// `tokend.write`, the function every write calls (see ``PostgresSchema``), as this release
-/// makes it: the puts of users, tokens, groups (and their shares), projects and memberships are
+/// makes it: the puts of users, tokens, groups (and their shares), projects, memberships and web sessions are
 /// generated from their ``RecordSchema``, so their columns are the ones the JSON coding and the
 /// load use. Changing what it generates changes the function: ship it with a migration (even
 /// an empty one), so existing databases get it. ``PostgresSchema/migrate(_:)``
@@ -69,6 +69,10 @@ enum WriteFunction {
                 WHEN 'membership/delete' THEN
                     DELETE FROM tokend.members WHERE resource_type = r->>'resource_type'
                         AND resource_id = (r->>'resource_id')::bigint AND user_id = (r->>'user_id')::bigint;
+                WHEN 'session/put' THEN
+                    \(RecordSchema.webSession.upsert())
+                WHEN 'session/delete' THEN
+                    DELETE FROM tokend.web_sessions WHERE digest = decode(r->>'digest', 'hex');
                 WHEN 'hook/put' THEN
                     INSERT INTO tokend.hooks (id, change) VALUES ((r->>'id')::bigint, entry)
                     ON CONFLICT (id) DO UPDATE SET change = EXCLUDED.change;

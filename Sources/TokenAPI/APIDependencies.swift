@@ -25,6 +25,8 @@ public struct APIDependencies: Sendable {
     public var failedAuthentications: FailedAuthenticationLog
     /// The audit log, read by the audit events API (nil: those endpoints answer 404).
     public var auditLog: (any AuditLogReading)?
+    /// Signing people in to the web pages: passwords, sessions, the web server's sign-in.
+    public var web: WebSignInConfiguration
     /// The webhook token cipher (keyed from the secret).
     public var webhookTokens: WebhookTokenBox { WebhookTokenBox(secret: secret, random: random) }
 
@@ -33,8 +35,9 @@ public struct APIDependencies: Sendable {
         clock: Clock, settings: InstanceSettings = .default, externalURL: String? = nil,
         maximumBodySize: Int = 1 << 20, monitoringAllowList: [String] = [], metrics: RequestMetrics = RequestMetrics(),
         logger: Logger = Logger(label: "tokend"), failedAuthentications: FailedAuthenticationLog? = nil,
-        auditLog: (any AuditLogReading)? = nil
+        auditLog: (any AuditLogReading)? = nil, web: WebSignInConfiguration? = nil
     ) {
+        self.web = web ?? WebSignInConfiguration(signIn: SignInService(secret: secret, random: random))
         self.repository = repository
         self.secret = secret
         self.random = random

@@ -19,11 +19,15 @@ public struct RequestContext: HandlerContext {
     /// The instant the request is handled at, read once.
     public let now: Timestamp
     let session: Session?
+    /// A signed-in browser's request (``SignedInUser/context(for:parameters:path:)``): its
+    /// session, checked again in every write, and the audit lines in its user's name.
+    let webSession: (use: WebSessionUse, audit: AuditContext)?
 
     init(
         request: APIRequest, path: PathParameters, parameters: Parameters, credential: Credential?, caller: Caller?,
-        dependencies: APIDependencies, now: Timestamp, session: Session?
+        dependencies: APIDependencies, now: Timestamp, session: Session?, webSession: (use: WebSessionUse, audit: AuditContext)? = nil
     ) {
+        self.webSession = webSession
         self.request = request
         self.path = path
         self.parameters = parameters
@@ -80,6 +84,9 @@ extension HandlerContext {
     /// it changed are recorded in it too (``AuditTrail``). Call it once per request.
     public func write<T>(_ body: (inout StoreState) throws -> T) throws -> T {
         let context = base
+        if let web = context.webSession {
+            return try context.dependencies.repository.write(WriteRecording(audit: web.audit, webSession: web.use), body)
+        }
         guard let session = context.session else { return try context.dependencies.repository.write(.audited(context.audit), body) }
         return try session.write(in: context.dependencies.repository, body)
     }
@@ -87,7 +94,7 @@ extension HandlerContext {
     /// Who and where, as this request's audit lines name them.
     public var audit: AuditContext {
         let context = base
-        return context.session?.audit
+        return context.session?.audit ?? context.webSession?.audit
             ?? AuditContext(actor: .anonymous, ipAddress: context.request.remoteAddress, requestID: context.request.requestID, time: context.now)
     }
 

@@ -4,7 +4,7 @@ package import TokenCore
 
 /// The on-disk JSON of journal and snapshot lines. Keys are written sorted, one record per line,
 /// so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`. Users, tokens,
-/// groups, projects and memberships are written as their ``RecordSchema`` declares them.
+/// groups, projects, memberships and web sessions are written as their ``RecordSchema`` declares them.
 package enum RecordCoding {
     package struct DecodeError: Error, CustomStringConvertible {
         package var description: String
@@ -94,6 +94,15 @@ package enum RecordCoding {
             precondition(journal, "snapshots hold records, not deletions")
             header("notice", "delete")
             write(key, into: &w)
+        case .putWebSession(let session):
+            header("session", "put")
+            RecordSchema.webSession.write(session, into: &w)
+        case .deleteWebSession(let digest):
+            precondition(journal, "snapshots hold records, not deletions")
+            header("session", "delete")
+            w.beginObject()
+            w.field("digest", digest.hex)
+            w.endObject()
         case .audit(let event):
             precondition(journal, "audit events live in the journal and the audit files, not in snapshots")
             header("audit", "put")
@@ -124,6 +133,10 @@ package enum RecordCoding {
         case ("hook", "put"): return .putHook(try decodeHook(record))
         case ("notice", "put"): return .putNotice(try decodeNotice(record))
         case ("notice", "delete"): return .deleteNotice(try decodeNoticeKey(record))
+        case ("session", "put"): return .putWebSession(try RecordSchema.webSession.decode(record))
+        case ("session", "delete"):
+            guard let digest = record["digest"]?.stringValue.flatMap(TokenDigest.init(hex:)) else { throw DecodeError(description: "missing digest") }
+            return .deleteWebSession(digest)
         case ("audit", "put"): return .audit(try decodeAudit(record))
         default:
             throw DecodeError(description: "unknown record kind \(kind ?? "nil")/\(op)")

@@ -12,7 +12,7 @@ extension RecordSchema {
             let field = fields[index]
             guard let parent = field.parent else {
                 let value = field.get(record)
-                if field.kind != .children || value != .null {
+                if (field.kind != .children || value != .null) && (field.omittedWhen == nil || value != field.omittedWhen) {
                     w.key(field.key)
                     write(value, into: &w)
                 }

@@ -104,6 +104,10 @@ package struct RecordField<Record>: Sendable {
     /// What an absent field (written by an older release) leaves; by default the prototype's
     /// value. It runs once every present field is set, so it may derive from any of them.
     package let absent: @Sendable (inout Record) -> Void
+    /// Left out of the JSON when the record holds this value (a field most records leave at
+    /// its default, added after records were written: their lines keep their bytes). Reading
+    /// it back, the missing key is absent, which gives the same value.
+    package private(set) var omittedWhen: FieldValue?
 
     package init(
         _ key: String, column: String? = nil, parent: String? = nil, kind: FieldKind, nullable: Bool = false, required: Bool = false,
@@ -119,5 +123,12 @@ package struct RecordField<Record>: Sendable {
         self.get = get
         self.set = set
         self.absent = absent
+    }
+
+    /// This field, left out of the JSON when its value is `value` (see ``omittedWhen``).
+    package func omitted(when value: FieldValue) -> Self {
+        var field = self
+        field.omittedWhen = value
+        return field
     }
 }

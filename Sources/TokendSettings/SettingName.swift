@@ -27,6 +27,10 @@ public enum SettingName: String, CaseIterable, Sendable, Hashable {
     case allowLocalWebhooks = "allow-local-webhooks"
     case webhookTimeout = "webhook-timeout"
     case notifyTimeout = "notify-timeout"
+    case sessionExpireDelay = "session-expire-delay"
+    case sessionLifetime = "session-lifetime"
+    case webServerSignIn = "web-server-sign-in"
+    case gateSessions = "gate-sessions"
 
     /// `--` + the name.
     public var flag: String { "--" + rawValue }

@@ -97,6 +97,24 @@ extension SettingName {
             SettingDeclaration(
                 .notify, "Seconds one run may spend delivering.", value: "seconds", default: "600",
                 parser: .number(atLeast: 1, otherwise: "must be a whole number of seconds, at least 1"))
+
+        // People signing in to the web pages.
+        case .sessionExpireDelay:
+            SettingDeclaration(
+                .server, "Minutes a signed-in session may sit unused before it ends (GitLab's session_expire_delay).", value: "minutes",
+                default: "10080", parser: .number(atLeast: 1, otherwise: "must be a whole number of minutes, at least 1"))
+        case .sessionLifetime:
+            SettingDeclaration(
+                .server, "Minutes after sign-in when a session ends however busy it is.", value: "minutes", default: "43200",
+                parser: .number(atLeast: 1, otherwise: "must be a whole number of minutes, at least 1"))
+        case .webServerSignIn:
+            SettingDeclaration(
+                .server,
+                "Sign in the user the web server names: off, REMOTE_USER (the CGI variable its auth module sets) or a header name its proxy sets (clients must not be able to send it).",
+                value: "source", default: "off",
+                parser: .checked(otherwise: "takes off, REMOTE_USER or a header name (letters, digits and -)", Settings.isWebServerSignIn))
+        case .gateSessions:
+            .onOff(.server, "Let /-/auth accept a signed-in browser's session cookie, not only tokens.", default: false)
         }
     }
 }

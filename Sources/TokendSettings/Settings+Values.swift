@@ -59,4 +59,35 @@ extension Settings {
     /// `--notify-timeout`: seconds one `tokend notify` run may spend delivering; what is left is
     /// for the next run, so one run never outlasts the timer's interval.
     public var notifyTimeoutSeconds: Int { required(.notifyTimeout) }
+
+    /// `--session-expire-delay` and `--session-lifetime`: how long web sessions last.
+    public var webSessionPolicy: WebSessionPolicy {
+        WebSessionPolicy(idleTimeoutMinutes: required(.sessionExpireDelay), absoluteLifetimeMinutes: required(.sessionLifetime))
+    }
+
+    /// `--web-server-sign-in`: nil (off), `REMOTE_USER`, or the header the operator's proxy sets.
+    public var webServerSignIn: String? {
+        let source: String = required(.webServerSignIn)
+        if source.lowercased() == "off" { return nil }
+        return source.uppercased() == "REMOTE_USER" ? "REMOTE_USER" : source
+    }
+
+    /// `--gate-sessions`: `/-/auth` accepts a signed-in browser's session cookie too.
+    public var gateSessions: Bool { required(.gateSessions) }
+
+    /// `off`, `REMOTE_USER`, or a header name: 1 to 64 letters, digits and `-` (no `_`, which
+    /// proxies treat inconsistently; the README says how to strip the client's spellings).
+    public static func isWebServerSignIn(_ source: String) -> Bool {
+        let lowered = source.lowercased()
+        if lowered == "off" || lowered == "remote_user" { return true }
+        return !source.isEmpty && source.utf8.count <= 64
+            && source.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "-"):
+                    return true
+                default: return false
+                }
+            }
+    }
 }

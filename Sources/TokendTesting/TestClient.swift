@@ -19,14 +19,20 @@ public struct TestClient: Sendable {
     public init(
         now: Timestamp = Timestamp(iso8601: "2026-06-15T12:00:00Z")!, settings: InstanceSettings = .default,
         externalURL: String? = "http://gitlab.example.com", logger: Logger = Logger(label: "tokend-test"),
-        wrap: (any TokenRepository) -> any TokenRepository = { $0 }
+        wrap: (any TokenRepository) -> any TokenRepository = { $0 }, passwordHasher: PasswordHasher = .fastForTests,
+        sessionPolicy: WebSessionPolicy = .default, signInThrottle: SignInThrottle = SignInThrottle(), webServerSignIn: String? = nil,
+        gateSessions: Bool = false
     ) {
         let clock = MutableClock(now)
         let repository = InMemoryRepository()
         let secret = TokenSecret(bytes: Array(repeating: 7, count: 32))
+        let random = RandomSource.seeded(1)
+        let web = WebSignInConfiguration(
+            signIn: SignInService(secret: secret, random: random, hasher: passwordHasher, policy: sessionPolicy, throttle: signInThrottle),
+            webServerSignIn: webServerSignIn, gateAcceptsSessions: gateSessions)
         let dependencies = APIDependencies(
-            repository: wrap(repository), secret: secret, random: RandomSource.seeded(1), clock: clock.clock,
-            settings: settings, externalURL: externalURL, logger: logger)
+            repository: wrap(repository), secret: secret, random: random, clock: clock.clock,
+            settings: settings, externalURL: externalURL, logger: logger, web: web)
         self.clock = clock
         self.repository = repository
         self.secret = secret

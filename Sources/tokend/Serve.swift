@@ -56,7 +56,10 @@ struct Serve: ParsableCommand {
         let application = Application(dependencies: APIDependencies(
             repository: store.repository, secret: store.secret, random: .system, clock: .system, settings: settings.instance,
             externalURL: settings.externalURL, maximumBodySize: settings.maxBodySize,
-            monitoringAllowList: settings.monitoringAllowList, logger: logger, failedAuthentications: store.failedAuthentications))
+            monitoringAllowList: settings.monitoringAllowList, logger: logger, failedAuthentications: store.failedAuthentications,
+            web: WebSignInConfiguration(
+                signIn: SignInService(secret: store.secret, random: .system, policy: settings.webSessionPolicy),
+                webServerSignIn: settings.webServerSignIn, gateAcceptsSessions: settings.gateSessions)))
         guard let listenSocket else {
             throw ExitCode(CGIRunner.run(environment: environment, application: application))
         }

@@ -6,7 +6,7 @@ struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users offline, on the store of --data or --store (what the Users API does, for bootstrapping).",
-        subcommands: [CreateUser.self, ListUsers.self, BlockUser.self, UnblockUser.self, DeleteUser.self]
+        subcommands: [CreateUser.self, ListUsers.self, BlockUser.self, UnblockUser.self, DeleteUser.self, SetUserPassword.self]
     )
 }
 

@@ -32,6 +32,30 @@ struct RepositoryContractTests {
         try auditEventsCommitWithTheirChange(store)
         try theCredentialIsCheckedAndItsUseRecorded(store)
         try concurrentWritersLoseNothing(store)
+        try sessionsPersistAndEndOnEveryWorker(store)
+    }
+
+    /// A signed-in browser's session and a password hash survive a fresh opening (another
+    /// worker or host); blocking the user there ends the session here, and so does sign-out.
+    static func sessionsPersistAndEndOnEveryWorker(_ store: Opened) throws {
+        let service = SignInService(secret: TokenSecret(bytes: Array(repeating: 5, count: 32)), random: .system, hasher: .fastForTests)
+        let hash = PasswordHasher.fastForTests.hash("session password")
+        let id = try store.repository.write { state -> UserID in
+            var user = User(id: state.allocateUserID(), username: "sessioned", name: "S", email: "s@example.com", createdAt: now)
+            user.passwordHash = hash
+            state.put(user)
+            return user.id
+        }
+        let first = try service.signIn(login: "sessioned", password: "session password", client: .init(address: "192.0.2.1"), in: store.repository, now: now).get()
+        let other = try store.reopened()
+        #expect(try other.read { $0.user(id)?.passwordHash } == hash, "\(store.kind)")
+        #expect(try service.resolve(sessionID: first.sessionID, in: other, now: now)?.session == first.session, "\(store.kind)")
+        let second = try service.signIn(login: "sessioned", password: "session password", client: .init(), in: other, now: now).get()
+        try service.signOut(sessionID: second.sessionID, in: other)
+        #expect(try service.resolve(sessionID: second.sessionID, in: store.repository, now: now) == nil, "\(store.kind): signed out there")
+        try other.write { state in _ = try UserDirectory.setBlocked(true, id, in: &state) }
+        #expect(try service.resolve(sessionID: first.sessionID, in: store.repository, now: now) == nil, "\(store.kind): blocked there")
+        #expect(try store.reopened().read { $0.webSessions.sessions(of: id) }.isEmpty, "\(store.kind)")
     }
 
     static let now = Timestamp(iso8601: "2026-06-15T12:00:00Z")!

@@ -8,11 +8,12 @@ import TokenRecords
 /// Every record's schema against its table: the columns the schema writes, copies and loads
 /// are exactly those the migrations create, and `tokend.write` holds each generated put.
 struct RecordSchemaTableTests {
-    /// The columns of `tokend.<table>` as the migrations make it: the first one's `CREATE TABLE`,
-    /// then every later `ALTER TABLE tokend.<table> ADD COLUMN`.
+    /// The columns of `tokend.<table>` as the migrations make it: the `CREATE TABLE` of the
+    /// migration that creates it, then every later `ALTER TABLE tokend.<table> ADD COLUMN`.
     func tableColumns(_ table: String) -> [String] {
-        let sql = PostgresSchema.migrations[0].sql
-        guard let start = sql.range(of: "CREATE TABLE tokend.\(table) (") else { return [] }
+        guard let sql = PostgresSchema.migrations.map(\.sql).first(where: { $0.contains("CREATE TABLE tokend.\(table) (") }),
+            let start = sql.range(of: "CREATE TABLE tokend.\(table) (")
+        else { return [] }
         let body = sql[start.upperBound...].prefix { $0 != ";" }
         var columns: [String] = body.split(separator: "\n").compactMap { line in
             let word = line.split(separator: " ").first.map(String.init) ?? ""
@@ -37,12 +38,13 @@ struct RecordSchemaTableTests {
         #expect(Set(["group_id", "position"] + columns(RecordSchema.groupShare)) == Set(tableColumns("group_shares")))
         #expect(Set(columns(RecordSchema.project)) == Set(tableColumns("projects")))
         #expect(Set(columns(RecordSchema.membership)) == Set(tableColumns("members")))
+        #expect(Set(columns(RecordSchema.webSession)) == Set(tableColumns("web_sessions")))
         #expect(tableColumns("users").count >= 10)
     }
 
     @Test func writeHoldsEveryGeneratedPut() {
         let sql = WriteFunction.sql
-        for upsert in [RecordSchema.user.upsert(), RecordSchema.group.upsert(), RecordSchema.project.upsert(), RecordSchema.membership.upsert()] {
+        for upsert in [RecordSchema.user.upsert(), RecordSchema.group.upsert(), RecordSchema.project.upsert(), RecordSchema.membership.upsert(), RecordSchema.webSession.upsert()] {
             #expect(sql.contains(upsert))
         }
         #expect(sql.contains(RecordSchema.groupShare.replaceChildren(of: "group_id", from: "shared_with")))
@@ -52,6 +54,9 @@ struct RecordSchemaTableTests {
         #expect(user.contains("(r->'bot_of'->>'id')::bigint"))
         #expect(user.contains("r->'bot_of'->>'kind'"))
         #expect(!user.contains("id = EXCLUDED.id,") && user.contains("ON CONFLICT (id)"))
+        // Keys the JSON leaves out while unset read as their default.
+        #expect(user.contains("(coalesce(r->>'failed_attempts', '0'))::bigint"))
+        #expect(RecordSchema.webSession.upsert().contains("ON CONFLICT (digest)"))
         let members = RecordSchema.membership.upsert()
         #expect(members.contains("ON CONFLICT (resource_type, resource_id, user_id) DO UPDATE SET access_level = EXCLUDED.access_level"))
         #expect(!members.contains("user_id = EXCLUDED"))

@@ -76,7 +76,10 @@ struct ConfigurationToolAPITests {
         }
         let grape = f.client.request("PUT", "/users/\(id)", token: f.admin, form: "projects_limit=many")
         #expect(grape.status == 400 && grape.body == #"{"error":"projects_limit is invalid"}"#, "\(grape.body)")
+        #expect(try f.client.repository.read { $0.user(UserID(id))?.passwordHash } == nil, "a refused password is not stored")
         #expect(f.client.request("PUT", "/users/\(id)", token: f.admin, form: "password=long-enough-secret").status == 200)
+        let hash = try f.client.repository.read { $0.user(UserID(id))?.passwordHash }
+        #expect(hash?.hasPrefix("$2") == true, "the password is handed to web sign-in's setter: its bcrypt hash is stored")
     }
 
     @Test func aNewUsernameRenamesTheUsersNamespace() throws {

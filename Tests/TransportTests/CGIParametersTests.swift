@@ -64,6 +64,23 @@ struct CGIParametersTests {
         #expect(parameters(extra).serverOrigin == origin)
     }
 
+    /// HTTPS as the web server says it (a session cookie is then `Secure`), and `REMOTE_USER`
+    /// from its auth module; a client's `Remote-User` header is a header, never `REMOTE_USER`.
+    @Test(arguments: [
+        (["HTTPS": "on"], true), (["HTTPS": "off"], false), ([:], false), (["REQUEST_SCHEME": "https"], true),
+        (["REQUEST_SCHEME": "http", "HTTPS": "on"], false), (["HTTP_X_FORWARDED_PROTO": "https"], false),
+    ])
+    func httpsComesFromTheServer(extra: [String: String], https: Bool) throws {
+        #expect(try parameters(extra).request(body: []).get().isHTTPS == https)
+    }
+
+    @Test func remoteUserComesOnlyFromTheCGIVariable() throws {
+        #expect(try parameters(["REMOTE_USER": "alice"]).request(body: []).get().remoteUser == "alice")
+        #expect(try parameters(["HTTP_REMOTE_USER": "alice"]).request(body: []).get().remoteUser == nil)
+        #expect(try parameters(["REMOTE_USER": ""]).request(body: []).get().remoteUser == nil)
+        #expect(try parameters(["REMOTE_USER": "a\u{1}b"]).request(body: []).get().remoteUser == nil)
+    }
+
     /// The gate's answer never depends on the body, so the transport reads none there and applies
     /// no size limit (Caddy's forward_auth sends the client's body along); elsewhere a body over
     /// the limit is refused before it is read.

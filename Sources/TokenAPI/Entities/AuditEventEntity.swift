@@ -101,6 +101,11 @@ struct AuditEventEntity {
         case .hookCreated: return "Created \(event.target.type) with id \(id)"
         case .hookUpdated: return "Updated \(event.target.type) with id \(id)"
         case .hookDeleted: return "Deleted \(event.target.type) with id \(id)"
+        case .authenticatedWithPassword: return "Signed in with password"
+        case .authenticatedWithWebServer: return "Signed in through the web server"
+        case .loginFailedWithStandardAuthentication: return "Failed to login with STANDARD authentication"
+        case .userAccessLocked: return "User access locked: too many failed sign-ins"
+        case .userPasswordUpdated: return "Changed password of \(event.target.details)"
         }
     }
 }

@@ -17,6 +17,10 @@ import TokenCore
 /// One read of the store and no write on the common path: the token's use is recorded as the
 /// API records it (``Session``, GitLab's throttle), so only the first check in ten minutes, or
 /// from a new address, writes. Nothing rotates here, so there is no reuse detection.
+///
+/// With `--gate-sessions`, a request without a token may instead carry a signed-in browser's
+/// session cookie (``admitSession(_:request:)``): the session acts as its user, like a token
+/// with the `api` scope.
 struct AuthGate {
     let dependencies: APIDependencies
     let requestID: String?
@@ -56,6 +60,10 @@ struct AuthGate {
             }
             let parsed = try GateRequest(request)
             (basic, presented) = (parsed.basic, parsed.token != nil)
+            if parsed.token == nil, dependencies.web.gateAcceptsSessions, let (user, fields) = try admitSession(parsed, request: request) {
+                telemetry.userID = user.id.rawValue
+                return Answer(response: APIResponse(status: .noContent, headerFields: fields), telemetry: telemetry)
+            }
             let (credential, fields) = try admit(parsed, request: request)
             telemetry.userID = credential.user.id.rawValue
             return Answer(response: APIResponse(status: .noContent, headerFields: fields), telemetry: telemetry)

@@ -20,6 +20,12 @@ public struct APIRequest: Sendable {
     public var serverOrigin: String?
     /// The id the transport gave this request (`X-Request-Id`), for the audit log.
     public var requestID: String?
+    /// The request reached the web server over HTTPS (CGI `HTTPS=on`, or `REQUEST_SCHEME=https`):
+    /// a session cookie is then `Secure`.
+    public var isHTTPS = false
+    /// `REMOTE_USER`: the user the web server authenticated (its auth module), if any. Only the
+    /// web server's sign-in reads it, and only when the operator turned it on.
+    public var remoteUser: String?
 
     public init(
         head: HTTPRequest, body: [UInt8] = [], remoteAddress: String? = nil, serverOrigin: String? = nil, requestID: String? = nil

@@ -25,6 +25,15 @@ public struct AuditEvent: Hashable, Sendable {
         case hookCreated = "hook_created"
         case hookUpdated = "hook_updated"
         case hookDeleted = "hook_deleted"
+        /// A password sign-in that succeeded, and one that failed (GitLab's names; a failure's
+        /// ``AuditEvent/reason`` says why: `invalid`, `locked`, `blocked`, `not_allowed`).
+        case authenticatedWithPassword = "authenticated_with_password"
+        case loginFailedWithStandardAuthentication = "login_failed_with_standard_authentication"
+        /// The web server's sign-in (`REMOTE_USER` or the operator's header) started a session.
+        case authenticatedWithWebServer = "authenticated_with_web_server"
+        /// Too many failed sign-ins locked the account (Devise lockable).
+        case userAccessLocked = "user_access_locked"
+        case userPasswordUpdated = "user_password_updated"
     }
 
     public var name: Name

@@ -73,8 +73,16 @@ public enum AuditTrail {
             switch (before, after) {
             case (nil, _?): events.append(context.event(.userCreated, entity: entity, target: target))
             case (_?, nil): events.append(context.event(.userDeleted, entity: entity, target: target))
-            case (let old?, let new?) where old.state != new.state:
-                events.append(context.event(new.state == .blocked ? .userBlocked : .userUnblocked, entity: entity, target: target))
+            case (let old?, let new?):
+                if old.state != new.state {
+                    events.append(context.event(new.state == .blocked ? .userBlocked : .userUnblocked, entity: entity, target: target))
+                }
+                if old.passwordHash != new.passwordHash, new.passwordHash != nil {
+                    events.append(context.event(.userPasswordUpdated, entity: entity, target: target))
+                }
+                if old.lockedAt == nil, new.lockedAt != nil {
+                    events.append(context.event(.userAccessLocked, entity: entity, target: target))
+                }
             default: break
             }
         }

@@ -46,7 +46,15 @@ public enum GateRefusal: Error, Hashable, Sendable {
 public enum GatePolicy {
     /// The scope check: nil when the token holds every required scope.
     public static func checkScopes(of token: AccessToken, against requirement: GateRequirement) -> GateRefusal? {
-        for scope in requirement.scopes where !token.scopes.contains(scope) {
+        checkScopes(of: token.scopes, against: requirement)
+    }
+
+    /// What a signed-in browser's session stands for at the gate: a token with `api`.
+    public static let sessionScopes: [Scope] = [.api]
+
+    /// The scope check on a list of scopes held: nil when every required one is among them.
+    public static func checkScopes(of held: [Scope], against requirement: GateRequirement) -> GateRefusal? {
+        for scope in requirement.scopes where !held.contains(scope) {
             return .insufficientScope(required: requirement.scopes)
         }
         return nil

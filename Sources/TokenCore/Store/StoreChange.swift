@@ -15,6 +15,9 @@ public enum StoreChange: Hashable, Sendable {
     case deleteHook(HookID)
     case putNotice(ExpiryNotice)
     case deleteNotice(ExpiryNotice.Key)
+    /// A signed-in browser's session (``WebSession``), by its digest.
+    case putWebSession(WebSession)
+    case deleteWebSession(TokenDigest)
     /// An audit event of the transaction: persisted with its changes (a journal line, a row
     /// of a database's audit table), never part of the state (``StoreState/apply(_:)``
     /// skips it). The file store also chains it into its audit files.

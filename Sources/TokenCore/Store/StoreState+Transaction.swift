@@ -17,7 +17,7 @@ extension StoreState {
             beginTransaction()
             let outcome: Result<T, AuthenticationFailure>
             do {
-                if let failure = recording.credential?.check(in: &self, audit: recording.audit) {
+                if let failure = recording.credential?.check(in: &self, audit: recording.audit) ?? recording.webSession?.check(in: self) {
                     outcome = .failure(failure)
                 } else {
                     recording.credential?.record(in: &self)

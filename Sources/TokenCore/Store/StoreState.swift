@@ -13,6 +13,8 @@ public struct StoreState: Sendable {
     private var resourceRecords = ResourceIndex()
     /// Webhooks and the expiry notices sent through them (``StoreState+Webhooks``).
     var webhookRecords = WebhookIndex()
+    /// Signed-in browsers' sessions (``StoreState+WebSessions``).
+    var webSessionRecords = WebSessionIndex()
     /// The next ids to hand out; never reused, even after a deletion.
     private var nextIDs = (user: 1, token: 1, group: 1, project: 1, hook: 1)
     /// Set only on a partial state (``partial(tokens:users:resolvedDigests:resolvedTokenIDs:resolvedUserIDs:)``).
@@ -207,13 +209,18 @@ public struct StoreState: Sendable {
         pendingChanges.append(.deleteMembership(key))
     }
 
+    /// Puts a user; a user who is not active (blocked) loses every session in the same
+    /// transaction, whatever path blocked them.
     public mutating func put(_ user: User) {
         undoLog.append(.user(user.id, userRecords[user.id]))
         setUser(user.id, user)
         pendingChanges.append(.putUser(user))
+        if user.state != .active { endWebSessions(of: user.id) }
     }
 
+    /// Deletes a user, and their sessions with them.
     public mutating func deleteUser(_ id: UserID) {
+        endWebSessions(of: id)
         undoLog.append(.user(id, userRecords[id]))
         setUser(id, nil)
         pendingChanges.append(.deleteUser(id))
@@ -270,6 +277,8 @@ public struct StoreState: Sendable {
         case .deleteHook(let id): webhookRecords.setHook(id, nil)
         case .putNotice(let notice): webhookRecords.setNotice(notice.key, notice)
         case .deleteNotice(let key): webhookRecords.setNotice(key, nil)
+        case .putWebSession(let session): webSessionRecords.set(session.digest, session)
+        case .deleteWebSession(let digest): webSessionRecords.set(digest, nil)
         case .audit: break
         }
     }

@@ -7,10 +7,14 @@ public struct WriteRecording: Sendable {
     public var audit: AuditContext?
     /// The token the request authenticated with, checked again and its use recorded.
     public var credential: CredentialUse?
+    /// For a request from a signed-in browser: its session, checked again (still there, within
+    /// its timeouts, its user active) before the body runs.
+    public var webSession: WebSessionUse?
 
-    public init(audit: AuditContext? = nil, credential: CredentialUse? = nil) {
+    public init(audit: AuditContext? = nil, credential: CredentialUse? = nil, webSession: WebSessionUse? = nil) {
         self.audit = audit
         self.credential = credential
+        self.webSession = webSession
     }
 
     /// Records nothing: maintenance, bulk loads, writes that carry their own events.

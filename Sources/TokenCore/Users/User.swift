@@ -28,6 +28,15 @@ public struct User: Hashable, Sendable {
     public var createdAt: Timestamp
     /// What administrators set beyond the identity (``UserProfile``).
     public var profile = UserProfile()
+    /// The bcrypt hash of the user's password (`$2a$…`/`$2b$…`, GitLab's `encrypted_password`),
+    /// nil when none is set: then the user cannot sign in with a password. Never in an entity.
+    public var passwordHash: String?
+    /// Failed password sign-ins since the last success or unlock (Devise lockable's
+    /// `failed_attempts`), stored so every worker and host counts the same.
+    public var failedAttempts: Int = 0
+    /// When the account was locked by too many failed sign-ins (Devise's `locked_at`); the lock
+    /// lifts by itself after ``AccountLock/unlockAfterMilliseconds``.
+    public var lockedAt: Timestamp?
 
     public init(
         id: UserID, username: String, name: String, email: String, isAdmin: Bool = false,

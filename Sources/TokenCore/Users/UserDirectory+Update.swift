@@ -18,7 +18,7 @@ extension UserDirectory {
         public var organization: String?
         public var jobTitle: String?
         public var pronouns: String?
-        /// Checked here; handed on by the caller (tokend stores no password of its own yet).
+        /// Checked by ``PasswordRules``; its hash is stored by ``UserDirectory/setPassword(hash:for:keeping:in:)``.
         public var password: String?
 
         public init() {}
@@ -69,15 +69,7 @@ extension UserDirectory {
             if let error = FieldError.length("email", email, maximum: FieldLimits.email) { return error }
             if !email.contains("@") { return FieldError("email", "is invalid") }
         }
-        if let password = changes.password {
-            let count = password.unicodeScalars.count
-            if count < FieldLimits.passwordLength.lowerBound {
-                return FieldError("password", "is too short (minimum is \(FieldLimits.passwordLength.lowerBound) characters)")
-            }
-            if count > FieldLimits.passwordLength.upperBound {
-                return FieldError("password", "is too long (maximum is \(FieldLimits.passwordLength.upperBound) characters)")
-            }
-        }
+        if let password = changes.password, let error = PasswordRules.check(password) { return error }
         if let limit = changes.projectsLimit {
             if limit < 0 { return FieldError("projects_limit", "must be greater than or equal to 0") }
             if limit > FieldLimits.projectsLimit { return FieldError("projects_limit", "must be less than or equal to \(FieldLimits.projectsLimit)") }
@@ -93,9 +85,4 @@ extension UserDirectory {
         }
         return nil
     }
-
-    /// The one place a password that `PUT /users/:id` checked is handed on, inside the update's
-    /// transaction. tokend keeps no passwords yet (web sign-in, which will hash and store them
-    /// and end the user's other sessions, has not landed), so it is dropped here.
-    public static func handOnPassword(_ password: String, of user: UserID, in state: inout StoreState) {}
 }

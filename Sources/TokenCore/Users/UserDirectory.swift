@@ -17,11 +17,15 @@ public enum UserDirectory {
         /// A service account (``User/isServiceAccount``), provisioned by this group or project if any.
         public var isServiceAccount: Bool
         public var provisionedBy: Resource?
+        /// The password's hash (``PasswordHasher``), hashed before the transaction: nil leaves
+        /// the user without one (GitLab's `reset_password`/`force_random_password`).
+        public var passwordHash: String?
 
         public init(
             username: String, name: String, email: String, isAdmin: Bool = false, isServiceAccount: Bool = false,
-            provisionedBy: Resource? = nil
+            provisionedBy: Resource? = nil, passwordHash: String? = nil
         ) {
+            self.passwordHash = passwordHash
             self.username = username
             self.name = name
             self.email = email
@@ -33,9 +37,10 @@ public enum UserDirectory {
 
     public static func create(_ new: NewUser, at now: Timestamp, in state: inout StoreState) throws(Failure) -> User {
         try check(username: new.username, name: new.name, email: new.email, of: nil, in: state)
-        let user = User(
+        var user = User(
             id: state.allocateUserID(), username: new.username, name: new.name, email: new.email, isAdmin: new.isAdmin,
             isServiceAccount: new.isServiceAccount, provisionedBy: new.provisionedBy, createdAt: now)
+        user.passwordHash = new.passwordHash
         state.put(user)
         return user
     }
@@ -83,6 +88,20 @@ public enum UserDirectory {
             user.state = wanted
             state.put(user)
         }
+        return user
+    }
+
+    /// Sets a user's password (its hash, made before the transaction by ``PasswordHasher``) and
+    /// ends every session of theirs but `kept` (the session that changed it; nil ends them all):
+    /// GitLab's `user_password_updated`, recorded from the change. A lock from failed sign-ins
+    /// lifts with it.
+    @discardableResult
+    public static func setPassword(hash: String, for id: UserID, keeping kept: TokenDigest? = nil, in state: inout StoreState) throws(Failure) -> User {
+        guard var user = state.user(id) else { throw .notFound }
+        user.passwordHash = hash
+        user = AccountLock.succeeded(user)
+        state.put(user)
+        state.endWebSessions(of: id, except: kept)
         return user
     }
 

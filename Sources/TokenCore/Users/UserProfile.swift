@@ -35,8 +35,6 @@ extension FieldLimits {
     public static let userPronouns = 50
     /// GitLab has no limit on the admin note; tokend bounds it.
     public static let userNote = 10_000
-    /// Devise's password length, as GitLab configures it.
-    public static let passwordLength = 8...128
     /// The largest `projects_limit` (PostgreSQL's integer).
     public static let projectsLimit = 2_147_483_647
 }

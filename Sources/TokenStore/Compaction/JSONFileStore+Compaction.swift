@@ -147,7 +147,7 @@ extension JSONFileStore {
     }
 
     /// Snapshot bytes: the header, then owners before what they own: users, groups (parents
-    /// first), projects, memberships, tokens, webhooks, expiry notices.
+    /// first), projects, memberships, tokens, webhooks, expiry notices, web sessions.
     static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int, auditTail: AuditChain.Link? = nil) -> [UInt8] {
         let tail = auditTail.flatMap { $0.seq > 0 ? $0 : nil }
         var bytes = RecordCoding.headerLine(
@@ -162,6 +162,7 @@ extension JSONFileStore {
         for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
         for hook in state.webhooks.allHooks() { bytes += RecordCoding.snapshotLine(.putHook(hook)) }
         for notice in state.webhooks.allNotices() { bytes += RecordCoding.snapshotLine(.putNotice(notice)) }
+        for session in state.webSessions.all() { bytes += RecordCoding.snapshotLine(.putWebSession(session)) }
         return bytes
     }
 }

@@ -79,6 +79,8 @@ extension JSONFileStore {
         public var groups = 0
         public var projects = 0
         public var memberships = 0
+        /// Signed-in browsers' sessions (expired ones included until the sweep removes them).
+        public var webSessions = 0
     }
 
     public func status() throws -> Status {
@@ -87,7 +89,8 @@ extension JSONFileStore {
             return Status(
                 generation: generation, lastSeq: lastSeq, snapshotBytes: snapshotSize, journalBytes: journalOffset,
                 users: state.users.count, tokens: state.tokens.count, groups: state.resources.groups.count,
-                projects: state.resources.projects.count, memberships: state.resources.memberships.count)
+                projects: state.resources.projects.count, memberships: state.resources.memberships.count,
+                webSessions: state.webSessions.count)
         }
     }
 }
