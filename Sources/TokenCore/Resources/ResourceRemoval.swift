@@ -14,17 +14,7 @@ public enum ResourceRemoval {
     public static func deleteGroup(_ id: GroupID, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(ResourceDirectory.Failure) {
         try requireOwner(.group(id), by: caller, state: state, now: now)
         let resources = state.resources
-        // The group and every descendant, parents before children.
-        var children: [GroupID: [GroupID]] = [:]
-        for group in resources.groups.values {
-            if let parent = group.parentID { children[parent, default: []].append(group.id) }
-        }
-        var doomed: [GroupID] = [id]
-        var next = 0
-        while next < doomed.count {
-            doomed += (children[doomed[next]] ?? []).sorted()
-            next += 1
-        }
+        let doomed = ResourceIndex.subtree(of: id, children: resources.childGroups())
         let removed = Set(doomed)
         var cascade = Cascade(state: state)
         for project in resources.allProjects() {
