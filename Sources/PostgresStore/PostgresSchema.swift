@@ -7,7 +7,7 @@
 ///   writes it, minus `seq`), and `instance` (the secret, the last `seq`, the next ids).
 /// - the records, normalised, for operators to query: `users`, `tokens` (unique keyed digest),
 ///   `token_families` (one row per rotation chain, named by its first token), `groups`,
-///   `group_shares`, `projects`, `members`, `hooks`, `expiry_notices`, and `audit_events` (GitLab's
+///   `group_shares`, `projects`, `members`, `deploy_tokens`, `hooks`, `expiry_notices`, and `audit_events` (GitLab's
 ///   audit events API reads them). Every write updates them in the same transaction as
 ///   the log; a host starting up loads them, then follows the log.
 enum PostgresSchema {
@@ -170,6 +170,81 @@ enum PostgresSchema {
                 user_agent text
             );
             CREATE INDEX web_sessions_user ON tokend.web_sessions (user_id);
+            """
+        ),
+        // Deploy tokens: their table (columns of ``RecordSchema/deployToken``) and their own
+        // id sequence; `tokend.write` gets their put and delete.
+        (
+            6, "deploy tokens",
+            """
+            CREATE TABLE tokend.deploy_tokens (
+                id bigint PRIMARY KEY,
+                resource_type text NOT NULL CHECK (resource_type IN ('project', 'group')),
+                resource_id bigint NOT NULL,
+                name text NOT NULL,
+                username text,
+                scopes text[] NOT NULL,
+                digest bytea NOT NULL,
+                revoked boolean NOT NULL,
+                expires_at timestamptz,
+                created_at timestamptz NOT NULL,
+                creator_id bigint
+            );
+            CREATE UNIQUE INDEX deploy_tokens_digest ON tokend.deploy_tokens (digest);
+            CREATE INDEX deploy_tokens_resource ON tokend.deploy_tokens (resource_type, resource_id);
+            ALTER TABLE tokend.instance ADD COLUMN next_deploy_token_id bigint NOT NULL DEFAULT 1;
+            """
+        ),
+        // A project's settings (ProjectSettings) and a user's profile (UserProfile), each at
+        // GitLab's default for the rows before.
+        (
+            7, "project settings and user profiles",
+            """
+            ALTER TABLE tokend.users ADD COLUMN bio text NOT NULL DEFAULT '';
+            ALTER TABLE tokend.users ADD COLUMN can_create_group boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.users ADD COLUMN external boolean NOT NULL DEFAULT false;
+            ALTER TABLE tokend.users ADD COLUMN job_title text NOT NULL DEFAULT '';
+            ALTER TABLE tokend.users ADD COLUMN location text NOT NULL DEFAULT '';
+            ALTER TABLE tokend.users ADD COLUMN note text;
+            ALTER TABLE tokend.users ADD COLUMN organization text NOT NULL DEFAULT '';
+            ALTER TABLE tokend.users ADD COLUMN projects_limit bigint NOT NULL DEFAULT 100000;
+            ALTER TABLE tokend.users ADD COLUMN pronouns text;
+            ALTER TABLE tokend.users ADD COLUMN website_url text NOT NULL DEFAULT '';
+            ALTER TABLE tokend.projects ADD COLUMN issues_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN repository_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN merge_requests_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN forking_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN wiki_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN builds_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN snippets_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN pages_access_level text NOT NULL DEFAULT 'private';
+            ALTER TABLE tokend.projects ADD COLUMN analytics_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN container_registry_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN security_and_compliance_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN releases_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN environments_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN feature_flags_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN infrastructure_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN monitor_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN model_experiments_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN model_registry_access_level text NOT NULL DEFAULT 'enabled';
+            ALTER TABLE tokend.projects ADD COLUMN packages_enabled boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN resolve_outdated_diff_discussions boolean NOT NULL DEFAULT false;
+            ALTER TABLE tokend.projects ADD COLUMN service_desk_enabled boolean NOT NULL DEFAULT false;
+            ALTER TABLE tokend.projects ADD COLUMN emails_enabled boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN shared_runners_enabled boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN lfs_enabled boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN public_jobs boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN only_allow_merge_if_pipeline_succeeds boolean NOT NULL DEFAULT false;
+            ALTER TABLE tokend.projects ADD COLUMN allow_merge_on_skipped_pipeline boolean NOT NULL DEFAULT false;
+            ALTER TABLE tokend.projects ADD COLUMN request_access_enabled boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN only_allow_merge_if_all_discussions_are_resolved boolean NOT NULL DEFAULT false;
+            ALTER TABLE tokend.projects ADD COLUMN remove_source_branch_after_merge boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN printing_merge_request_link_enabled boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN autoclose_referenced_issues boolean NOT NULL DEFAULT true;
+            ALTER TABLE tokend.projects ADD COLUMN merge_method text NOT NULL DEFAULT 'merge';
+            ALTER TABLE tokend.projects ADD COLUMN squash_option text NOT NULL DEFAULT 'default_off';
+            ALTER TABLE tokend.projects ADD COLUMN ci_config_path text;
             """
         ),
     ]

@@ -45,7 +45,7 @@ extension PostgresStore {
         let started = PostgresConnection.now()
         let timeout = max(queryTimeoutMilliseconds, 120_000)
         let instance = try connection.query(
-            "SELECT last_seq, next_user_id, next_token_id, next_group_id, next_project_id, next_hook_id FROM tokend.instance",
+            "SELECT last_seq, next_user_id, next_token_id, next_group_id, next_project_id, next_hook_id, next_deploy_token_id FROM tokend.instance",
             timeoutMilliseconds: timeout)
         guard instance.rowCount == 1 else {
             throw PostgresError(
@@ -74,7 +74,8 @@ extension PostgresStore {
             func next(_ name: String) throws(PostgresError) -> Int { try instance.decode(Int.self, 0, instance.column(name)) }
             fresh.reserveIDs(
                 nextUserID: try next("next_user_id"), nextTokenID: try next("next_token_id"), nextGroupID: try next("next_group_id"),
-                nextProjectID: try next("next_project_id"), nextHookID: try next("next_hook_id"))
+                nextProjectID: try next("next_project_id"), nextHookID: try next("next_hook_id"),
+                nextDeployTokenID: try next("next_deploy_token_id"))
             target = consume fresh
             lastSeq = seq
         } catch let error as PostgresError where error.kind == .corrupt && error.location.hasPrefix("column ") {

@@ -1,7 +1,7 @@
 import TokenCore
 import TokenRecords
 
-/// Loading groups (with their shares), projects, memberships and web sessions from their tables, their columns
+/// Loading groups (with their shares), projects, memberships, web sessions and deploy tokens from their tables, their columns
 /// those of their ``RecordSchema``, each read by name: a NULL or a value of the wrong type is an
 /// error naming its column.
 extension PostgresStore {
@@ -20,5 +20,6 @@ extension PostgresStore {
             state.apply(.putMembership($0))
         }
         try loadRows(of: .webSession, orderBy: "created_at, digest", on: connection, timeout: timeout) { state.apply(.putWebSession($0)) }
+        try loadRows(of: .deployToken, orderBy: "id", on: connection, timeout: timeout) { state.apply(.putDeployToken($0)) }
     }
 }

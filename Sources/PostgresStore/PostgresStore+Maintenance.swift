@@ -72,7 +72,7 @@ extension PostgresStore {
                         try state.transaction(in: ClosureStorage { _ in }, body)
                         try connection.script(
                             "TRUNCATE tokend.users, tokend.groups, tokend.group_shares, tokend.projects, tokend.members, "
-                                + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices, tokend.web_sessions", timeoutMilliseconds: bulkTimeout)
+                                + "tokend.token_families, tokend.tokens, tokend.hooks, tokend.expiry_notices, tokend.web_sessions, tokend.deploy_tokens", timeoutMilliseconds: bulkTimeout)
                         for table in TableCopy.tables(of: state) where !table.chunks.isEmpty {
                             try connection.copy(
                                 "COPY tokend.\(unsafeSQL: table.table) (\(unsafeSQL: table.columns)) FROM STDIN", chunks: table.chunks,
@@ -85,7 +85,8 @@ extension PostgresStore {
                         try connection.query(
                             "UPDATE tokend.instance SET last_seq = \(seq)::bigint, next_user_id = \(state.nextUserID)::bigint, "
                                 + "next_token_id = \(state.nextTokenID)::bigint, next_group_id = \(state.nextGroupID)::bigint, "
-                                + "next_project_id = \(state.nextProjectID)::bigint, next_hook_id = \(state.nextHookID)::bigint",
+                                + "next_project_id = \(state.nextProjectID)::bigint, next_hook_id = \(state.nextHookID)::bigint, "
+                                + "next_deploy_token_id = \(state.nextDeployTokenID)::bigint",
                             timeoutMilliseconds: bulkTimeout)
                         if let secret {
                             try connection.query("UPDATE tokend.instance SET secret = \(secret)", timeoutMilliseconds: bulkTimeout)
@@ -136,6 +137,7 @@ extension PostgresStore {
         public var memberships: Int
         /// Rows of `tokend.web_sessions` (checked against the replica: a difference is a problem).
         public var webSessions = 0
+        public var deployTokens = 0
         /// Anything wrong: a gap in the log, tables that disagree with the replica built from them.
         public var problems: [String]
     }
@@ -153,7 +155,7 @@ extension PostgresStore {
                         + "(SELECT count(*) FROM tokend.token_families), (SELECT count(*) FROM tokend.groups), "
                         + "(SELECT count(*) FROM tokend.projects), (SELECT count(*) FROM tokend.members), "
                         + "(SELECT count(*) FROM tokend.tokens t WHERE NOT EXISTS (SELECT 1 FROM tokend.token_families f WHERE f.id = t.family_id)), "
-                        + "(SELECT count(*) FROM tokend.web_sessions)",
+                        + "(SELECT count(*) FROM tokend.web_sessions), (SELECT count(*) FROM tokend.deploy_tokens)",
                     timeoutMilliseconds: 120_000)
                 let lastSeq = row.int(0, 0) ?? 0
                 let entries = row.int(0, 1) ?? 0
@@ -166,11 +168,14 @@ extension PostgresStore {
                 if let orphans = row.int(0, 10), orphans > 0 { problems.append("\(orphans) tokens name a token family that does not exist") }
                 let counts = rw.withReadLock {
                     (state.users.count, state.tokens.count, state.resources.groups.count, state.resources.projects.count,
-                        state.resources.memberships.count)
+                        state.resources.memberships.count, state.deployTokens.tokens.count)
                 }
-                let tables = (row.int(0, 4) ?? -1, row.int(0, 5) ?? -1, row.int(0, 7) ?? -1, row.int(0, 8) ?? -1, row.int(0, 9) ?? -1)
+                let tables = (
+                    row.int(0, 4) ?? -1, row.int(0, 5) ?? -1, row.int(0, 7) ?? -1, row.int(0, 8) ?? -1, row.int(0, 9) ?? -1, row.int(0, 12) ?? -1
+                )
                 if counts != tables {
-                    problems.append("the tables hold \(tables) users, tokens, groups, projects, members; the log replayed gives \(counts)")
+                    problems.append(
+                        "the tables hold \(tables) users, tokens, groups, projects, members, deploy tokens; the log replayed gives \(counts)")
                 }
                 let sessions = rw.withReadLock { state.webSessions.count }
                 if let stored = row.int(0, 11), stored != sessions {
@@ -180,7 +185,7 @@ extension PostgresStore {
                 return Status(
                     schemaVersion: version, lastSeq: lastSeq, logEntries: entries, firstLoggedSeq: row.int(0, 2),
                     users: tables.0, tokens: tables.1, tokenFamilies: row.int(0, 6) ?? 0, groups: tables.2, projects: tables.3,
-                    memberships: tables.4, webSessions: row.int(0, 11) ?? 0, problems: problems)
+                    memberships: tables.4, webSessions: row.int(0, 11) ?? 0, deployTokens: tables.5, problems: problems)
             }
         }
     }

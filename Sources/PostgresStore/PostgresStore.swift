@@ -120,7 +120,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             }
             entries.append(String(decoding: entry, as: UTF8.self))
         }
-        let ids = [state.nextUserID, state.nextTokenID, state.nextGroupID, state.nextProjectID, state.nextHookID]
+        let ids = [state.nextUserID, state.nextTokenID, state.nextGroupID, state.nextProjectID, state.nextHookID, state.nextDeployTokenID]
         return ("SELECT * FROM tokend.write(\(since)::bigint, \(entries)::text[], \(ids)::bigint[])", tail)
     }
 

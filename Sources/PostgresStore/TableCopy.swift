@@ -46,6 +46,8 @@ enum TableCopy {
         }
         var sessions = Chunks()
         for session in state.webSessions.all() { sessions.row(RecordSchema.webSession.copyCells(session)) }
+        var deployTokens = Chunks()
+        for token in state.deployTokens.all() { deployTokens.row(RecordSchema.deployToken.copyCells(token)) }
         return [
             ("users", userColumns, users.finish()), ("groups", groupColumns, groups.finish()),
             ("group_shares", shareColumns, shares.finish()), ("projects", projectColumns, projects.finish()),
@@ -53,6 +55,7 @@ enum TableCopy {
             ("tokens", tokenColumns, tokens.finish()), ("hooks", "id, change", hooks.finish()),
             ("expiry_notices", "hook_id, token_id, notice_interval, change", notices.finish()),
             ("web_sessions", RecordSchema.webSession.columnList, sessions.finish()),
+            ("deploy_tokens", RecordSchema.deployToken.columnList, deployTokens.finish()),
         ]
     }
 

@@ -73,6 +73,10 @@ enum WriteFunction {
                     \(RecordSchema.webSession.upsert())
                 WHEN 'session/delete' THEN
                     DELETE FROM tokend.web_sessions WHERE digest = decode(r->>'digest', 'hex');
+                WHEN 'deploy_token/put' THEN
+                    \(RecordSchema.deployToken.upsert())
+                WHEN 'deploy_token/delete' THEN
+                    DELETE FROM tokend.deploy_tokens WHERE id = (c->>'id')::bigint;
                 WHEN 'hook/put' THEN
                     INSERT INTO tokend.hooks (id, change) VALUES ((r->>'id')::bigint, entry)
                     ON CONFLICT (id) DO UPDATE SET change = EXCLUDED.change;
@@ -94,7 +98,9 @@ enum WriteFunction {
                 END CASE;
             END LOOP;
             UPDATE tokend.instance i SET last_seq = n, next_user_id = ids[1], next_token_id = ids[2], next_group_id = ids[3],
-                next_project_id = ids[4], next_hook_id = ids[5];
+                next_project_id = ids[4], next_hook_id = ids[5],
+                -- A worker of the release before deploy tokens sends five ids: keep the sixth.
+                next_deploy_token_id = coalesce(ids[6], i.next_deploy_token_id);
         END
         $write$;
         """

@@ -26,6 +26,7 @@ public struct Application: Sendable {
         router.add(contentsOf: ImpersonationTokenEndpoints.routes)
         router.add(contentsOf: GroupEndpoints.routes)
         router.add(contentsOf: ProjectEndpoints.routes)
+        router.add(contentsOf: NamespaceEndpoints.routes)
         router.add(contentsOf: MemberEndpoints.routes)
         router.add(contentsOf: ResourceAccessTokenEndpoints.routes)
         router.add(contentsOf: ServiceAccountEndpoints.routes)
@@ -33,6 +34,7 @@ public struct Application: Sendable {
         router.add(contentsOf: AdminTokenEndpoints.routes)
         router.add(contentsOf: AuditEventEndpoints.routes)
         router.add(contentsOf: HookEndpoints.routes)
+        router.add(contentsOf: DeployTokenEndpoints.routes)
         router.add(contentsOf: OpenAPIEndpoint.routes)
         router.web.add(contentsOf: WebPages.routes)
         return router

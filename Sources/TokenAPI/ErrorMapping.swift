@@ -33,6 +33,7 @@ public enum ErrorMapping {
         case let error as RepositoryError: return answer(to: error)
         case let error as GateRefusal: return answer(to: error)
         case let error as TokenIdentification.Failure: return answer(to: error)
+        case let error as DeployTokenService.Failure: return answer(to: error)
         default: return nil
         }
     }
@@ -59,6 +60,11 @@ public enum ErrorMapping {
 
     /// GitLab's Token information API: `render_api_error!('Token type not supported.', 422)`
     /// and `render_api_error!({ error: 'Not found' }, :not_found)`.
+    /// `render_api_error!(full_messages.to_sentence, :bad_request)`: `{"message":"…"}`.
+    static func answer(to failure: DeployTokenService.Failure) -> HTTPError {
+        .message(.badRequest, failure.sentence)
+    }
+
     static func answer(to failure: TokenIdentification.Failure) -> HTTPError {
         switch failure {
         case .unsupportedType: return .message(.unprocessableContent, "Token type not supported.")

@@ -12,14 +12,7 @@ extension RecordSchema where Record == Membership {
             .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
             .optionalInteger("created_by", get: { $0.createdBy?.rawValue }, set: { $0.createdBy = $1.map { UserID($0) } }),
             .optionalDate("expires_at", get: { $0.expiresAt }, set: { $0.expiresAt = $1 }),
-            .integer("resource_id", required: true, get: { $0.resource.rawID }, set: { $0.resource = $0.resource.with(rawID: $1) }),
-            RecordField(
-                "resource_type", kind: .text, required: true, get: { .text($0.resource.kind) },
-                set: { membership, value in
-                    guard case .text(let kind) = value, let resource = Resource(kind: kind, rawID: membership.resource.rawID) else { return false }
-                    membership.resource = resource
-                    return true
-                }),
+        ] + RecordField.resource(get: { $0.resource }, set: { $0.resource = $1 }) + [
             .integer("user_id", required: true, get: { $0.userID.rawValue }, set: { $0.userID = UserID($1) }),
         ])
 }

@@ -10,11 +10,15 @@ extension RecordCoding {
         w.beginObject()
         w.key("created_at")
         w.int64(hook.createdAt.millisecondsSinceEpoch)
+        w.field("branch_filter_strategy", hook.branchFilterStrategy.rawValue)
+        w.field("custom_webhook_template", hook.customWebhookTemplate)
         w.field("description", hook.description)
         w.field("enable_ssl_verification", hook.enableSSLVerification)
+        w.field("events", hook.otherEvents.sorted())
         w.field("id", hook.id.rawValue)
         w.field("name", hook.name)
         w.field("push_events", hook.pushEvents)
+        w.field("push_events_branch_filter", hook.pushEventsBranchFilter)
         w.field("resource_access_token_events", hook.resourceAccessTokenEvents)
         w.field("resource_id", hook.resource.rawID)
         w.field("resource_kind", hook.resource.kind)
@@ -43,6 +47,11 @@ extension RecordCoding {
             description: v["description"]?.stringValue ?? "", sealedToken: sealed, pushEvents: v["push_events"]?.boolValue ?? true,
             resourceAccessTokenEvents: v["resource_access_token_events"]?.boolValue ?? false,
             enableSSLVerification: v["enable_ssl_verification"]?.boolValue ?? true,
+            // Written before hooks kept their other settings: GitLab's defaults.
+            otherEvents: Set(v["events"]?.arrayValue?.compactMap(\.stringValue) ?? []),
+            pushEventsBranchFilter: v["push_events_branch_filter"]?.stringValue,
+            branchFilterStrategy: v["branch_filter_strategy"]?.stringValue.flatMap(BranchFilterStrategy.init(rawValue:)) ?? .wildcard,
+            customWebhookTemplate: v["custom_webhook_template"]?.stringValue,
             createdAt: Timestamp(millisecondsSinceEpoch: created))
     }
 

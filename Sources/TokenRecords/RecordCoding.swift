@@ -4,7 +4,7 @@ package import TokenCore
 
 /// The on-disk JSON of journal and snapshot lines. Keys are written sorted, one record per line,
 /// so the bytes are stable; times are integer milliseconds, dates `YYYY-MM-DD`. Users, tokens,
-/// groups, projects, memberships and web sessions are written as their ``RecordSchema`` declares them.
+/// groups, projects, memberships, web sessions and deploy tokens are written as their ``RecordSchema`` declares them.
 package enum RecordCoding {
     package struct DecodeError: Error, CustomStringConvertible {
         package var description: String
@@ -103,6 +103,11 @@ package enum RecordCoding {
             w.beginObject()
             w.field("digest", digest.hex)
             w.endObject()
+        case .putDeployToken(let token):
+            header("deploy_token", "put")
+            RecordSchema.deployToken.write(token, into: &w)
+        case .deleteDeployToken(let id):
+            deletion("deploy_token", id.rawValue)
         case .audit(let event):
             precondition(journal, "audit events live in the journal and the audit files, not in snapshots")
             header("audit", "put")
@@ -113,12 +118,13 @@ package enum RecordCoding {
     package static func decodeChange(_ value: JSONValue) throws(DecodeError) -> StoreChange {
         let kind = value["kind"]?.stringValue
         let op = value["op"]?.stringValue ?? "put"
-        if kind == "user" || kind == "project" || kind == "group" || kind == "hook", op == "delete" {
+        if kind == "user" || kind == "project" || kind == "group" || kind == "hook" || kind == "deploy_token", op == "delete" {
             guard let id = value["id"]?.intValue else { throw DecodeError(description: "missing id") }
             switch kind {
             case "user": return .deleteUser(UserID(id))
             case "project": return .deleteProject(ProjectID(id))
             case "hook": return .deleteHook(HookID(id))
+            case "deploy_token": return .deleteDeployToken(DeployTokenID(id))
             default: return .deleteGroup(GroupID(id))
             }
         }
@@ -132,6 +138,7 @@ package enum RecordCoding {
         case ("membership", "delete"): return .deleteMembership(try decodeMembershipKey(record))
         case ("hook", "put"): return .putHook(try decodeHook(record))
         case ("notice", "put"): return .putNotice(try decodeNotice(record))
+        case ("deploy_token", "put"): return .putDeployToken(try RecordSchema.deployToken.decode(record))
         case ("notice", "delete"): return .deleteNotice(try decodeNoticeKey(record))
         case ("session", "put"): return .putWebSession(try RecordSchema.webSession.decode(record))
         case ("session", "delete"):
@@ -164,6 +171,7 @@ package enum RecordCoding {
         package var nextGroupID = 1
         package var nextProjectID = 1
         package var nextHookID = 1
+        package var nextDeployTokenID = 1
         /// The audit chain's newest line when the snapshot was planned (``AuditVerification``
         /// checks the log still reaches it). Older releases ignore these fields.
         package var auditSeq: Int?
@@ -171,7 +179,7 @@ package enum RecordCoding {
 
         package init(
             generation: Int, lastSeq: Int, nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1,
-            nextHookID: Int = 1, auditSeq: Int? = nil, auditMAC: String? = nil
+            nextHookID: Int = 1, nextDeployTokenID: Int = 1, auditSeq: Int? = nil, auditMAC: String? = nil
         ) {
             self.generation = generation
             self.lastSeq = lastSeq
@@ -180,6 +188,7 @@ package enum RecordCoding {
             self.nextGroupID = nextGroupID
             self.nextProjectID = nextProjectID
             self.nextHookID = nextHookID
+            self.nextDeployTokenID = nextDeployTokenID
             self.auditSeq = auditSeq
             self.auditMAC = auditMAC
         }
@@ -197,6 +206,8 @@ package enum RecordCoding {
         w.field("last_seq", h.lastSeq)
         w.key("next_ids")
         w.beginObject()
+        // Only once a deploy token exists, as hooks below.
+        if h.nextDeployTokenID > 1 { w.field("deploy_token", h.nextDeployTokenID) }
         w.field("group", h.nextGroupID)
         // Only once a hook exists: until then the header keeps the bytes older releases wrote.
         if h.nextHookID > 1 { w.field("hook", h.nextHookID) }
@@ -218,6 +229,7 @@ package enum RecordCoding {
             generation: generation, lastSeq: lastSeq, nextUserID: v["next_ids"]?["user"]?.intValue ?? 1,
             nextTokenID: v["next_ids"]?["token"]?.intValue ?? 1, nextGroupID: v["next_ids"]?["group"]?.intValue ?? 1,
             nextProjectID: v["next_ids"]?["project"]?.intValue ?? 1, nextHookID: v["next_ids"]?["hook"]?.intValue ?? 1,
+            nextDeployTokenID: v["next_ids"]?["deploy_token"]?.intValue ?? 1,
             auditSeq: v["audit_seq"]?.intValue, auditMAC: v["audit_mac"]?.stringValue)
     }
 }

@@ -1,4 +1,4 @@
-import TokenCore
+package import TokenCore
 
 /// Fields whose value is one of a closed set, spelled by its raw value: a user's `state`, a
 /// record's `visibility` (text), a membership's `access_level` (integer).
@@ -27,5 +27,27 @@ extension RecordField {
             set(&record, code)
             return true
         }
+    }
+}
+
+extension RecordField {
+    /// A project or group as two fields, `resource_id` and `resource_type` (`"group"`,
+    /// `"project"`), in that (sorted) order: a membership's resource, a deploy token's holder.
+    package static func resource(
+        get: @escaping @Sendable (Record) -> Resource, set: @escaping @Sendable (inout Record, Resource) -> Void
+    ) -> [Self] {
+        [
+            .integer("resource_id", required: true, get: { get($0).rawID }, set: { record, id in
+                let resource = get(record).with(rawID: id)
+                set(&record, resource)
+            }),
+            Self(
+                "resource_type", kind: .text, required: true, get: { .text(get($0).kind) },
+                set: { record, value in
+                    guard case .text(let kind) = value, let resource = Resource(kind: kind, rawID: get(record).rawID) else { return false }
+                    set(&record, resource)
+                    return true
+                }),
+        ]
     }
 }

@@ -10,7 +10,7 @@ public import TokenCore
 ///
 /// Line 1 is a header: `{"format":1,"kind":"tokend-export","next_ids":{…},"secret":"<hex>"}`.
 /// Every other line is one record as the JSON store's snapshot writes it (users, groups,
-/// projects, memberships, tokens, then webhooks and expiry notices, each by id). Audit events
+/// projects, memberships, tokens, then webhooks, expiry notices and deploy tokens, each by id). Audit events
 /// stay with the store that recorded them. Tokens appear only as keyed digests; the
 /// secret comes along so that they keep authenticating where the store is imported, which makes
 /// an export as sensitive as a backup.
@@ -25,10 +25,11 @@ public enum StoreExport {
         public var memberships = 0
         public var hooks = 0
         public var notices = 0
+        public var deployTokens = 0
         public var checksum = ""
 
         public var description: String {
-            "\(users) users, \(tokens) tokens, \(groups) groups, \(projects) projects, \(memberships) memberships, \(hooks) hooks, \(notices) notices, sha256 \(checksum)"
+            "\(users) users, \(tokens) tokens, \(groups) groups, \(projects) projects, \(memberships) memberships, \(hooks) hooks, \(notices) notices, \(deployTokens) deploy tokens, sha256 \(checksum)"
         }
     }
 
@@ -44,6 +45,7 @@ public enum StoreExport {
         header.field("kind", "tokend-export")
         header.key("next_ids")
         header.beginObject()
+        header.field("deploy_token", state.nextDeployTokenID)
         header.field("group", state.nextGroupID)
         header.field("hook", state.nextHookID)
         header.field("project", state.nextProjectID)
@@ -68,6 +70,7 @@ public enum StoreExport {
         for token in state.allTokens() { add(.putToken(token)); summary.tokens += 1 }
         for hook in state.webhooks.allHooks() { add(.putHook(hook)); summary.hooks += 1 }
         for notice in state.webhooks.allNotices() { add(.putNotice(notice)); summary.notices += 1 }
+        for token in state.deployTokens.all() { add(.putDeployToken(token)); summary.deployTokens += 1 }
         summary.checksum = Hex.encode(Array(hash.finalize()))
         return (bytes, summary)
     }
@@ -75,7 +78,7 @@ public enum StoreExport {
     /// A parsed export: its records in file order, the next ids, the secret, and its summary.
     public struct Contents: Sendable {
         public var records: [StoreChange] = []
-        public var nextIDs = (user: 1, token: 1, group: 1, project: 1, hook: 1)
+        public var nextIDs = (user: 1, token: 1, group: 1, project: 1, hook: 1, deployToken: 1)
         public var secretHex = ""
         public var summary = Summary()
     }
@@ -101,7 +104,7 @@ public enum StoreExport {
                     contents.secretHex = secret
                     contents.nextIDs = (
                         ids["user"]?.intValue ?? 1, ids["token"]?.intValue ?? 1, ids["group"]?.intValue ?? 1,
-                        ids["project"]?.intValue ?? 1, ids["hook"]?.intValue ?? 1
+                        ids["project"]?.intValue ?? 1, ids["hook"]?.intValue ?? 1, ids["deploy_token"]?.intValue ?? 1
                     )
                     continue
                 }
@@ -114,6 +117,7 @@ public enum StoreExport {
                 case .putMembership: contents.summary.memberships += 1
                 case .putHook: contents.summary.hooks += 1
                 case .putNotice: contents.summary.notices += 1
+                case .putDeployToken: contents.summary.deployTokens += 1
                 default: throw ImportError(description: "line \(line): an export holds records, not deletions")
                 }
                 hash.update(data: Array(slice))
@@ -144,6 +148,7 @@ public enum StoreExport {
         for group in state.resources.allGroups().reversed() { state.deleteGroup(group.id) }
         for user in state.allUsers() { state.deleteUser(user.id) }
         for hook in state.webhooks.allHooks() { state.deleteHook(hook.id) }
+        for token in state.deployTokens.all() { state.deleteDeployToken(token.id) }
         for record in contents.records {
             switch record {
             case .putUser(let user): state.put(user)
@@ -153,11 +158,13 @@ public enum StoreExport {
             case .putMembership(let membership): state.put(membership)
             case .putHook(let hook): state.put(hook)
             case .putNotice(let notice): state.put(notice)
+            case .putDeployToken(let token): state.put(token)
             default: break
             }
         }
         state.reserveIDs(
             nextUserID: contents.nextIDs.user, nextTokenID: contents.nextIDs.token, nextGroupID: contents.nextIDs.group,
-            nextProjectID: contents.nextIDs.project, nextHookID: contents.nextIDs.hook)
+            nextProjectID: contents.nextIDs.project, nextHookID: contents.nextIDs.hook,
+            nextDeployTokenID: contents.nextIDs.deployToken)
     }
 }

@@ -5,12 +5,15 @@ extension RecordSchema where Record == User {
     /// Keys sorted. A bot's resource is the nested `bot_of` object (`{"id":5,"kind":"project"}`),
     /// left out for people; in SQL its two columns. A service account is the nested
     /// `service_account` object the same way. The sign-in fields (`failed_attempts`, `locked_at`,
-    /// `password_hash`) are left out while unset, so users without a password keep their bytes.
+    /// `password_hash`) are left out while unset, so users without a password keep their bytes. The
+    /// profile (``UserProfile``) is one field per attribute; a store written before it loads
+    /// GitLab's defaults.
     package static let user = RecordSchema(
         kind: "user", table: "users",
         prototype: User(id: UserID(0), username: "", name: "", email: "", createdAt: Timestamp(millisecondsSinceEpoch: 0)),
         fields: [
             .boolean("admin", column: "is_admin", get: { $0.isAdmin }, set: { $0.isAdmin = $1 }),
+            .text("bio", get: { $0.profile.bio }, set: { $0.profile.bio = $1 }),
             .boolean("bot", column: "is_bot", get: { $0.isBot }, set: { $0.isBot = $1 }),
             // Written before bot_of existed: a bot's username names its resource.
             .optionalInteger(
@@ -33,15 +36,23 @@ extension RecordSchema where Record == User {
                     default: return false
                     }
                 }),
+            .boolean("can_create_group", get: { $0.profile.canCreateGroup }, set: { $0.profile.canCreateGroup = $1 }),
             .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
             .text("email", get: { $0.email }, set: { $0.email = $1 }),
+            .boolean("external", get: { $0.profile.external }, set: { $0.profile.external = $1 }),
             .integer("failed_attempts", get: { $0.failedAttempts }, set: { $0.failedAttempts = $1 }).omitted(when: .integer(0)),
             .integer("id", required: true, get: { $0.id.rawValue }, set: { $0.id = UserID($1) }),
+            .text("job_title", get: { $0.profile.jobTitle }, set: { $0.profile.jobTitle = $1 }),
+            .text("location", get: { $0.profile.location }, set: { $0.profile.location = $1 }),
             .optionalMilliseconds("locked_at", get: { $0.lockedAt }, set: { $0.lockedAt = $1 }).omitted(when: .null),
             // Written without a name: the username stands for it.
             .text("name", get: { $0.name }, set: { $0.name = $1 }, absent: { $0.name = $0.username }),
+            .optionalText("note", get: { $0.profile.note }, set: { $0.profile.note = $1 }),
+            .text("organization", get: { $0.profile.organization }, set: { $0.profile.organization = $1 }),
             // The bcrypt hash (GitLab's `encrypted_password`): kept by exports, never in an entity.
             .optionalText("password_hash", column: "encrypted_password", get: { $0.passwordHash }, set: { $0.passwordHash = $1 }).omitted(when: .null),
+            .integer("projects_limit", get: { $0.profile.projectsLimit }, set: { $0.profile.projectsLimit = $1 }),
+            .optionalText("pronouns", get: { $0.profile.pronouns }, set: { $0.profile.pronouns = $1 }),
             // A service account: `{"kind":"instance"}`, or the group or project that provisioned it
             // (`{"id":7,"kind":"group"}`); left out for everyone else, so their lines are unchanged.
             .optionalInteger(
@@ -69,5 +80,6 @@ extension RecordSchema where Record == User {
                 }),
             .textCode("state", unknown: .active, get: { $0.state }, set: { $0.state = $1 }),
             .text("username", required: true, get: { $0.username }, set: { $0.username = $1 }),
+            .text("website_url", get: { $0.profile.websiteURL }, set: { $0.profile.websiteURL = $1 }),
         ])
 }

@@ -37,7 +37,7 @@ extension JSONFileStore: AdminStore {
             [
                 "generation \(status.generation)", "last_seq \(status.lastSeq)", "snapshot_bytes \(status.snapshotBytes)",
                 "journal_bytes \(status.journalBytes)", "users \(status.users)", "tokens \(status.tokens)", "groups \(status.groups)",
-                "projects \(status.projects)", "memberships \(status.memberships)", "web_sessions \(status.webSessions)",
+                "projects \(status.projects)", "memberships \(status.memberships)", "web_sessions \(status.webSessions)", "deploy_tokens \(status.deployTokens)",
             ],
             StoreVerification.problems(in: layout.directory)
         )
@@ -66,7 +66,7 @@ extension PostgresStore: AdminStore {
                 "backend postgresql", "location \(location)", "schema_version \(status.schemaVersion)", "last_seq \(status.lastSeq)",
                 "log_entries \(status.logEntries)", "users \(status.users)", "tokens \(status.tokens)",
                 "token_families \(status.tokenFamilies)", "groups \(status.groups)", "projects \(status.projects)",
-                "memberships \(status.memberships)", "web_sessions \(status.webSessions)",
+                "memberships \(status.memberships)", "web_sessions \(status.webSessions)", "deploy_tokens \(status.deployTokens)",
             ],
             status.problems
         )

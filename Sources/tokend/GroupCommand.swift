@@ -97,3 +97,25 @@ enum ResourceReference {
         }
     }
 }
+
+/// `--project` or `--group`, exactly one, by id or full path: what an offline command acts on.
+struct ResourceOptions: ParsableArguments {
+    @Option(help: "The project, by id or full path.")
+    var project: String?
+
+    @Option(help: "The group, by id or full path.")
+    var group: String?
+
+    func validate() throws {
+        guard (project == nil) != (group == nil) else { throw ValidationError("give exactly one of --project and --group") }
+    }
+
+    /// The project or group named, in `state`; a ValidationError naming it when there is none.
+    func find(in state: borrowing StoreState) throws -> Resource {
+        let reference = project ?? group ?? ""
+        guard let resource = ResourceReference.find(reference, group: group != nil, in: state) else {
+            throw ValidationError("no \(group != nil ? "group" : "project") \(reference)")
+        }
+        return resource
+    }
+}

@@ -24,12 +24,7 @@ struct AddMember: ParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-
-    @Option(help: "The project, by id or full path.")
-    var project: String?
-
-    @Option(help: "The group, by id or full path.")
-    var group: String?
+    @OptionGroup var resource: ResourceOptions
 
     @Option(help: "The user, by id or username.")
     var user: String
@@ -37,18 +32,11 @@ struct AddMember: ParsableCommand {
     @Option(name: .customLong("access-level"), help: "guest, planner, reporter, developer, maintainer, owner, or 10-50.")
     var accessLevel: AccessLevel
 
-    func validate() throws {
-        guard (project == nil) != (group == nil) else { throw ValidationError("give exactly one of --project and --group") }
-    }
-
     func run() throws {
         let now = Clock.system.now()
         let level = accessLevel.rawValue
         try store.openStore().auditedWrite { state throws in
-            let reference = project ?? group ?? ""
-            guard let resource = ResourceReference.find(reference, group: group != nil, in: state) else {
-                throw ValidationError("no \(group != nil ? "group" : "project") \(reference)")
-            }
+            let resource = try self.resource.find(in: state)
             guard let member = UserDirectory.find(user, in: state) else { throw ValidationError("no user \(user)") }
             _ = try ResourceReference.run { () throws(ResourceDirectory.Failure) in
                 try ResourceDirectory.addMember(member.id, to: resource, accessLevel: level, expiresAt: nil, by: nil, at: now, in: &state)

@@ -50,12 +50,7 @@ struct CreateToken: ParsableCommand {
         }
         // The API answers GitLab's "can only contain available scopes"; a person at a terminal
         // is told which one and what the choices are.
-        let unknown = requestedScopes.filter { !Scope.allSet.contains($0) }
-        if !unknown.isEmpty {
-            throw ValidationError(
-                "unknown scope\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0.rawValue)'" }.joined(separator: ", ")); "
-                    + "the scopes are: \(Scope.all.map(\.rawValue).joined(separator: ", "))")
-        }
+        if let unknown = ValidationError.unknownScopes(requestedScopes, among: Scope.all) { throw unknown }
     }
 
     /// `--scopes`, split at commas.
@@ -86,5 +81,17 @@ struct CreateToken: ParsableCommand {
             }
         }
         print(issued.plaintext)
+    }
+}
+
+extension ValidationError {
+    /// `--scopes` naming scopes outside `allowed`: which ones, and what the choices are; nil
+    /// when every one is allowed.
+    static func unknownScopes(_ requested: [Scope], among allowed: [Scope]) -> ValidationError? {
+        let unknown = requested.filter { !allowed.contains($0) }
+        guard !unknown.isEmpty else { return nil }
+        return ValidationError(
+            "unknown scope\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0.rawValue)'" }.joined(separator: ", ")); "
+                + "the scopes are: \(allowed.map(\.rawValue).joined(separator: ", "))")
     }
 }

@@ -27,7 +27,7 @@ struct Tokend: ParsableCommand {
         version: "\(releaseVersion) (commit \(buildCommit))",
         subcommands: [
             Serve.self, Initialize.self, UserCommand.self, TokenCommand.self, GroupCommand.self, ProjectCommand.self,
-            MemberCommand.self, StoreCommand.self, AuditCommand.self, NotifyCommand.self, ConfigCommand.self,
+            MemberCommand.self, DeployTokenCommand.self, StoreCommand.self, AuditCommand.self, NotifyCommand.self, ConfigCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -69,6 +69,7 @@ final class GatedFront: @unchecked Sendable {
         return try fill(shipped, [
             ("listen 80;", "listen 127.0.0.1:\(port);"), ("unix:/run/tokend/fcgi.sock", "unix:" + socket),
             ("server 127.0.0.1:8081;", "server 127.0.0.1:\(upstream);"), ("project=42&", "project=\(projectID)&"),
+            ("project=42\";", "project=\(projectID)\";"),
             ("/var/log/nginx/tokend-gated.access.log", directory + "/gated.access.log"),
         ])
     }

@@ -76,6 +76,38 @@ struct OfflineTokenCommandTests {
 
     /// A leaked value given on standard input: the token stops working through nginx at once,
     /// and the value appears in no output and no log.
+    /// `tokend deploy-token create`, `list` and `delete` on a live deployment's store: the
+    /// printed value opens the gate behind nginx at once, the list never prints it, and a
+    /// deletion is seen on the next request.
+    @Test func deployTokensOffline() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        try server.tokend(["group", "create", "--data", server.data, "--name", "Acme", "--path", "acme", "--owner", "root"])
+        try server.tokend(["project", "create", "--data", server.data, "--namespace", "acme", "--name", "Web"])
+        let value = try server.tokend([
+            "deploy-token", "create", "--data", server.data, "--project", "acme/web", "--name", "pull", "--scopes", "read_registry",
+            "--username", "puller",
+        ]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(value.hasPrefix("gldt-"))
+        let basic = "Basic " + Data("puller:\(value)".utf8).base64EncodedString()
+        #expect(try server.request("GET", "//-/auth/read_registry?project=acme/web", headers: ["Authorization": basic]).status == 204)
+        let listed = try server.tokend(["deploy-token", "list", "--data", server.data])
+        #expect(Self.rows(listed) == [["1", "project:acme/web", "pull", "puller", "read_registry", "active", "-"]], "\(listed)")
+        #expect(!listed.contains(value) && listed.firstMatch(of: /[0-9a-f]{64}/) == nil)
+        // Through a compaction (a snapshot line) and a restart of the worker.
+        try server.tokend(["store", "compact", "--data", server.data])
+        #expect(try server.tokend(["store", "check", "--data", server.data]).contains("deploy_tokens 1"))
+        server.stopWorkers()
+        try server.startWorker()
+        #expect(try server.request("GET", "//-/auth/read_registry?project=acme/web", headers: ["Authorization": basic]).status == 204)
+        let refused = try LiveServer.run(server.binary, [
+            "deploy-token", "create", "--data", server.data, "--group", "acme", "--name", "x", "--scopes", "read_registry", "--username", "a b",
+        ])
+        #expect(refused.status != 0 && refused.stderr.contains("Username can contain only letters"), "\(refused.stderr)")
+        try server.tokend(["deploy-token", "delete", "--data", server.data, "--id", "1"])
+        #expect(try server.request("GET", "//-/auth/read_registry?project=acme/web", headers: ["Authorization": basic]).status == 401)
+    }
+
     @Test func revokeByValueFromStandardInput() throws {
         let server = try LiveServer()
         defer { server.stop() }

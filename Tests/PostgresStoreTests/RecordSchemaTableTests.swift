@@ -20,7 +20,7 @@ struct RecordSchemaTableTests {
             return word.isEmpty || word == "PRIMARY" || word == ")" ? nil : word
         }
         let added = "ALTER TABLE tokend.\(table) ADD COLUMN "
-        for migration in PostgresSchema.migrations.dropFirst() {
+        for migration in PostgresSchema.migrations {
             for statement in migration.sql.components(separatedBy: ";") {
                 guard let range = statement.range(of: added) else { continue }
                 columns.append(String(statement[range.upperBound...].prefix { $0 != " " }))
@@ -39,12 +39,17 @@ struct RecordSchemaTableTests {
         #expect(Set(columns(RecordSchema.project)) == Set(tableColumns("projects")))
         #expect(Set(columns(RecordSchema.membership)) == Set(tableColumns("members")))
         #expect(Set(columns(RecordSchema.webSession)) == Set(tableColumns("web_sessions")))
+        #expect(Set(columns(RecordSchema.deployToken)) == Set(tableColumns("deploy_tokens")))
         #expect(tableColumns("users").count >= 10)
+        #expect(tableColumns("deploy_tokens").count == 11)
     }
 
     @Test func writeHoldsEveryGeneratedPut() {
         let sql = WriteFunction.sql
-        for upsert in [RecordSchema.user.upsert(), RecordSchema.group.upsert(), RecordSchema.project.upsert(), RecordSchema.membership.upsert(), RecordSchema.webSession.upsert()] {
+        for upsert in [
+            RecordSchema.user.upsert(), RecordSchema.group.upsert(), RecordSchema.project.upsert(), RecordSchema.membership.upsert(),
+            RecordSchema.webSession.upsert(), RecordSchema.deployToken.upsert(),
+        ] {
             #expect(sql.contains(upsert))
         }
         #expect(sql.contains(RecordSchema.groupShare.replaceChildren(of: "group_id", from: "shared_with")))

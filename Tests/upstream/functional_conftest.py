@@ -6,6 +6,7 @@ loopback (Tests/compat/conftest.py's live_tokend) for the whole session and supp
 fixtures the selected tests use, built as upstream builds them. The tests themselves run
 unchanged.
 """
+import datetime
 import importlib.util
 import os
 import pathlib
@@ -99,3 +100,19 @@ def group(gl):
     group = gl.groups.create({"name": f"test-group-{_id}", "path": f"group-{_id}"})
     yield group
     helpers.safe_delete(group)
+
+
+@pytest.fixture(scope="module")
+def deploy_token(project):
+    _id = uuid.uuid4().hex
+    data = {"name": f"token-{_id}", "username": "root", "expires_at": datetime.date.today().isoformat(),
+            "scopes": "read_registry"}
+    return project.deploytokens.create(data)
+
+
+@pytest.fixture(scope="module")
+def group_deploy_token(group):
+    _id = uuid.uuid4().hex
+    data = {"name": f"group-token-{_id}", "username": "root", "expires_at": datetime.date.today().isoformat(),
+            "scopes": "read_registry"}
+    return group.deploytokens.create(data)

@@ -5,7 +5,8 @@ import TokenCore
 
 /// `/admin/token`, GitLab's Token information API (17.5+), for administrators: who owns a token
 /// value, and revoking it, without knowing its kind or id. tokend has personal, impersonation,
-/// project and group access tokens; any other value, or a prefix the instance used before, is
+/// project and group access tokens, and deploy tokens (`gldt-`, answered with GitLab's
+/// `DeployToken` entity; revoking one sets `revoked`, as GitLab's `revoke!`); any other value, or a prefix the instance used before, is
 /// 422 "Token type not supported.", as GitLab answers.
 ///
 /// The value travels in the body only (a `token` in the query string is refused, since web
@@ -25,6 +26,14 @@ enum AdminTokenEndpoints {
         try context.requireAdmin()
         let plaintext = try tokenParameter(context)
         let (secret, settings, audit) = (context.dependencies.secret, context.dependencies.settings, context.audit)
+        if TokenIdentification.isDeployToken(plaintext) {
+            let token = try context.write { state in
+                let token = try TokenIdentification.findDeployToken(plaintext, secret: secret, in: state).get()
+                state.recordAudit(audit.event(.adminTokenLookedUp, entity: .resource(token.resource), target: .deployToken(token)))
+                return token
+            }
+            return DeployTokenEntity.response(.ok, token, now: context.now)
+        }
         let token = try context.write { state in
             let token = try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
             let (entity, target, reference) = AuditTrail.describe(token, in: state)
@@ -41,6 +50,21 @@ enum AdminTokenEndpoints {
         let plaintext = try tokenParameter(context)
         let (secret, settings, issuer) = (context.dependencies.secret, context.dependencies.settings, context.issuer)
         let audit = context.audit
+        if TokenIdentification.isDeployToken(plaintext) {
+            let token = try context.write { state in
+                var token = try TokenIdentification.findDeployToken(plaintext, secret: secret, in: state).get()
+                state.recordAudit(audit.event(.adminTokenRevoked, entity: .resource(token.resource), target: .deployToken(token)))
+                if !token.revoked {
+                    token.revoked = true
+                    state.put(token)
+                }
+                return token
+            }
+            context.logger.notice(
+                "deploy token revoked by value (admin token API)",
+                metadata: ["deploy_token_id": "\(token.id.rawValue)", "by_user_id": "\(context.user.id.rawValue)"])
+            return .noContent
+        }
         let (token, kind) = try context.write { state in
             let token = try TokenIdentification.find(plaintext, secret: secret, settings: settings, in: state).get()
             try issuer.revoke(token.id, in: &state)

@@ -13,6 +13,8 @@ enum GroupEndpoints {
         Route(.delete, "groups/:id", delete),
         Route(.get, "groups/:id/subgroups", access: .anonymousAllowed) { try listBelow($0, descendants: false) },
         Route(.get, "groups/:id/descendant_groups", access: .anonymousAllowed) { try listBelow($0, descendants: true) },
+        Route(.get, "groups/:id/projects", access: .anonymousAllowed, projects),
+        Route(.get, "groups/:id/groups/shared", access: .anonymousAllowed, sharedGroups),
         Route(.post, "groups/:id/share", share),
         Route(.delete, "groups/:id/share/:group_id", unshare),
     ]
@@ -36,6 +38,7 @@ enum GroupEndpoints {
         var reader = context.reader()
         var query = GroupQuery.read(from: &reader)
         query.parent = parent
+        if case .sharingWith? = parent { query.allAvailable = query.allAvailable ?? true }
         let pagination = Pagination(&reader)
         try reader.check()
         let (caller, now, webBase) = (context.caller, context.now, context.webBase)
@@ -45,6 +48,23 @@ enum GroupEndpoints {
                 entity.write(group, into: &w)
             }
         }
+    }
+
+    /// `GET /groups/:id/projects`: the group's projects the caller may see (GitLab's
+    /// GroupProjectsFinder), with the filters of `GET /projects`; `include_subgroups` adds its
+    /// descendants' projects. tokend shares no projects with groups, so `with_shared` adds none.
+    @Sendable static func projects(_ context: RequestContext) throws -> APIResponse {
+        let id = try context.read { state in try context.visibleResource(.group, in: state) }
+        guard case .group(let group) = id else { throw HTTPError.notFound(ResourceKind.group.title) }
+        return try ProjectEndpoints.respond(context, in: .group(group))
+    }
+
+    /// `GET /groups/:id/groups/shared`: the groups that shared themselves with this one, those
+    /// the caller may see (public and internal ones too unless `all_available=false`).
+    @Sendable static func sharedGroups(_ context: RequestContext) throws -> APIResponse {
+        let id = try context.read { state in try context.visibleResource(.group, in: state) }
+        guard case .group(let group) = id else { throw HTTPError.notFound(ResourceKind.group.title) }
+        return try respond(context, parent: .sharingWith(group))
     }
 
     // MARK: One group

@@ -55,6 +55,8 @@ enum HookEndpoints {
     /// parameters' own errors (400). Whether the URL may be used is the record's validation,
     /// ``validate(_:)``, which GitLab runs on save, after finding the hook. The secret `token`
     /// comes back apart (nil: not given; empty: none), to be sealed once the hook has its id.
+    /// Every setting GitLab's entity shows is kept as sent, though only the access-token event
+    /// is delivered.
     static func read(_ context: AuthenticatedContext, over hook: Webhook, urlRequired: Bool) throws -> (hook: Webhook, token: String?) {
         var reader = context.reader()
         let url = reader.string("url", required: urlRequired, maxLength: WebhookRules.maximumURLLength)
@@ -64,6 +66,10 @@ enum HookEndpoints {
         let push = reader.boolean("push_events")
         let tokenEvents = reader.boolean("resource_access_token_events")
         let ssl = reader.boolean("enable_ssl_verification")
+        let branchFilter = reader.string("push_events_branch_filter", maxLength: WebhookRules.maximumTemplateLength)
+        let strategy = reader.oneOf("branch_filter_strategy", BranchFilterStrategy.allCases.map(\.rawValue))
+        let template = reader.string("custom_webhook_template", maxLength: WebhookRules.maximumTemplateLength)
+        let events = WebhookRules.eventNames(for: hook.resource).compactMap { name in reader.boolean(name).map { (name, $0) } }
         try reader.check()
         var hook = hook
         if let url { hook.url = url }
@@ -73,6 +79,12 @@ enum HookEndpoints {
         if let push { hook.pushEvents = push }
         if let tokenEvents { hook.resourceAccessTokenEvents = tokenEvents }
         if let ssl { hook.enableSSLVerification = ssl }
+        if let branchFilter { hook.pushEventsBranchFilter = branchFilter }
+        if let strategy = strategy.flatMap(BranchFilterStrategy.init(rawValue:)) { hook.branchFilterStrategy = strategy }
+        if let template { hook.customWebhookTemplate = template }
+        for (name, on) in events {
+            if on { hook.otherEvents.insert(name) } else { hook.otherEvents.remove(name) }
+        }
         return (hook, token)
     }
 
@@ -98,7 +110,7 @@ enum HookEndpoints {
     static let declaredParameters: Set<String> = Set(
         ["url", "token", "name", "description", "push_events", "resource_access_token_events", "enable_ssl_verification",
          "push_events_branch_filter", "branch_filter_strategy", "custom_webhook_template", "url_variables", "custom_headers",
-         "member_events", "project_events", "subgroup_events"] + HookEntity.otherEvents)
+         ] + WebhookRules.projectEventNames + WebhookRules.groupOnlyEventNames)
 
     // GitLab authorizes first (the hooks APIs' `before` filters run before Grape validates
     // parameters), so every handler below finds the administered resource before reading.
@@ -125,17 +137,13 @@ enum HookEndpoints {
         let given = declaredParameters.filter { reader.has($0) }
         let hook = try context.write { state throws -> Webhook in
             let resource = try administered(context, kind, in: state)
-            let (changes, token) = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: false)
-            var hook = try findHook(context, of: resource, in: state)
+            // The parameters' 400 comes before the hook's 404, as in GitLab.
+            _ = try read(context, over: Webhook(id: HookID(0), resource: resource, url: "", createdAt: context.now), urlRequired: false)
+            let stored = try findHook(context, of: resource, in: state)
             guard !given.isEmpty else { throw HTTPError.error(.badRequest, "No parameters provided") }
-            let urlChanged = given.contains("url") && changes.url != hook.url
-            if given.contains("url") { hook.url = changes.url }
-            hook.sealedToken = sealedToken(context, for: hook, given: given.contains("token") ? token : nil, urlChanged: urlChanged)
-            if given.contains("name") { hook.name = changes.name }
-            if given.contains("description") { hook.description = changes.description }
-            if given.contains("push_events") { hook.pushEvents = changes.pushEvents }
-            if given.contains("resource_access_token_events") { hook.resourceAccessTokenEvents = changes.resourceAccessTokenEvents }
-            if given.contains("enable_ssl_verification") { hook.enableSSLVerification = changes.enableSSLVerification }
+            let (changed, token) = try read(context, over: stored, urlRequired: false)
+            var hook = changed
+            hook.sealedToken = sealedToken(context, for: stored, given: given.contains("token") ? token : nil, urlChanged: hook.url != stored.url)
             try validate(hook)
             state.put(hook)
             return hook
@@ -152,15 +160,9 @@ enum HookEndpoints {
     }
 }
 
-/// GitLab's `ProjectHook`/`GroupHook` entity. Event flags tokend does not deliver are false;
-/// the secret token is never shown.
+/// GitLab's `ProjectHook`/`GroupHook` entity: every setting as the client made it; the secret
+/// token is never shown.
 enum HookEntity {
-    static let otherEvents = [
-        "tag_push_events", "merge_requests_events", "repository_update_events", "issues_events", "confidential_issues_events",
-        "note_events", "confidential_note_events", "pipeline_events", "wiki_page_events", "deployment_events", "feature_flag_events",
-        "job_events", "releases_events", "emoji_events", "vulnerability_events",
-    ]
-
     static func write(_ hook: Webhook, into w: inout JSONWriter) {
         w.beginObject()
         w.field("id", hook.id.rawValue)
@@ -169,13 +171,13 @@ enum HookEntity {
         w.field("description", hook.description)
         w.field("created_at", hook.createdAt.iso8601)
         w.field("push_events", hook.pushEvents)
-        for name in otherEvents { w.field(name, false) }
+        for name in WebhookRules.projectEventNames { w.field(name, hook.otherEvents.contains(name)) }
         switch hook.resource {
         case .project(let id):
             w.field("project_id", id.rawValue)
         case .group(let id):
             w.field("group_id", id.rawValue)
-            for name in ["member_events", "project_events", "subgroup_events"] { w.field(name, false) }
+            for name in WebhookRules.groupOnlyEventNames { w.field(name, hook.otherEvents.contains(name)) }
         }
         w.field("resource_access_token_events", hook.resourceAccessTokenEvents)
         w.field("enable_ssl_verification", hook.enableSSLVerification)
@@ -185,11 +187,9 @@ enum HookEntity {
         w.key("url_variables")
         w.beginArray()
         w.endArray()
-        w.key("push_events_branch_filter")
-        w.null()
-        w.field("branch_filter_strategy", "wildcard")
-        w.key("custom_webhook_template")
-        w.null()
+        w.field("push_events_branch_filter", hook.pushEventsBranchFilter)
+        w.field("branch_filter_strategy", hook.branchFilterStrategy.rawValue)
+        w.field("custom_webhook_template", hook.customWebhookTemplate)
         w.key("custom_headers")
         w.beginArray()
         w.endArray()

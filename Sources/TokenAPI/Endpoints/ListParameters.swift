@@ -43,7 +43,7 @@ extension UserQuery {
         query.active = reader.boolean("active") ?? false
         query.blocked = reader.boolean("blocked") ?? false
         query.external = reader.boolean("external") ?? false
-        _ = reader.boolean("exclude_external")
+        query.excludeExternal = reader.boolean("exclude_external") ?? false
         _ = reader.boolean("exclude_internal")
         query.withoutProjectBots = reader.boolean("without_project_bots") ?? false
         query.admins = reader.boolean("admins") ?? false

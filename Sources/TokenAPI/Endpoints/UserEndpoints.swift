@@ -9,12 +9,13 @@ enum UserEndpoints {
         Route(.get, "users", scopes: .users, list),
         Route(.post, "users", scopes: .users, create),
         Route(.get, "users/:id", scopes: .users, show),
+        Route(.put, "users/:id", scopes: .users, update),
         Route(.delete, "users/:id", scopes: .users, delete),
         Route(.post, "users/:id/block", scopes: .users, block),
         Route(.post, "users/:id/unblock", scopes: .users, unblock),
         Route(.get, "users/:user_id/memberships", scopes: .users, memberships),
         Route(.get, "users/:user_id/projects", scopes: .users, access: .anonymousAllowed) {
-            try ProjectEndpoints.respond($0, owner: try $0.path.require("user_id"))
+            try ProjectEndpoints.respond($0, in: .personal(try $0.path.require("user_id")))
         },
     ]
 
@@ -75,30 +76,91 @@ enum UserEndpoints {
         return .json(.ok, w)
     }
 
+    /// `email`, `name` and `username` required; the attributes `PUT /users/:id` takes may be set
+    /// at once (parameters tokend does not model, `password` after its check, are accepted).
     @Sendable static func create(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         var reader = context.reader()
         let email = reader.string("email", required: true)
         let name = reader.string("name", required: true)
         let username = reader.string("username", required: true)
-        let admin = reader.boolean("admin") ?? false
+        var attributes = readAttributes(&reader)
         // GitLab's `reset_password` and `force_random_password` leave no usable password:
         // here none is stored, and the user signs in once an admin sets one.
-        let password = reader.string("password")
         _ = reader.boolean("reset_password")
         _ = reader.boolean("force_random_password")
         try reader.check()
-        let passwordHash = try password.map { password throws -> String in
-            if let error = PasswordRules.check(password) { throw UserDirectory.Failure.invalid(error) }
-            return context.dependencies.web.signIn.hasher.hash(password)
-        }
+        let passwordHash = try hashed(attributes.password, context)
+        attributes.password = nil
         let new = UserDirectory.NewUser(
-            username: username ?? "", name: name ?? "", email: email ?? "", isAdmin: admin, passwordHash: passwordHash)
+            username: username ?? "", name: name ?? "", email: email ?? "", isAdmin: attributes.isAdmin ?? false, passwordHash: passwordHash)
+        (attributes.username, attributes.name, attributes.email) = (nil, nil, nil)
         let now = context.now
-        let user = try context.write { state in try UserDirectory.create(new, at: now, in: &state) }
+        let user = try context.write { state throws -> User in
+            let user = try UserDirectory.create(new, at: now, in: &state)
+            return try update(user.id, attributes, passwordHash: nil, in: &state)
+        }
         var w = JSONWriter()
         UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
         return .json(.created, w)
+    }
+
+    /// The attributes `POST /users` and `PUT /users/:id` take.
+    static func readAttributes(_ reader: inout ParameterReader) -> UserDirectory.Changes {
+        var changes = UserDirectory.Changes()
+        changes.username = reader.string("username")
+        changes.name = reader.string("name")
+        changes.email = reader.string("email")
+        changes.isAdmin = reader.boolean("admin")
+        changes.external = reader.boolean("external")
+        changes.canCreateGroup = reader.boolean("can_create_group")
+        changes.projectsLimit = reader.integer("projects_limit")
+        changes.note = reader.string("note")
+        changes.bio = reader.string("bio")
+        changes.location = reader.string("location")
+        changes.websiteURL = reader.string("website_url")
+        changes.organization = reader.string("organization")
+        changes.jobTitle = reader.string("job_title")
+        changes.pronouns = reader.string("pronouns")
+        changes.password = reader.string("password")
+        return changes
+    }
+
+    /// A new password's bcrypt hash, made before the write (bcrypt takes tens of milliseconds,
+    /// which no store lock should wait for); GitLab's 400 for one that breaks its rules.
+    static func hashed(_ password: String?, _ context: AuthenticatedContext) throws -> String? {
+        try password.map { password throws -> String in
+            if let error = PasswordRules.check(password) { throw UserDirectory.Failure.invalid(error) }
+            return context.dependencies.web.signIn.hasher.hash(password)
+        }
+    }
+
+    /// The update in the caller's transaction; a new password (its hash) ends the user's web
+    /// sessions, as GitLab's password change does.
+    static func update(_ id: UserID, _ changes: UserDirectory.Changes, passwordHash: String?, in state: inout StoreState) throws -> User {
+        var user = try UserDirectory.update(id, changes, in: &state)
+        if let passwordHash { user = try UserDirectory.setPassword(hash: passwordHash, for: id, in: &state) }
+        return user
+    }
+
+    /// Admins only (after Grape's parameter checks, as in GitLab). Parameters tokend does not
+    /// model (`skip_reconfirmation`, `reset_password`, `force_random_password`, …) are accepted
+    /// and ignored, as GitLab accepts them.
+    @Sendable static func update(_ context: AuthenticatedContext) throws -> APIResponse {
+        var reader = context.reader()
+        var changes = readAttributes(&reader)
+        try reader.check()
+        try context.requireAdmin()
+        let passwordHash = try hashed(changes.password, context)
+        changes.password = nil
+        let user = try context.write { state throws -> User in
+            let target = try target(context, in: state)
+            if passwordHash != nil, target.isBotUserType { throw HTTPError.notFound("User") }
+            return try update(target.id, changes, passwordHash: passwordHash, in: &state)
+        }
+        var w = JSONWriter()
+        UserEntity.write(user, .admin, webBase: context.webBase, into: &w)
+        return .json(.ok, w)
     }
 
     @Sendable static func delete(_ context: AuthenticatedContext) throws -> APIResponse {

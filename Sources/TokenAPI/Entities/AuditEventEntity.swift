@@ -106,6 +106,9 @@ struct AuditEventEntity {
         case .loginFailedWithStandardAuthentication: return "Failed to login with STANDARD authentication"
         case .userAccessLocked: return "User access locked: too many failed sign-ins"
         case .userPasswordUpdated: return "Changed password of \(event.target.details)"
+        case .deployTokenCreated: return "Created \(event.entity.kind == .group ? "group" : "project") deploy token with name: \(event.target.details) with token_id: \(id)"
+        case .deployTokenDestroyed: return "Destroyed \(event.entity.kind == .group ? "group" : "project") deploy token with name: \(event.target.details) with token_id: \(id)"
+        case .deployTokenRevoked: return "Revoked \(event.entity.kind == .group ? "group" : "project") deploy token with name: \(event.target.details) with token_id: \(id)"
         }
     }
 }

@@ -62,4 +62,33 @@ extension ResourceEntity {
         w.field("full_path", fullPath(.group(group.id)))
         w.endObject()
     }
+
+    /// What the `Namespace` entity counts, gathered in one pass over the groups and projects for
+    /// a whole page (not once per namespace).
+    struct NamespaceTotals {
+        let children: [GroupID: [GroupID]]
+        let projects: [Namespace: Int]
+
+        init(state: borrowing StoreState) {
+            children = state.resources.childGroups()
+            var projects: [Namespace: Int] = [:]
+            for project in state.resources.projects.values { projects[project.namespace, default: 0] += 1 }
+            self.projects = projects
+        }
+    }
+
+    /// The `Namespace` entity (Namespaces API): `NamespaceBasic`, then for a group the caller
+    /// administers its members with descendants' and its repository size (0), and for admins
+    /// the number of projects.
+    func writeDetail(_ namespace: Namespace, caller: Caller, totals: NamespaceTotals, now: Timestamp, into w: inout JSONWriter) {
+        w.beginObject()
+        writeFields(of: namespace, into: &w)
+        if case .group(let id) = namespace, AccessPolicy.canAdminister(.group(id), by: caller, state: state, now: now) {
+            let members = NamespaceQuery.membersCountWithDescendants(of: id, children: totals.children, state: state, now: now)
+            w.field("members_count_with_descendants", members)
+            w.field("root_repository_size", 0)
+        }
+        if caller.isAdmin { w.field("projects_count", totals.projects[namespace] ?? 0) }
+        w.endObject()
+    }
 }

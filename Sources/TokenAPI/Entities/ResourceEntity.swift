@@ -52,13 +52,19 @@ struct ResourceEntity {
         }
     }
 
+    /// `NamespaceBasic`, as a project shows its namespace.
     func write(_ namespace: Namespace, into w: inout JSONWriter) {
         w.beginObject()
+        writeFields(of: namespace, into: &w)
+        w.endObject()
+    }
+
+    func writeFields(of namespace: Namespace, into w: inout JSONWriter) {
+        w.field("id", namespace.apiID)
         switch namespace {
         case .group(let id):
             let group = state.resources.group(id)
             let path = fullPath(.group(id))
-            w.field("id", id.rawValue)
             w.field("name", group?.name ?? "")
             w.field("path", group?.path ?? "")
             w.field("kind", "group")
@@ -68,7 +74,6 @@ struct ResourceEntity {
             w.field("web_url", webBase + "/groups/" + path)
         case .user(let id):
             let user = state.user(id)
-            w.field("id", id.rawValue)
             w.field("name", user?.name ?? "")
             w.field("path", user?.username ?? "")
             w.field("kind", "user")
@@ -77,7 +82,6 @@ struct ResourceEntity {
             w.field("avatar_url", nil as String?)
             w.field("web_url", webBase + "/" + (user?.username ?? ""))
         }
-        w.endObject()
     }
 
     func nameWithNamespace(_ project: Project) -> String {
@@ -105,6 +109,7 @@ struct ResourceEntity {
         w.field("visibility", project.visibility.rawValue)
         w.field("archived", false)
         w.field("empty_repo", true)
+        writeSettings(of: project, into: &w)
         w.endObject()
     }
 

@@ -28,12 +28,14 @@ enum UserEntity {
         w.field("web_url", webBase + "/" + user.username)
         if detail >= .profile {
             w.field("created_at", user.createdAt.iso8601)
-            for empty in ["bio", "location"] { w.field(empty, "") }
+            w.field("bio", user.profile.bio)
+            w.field("location", user.profile.location)
             w.field("public_email", nil as String?)
-            for empty in ["skype", "linkedin", "twitter", "discord", "website_url", "organization", "job_title"] {
-                w.field(empty, "")
-            }
-            w.field("pronouns", nil as String?)
+            for empty in ["skype", "linkedin", "twitter", "discord"] { w.field(empty, "") }
+            w.field("website_url", user.profile.websiteURL)
+            w.field("organization", user.profile.organization)
+            w.field("job_title", user.profile.jobTitle)
+            w.field("pronouns", user.profile.pronouns)
             w.field("bot", user.isBotUserType)
             w.field("work_information", nil as String?)
             w.field("followers", 0)
@@ -44,16 +46,20 @@ enum UserEntity {
             w.field("confirmed_at", user.createdAt.iso8601)
             w.field("last_activity_on", nil as String?)
             w.field("email", user.email)
-            w.field("projects_limit", 100_000)
+            w.field("projects_limit", user.profile.projectsLimit)
             w.field("current_sign_in_at", nil as String?)
-            w.field("can_create_group", !user.isBotUserType)
-            w.field("can_create_project", !user.isBotUserType)
+            w.field("can_create_group", user.profile.canCreateGroup && !user.isBotUserType)
+            w.field("can_create_project", user.profile.projectsLimit > 0 && !user.isBotUserType)
             w.field("two_factor_enabled", false)
-            w.field("external", user.isServiceAccount)
+            w.field("external", user.isExternal)
             w.field("private_profile", false)
             w.field("commit_email", user.email)
         }
-        if detail >= .admin { w.field("is_admin", user.isAdmin) }
+        if detail >= .admin {
+            w.field("is_admin", user.isAdmin)
+            w.field("note", user.profile.note)
+            w.field("namespace_id", Namespace.user(user.id).apiID)
+        }
         w.endObject()
     }
 }

@@ -59,7 +59,11 @@ struct AuthGate {
                 throw GateHeaders.refusal
             }
             let parsed = try GateRequest(request)
-            (basic, presented) = (parsed.basic, parsed.token != nil)
+            (basic, presented) = (parsed.basic, parsed.token != nil || parsed.deployToken != nil)
+            if let deployToken = parsed.deployToken {
+                let fields = try admit(deployToken: deployToken, requirement: parsed.requirement, request: request)
+                return Answer(response: APIResponse(status: .noContent, headerFields: fields), telemetry: telemetry)
+            }
             if parsed.token == nil, dependencies.web.gateAcceptsSessions, let (user, fields) = try admitSession(parsed, request: request) {
                 telemetry.userID = user.id.rawValue
                 return Answer(response: APIResponse(status: .noContent, headerFields: fields), telemetry: telemetry)
@@ -115,6 +119,37 @@ struct AuthGate {
             throw HTTPError.internalError
         }
         return (credential, fields)
+    }
+
+    /// A deploy token: found by its keyed digest (with its Basic username), then held to
+    /// ``DeployTokenAccess/check(_:against:in:)``, in one read. Its use is not recorded (GitLab
+    /// keeps no last-used time for deploy tokens), so the gate does not write.
+    private func admit(
+        deployToken: (value: String, username: String?), requirement: GateRequirement, request: APIRequest
+    ) throws -> HTTPFields {
+        let (secret, now) = (dependencies.secret, dependencies.clock.now())
+        let (lookup, refusal, path) = try dependencies.repository.read { state in
+            let lookup = DeployTokenAccess.lookup(deployToken.value, username: deployToken.username, secret: secret, in: state, now: now)
+            guard case .success(let token) = lookup else { return (lookup, GateRefusal?.none, String?.none) }
+            return (lookup, DeployTokenAccess.check(token, against: requirement, in: state), state.resources.fullPath(of: token.resource))
+        }
+        let authenticator = Authenticator(dependencies: dependencies, now: now)
+        let token: DeployToken
+        switch lookup {
+        case .success(let found): token = found
+        case .failure(let failure):
+            authenticator.fail(failure.auditReason, token: nil, request: request)
+            throw failure
+        }
+        if let refusal {
+            if case .insufficientScope = refusal { authenticator.fail(.scope, token: nil, request: request) }
+            throw refusal
+        }
+        guard let path, let fields = GateHeaders.fields(for: token, path: path) else {
+            logger.error("gate: a stored path cannot go into a header", metadata: ["deploy_token_id": "\(token.id.rawValue)"])
+            throw HTTPError.internalError
+        }
+        return fields
     }
 
     /// What the one read found.

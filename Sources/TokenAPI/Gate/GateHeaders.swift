@@ -69,6 +69,22 @@ struct GateHeaders {
         return fields
     }
 
+    /// The headers for a deploy token: no user and no access token (`X-Tokend-User-Id`,
+    /// `X-Tokend-Username` and `X-Tokend-Token-Id` empty, so a service cannot take its
+    /// username, which its creator chose, for a person's), `X-Tokend-Bot: true` with its
+    /// project's or group's full path, as a resource's bot, and its scopes.
+    static func fields(for token: DeployToken, path: String) -> HTTPFields? {
+        guard let scopeList = checked(token.scopes.map(\.rawValue).joined(separator: ",")), let path = checked(path) else { return nil }
+        var fields: HTTPFields = [
+            userID: "", username: "", tokenID: "", scopes: scopeList, bot: "true", botProject: "", botGroup: "",
+        ]
+        switch token.resource {
+        case .project: fields[botProject] = path
+        case .group: fields[botGroup] = path
+        }
+        return fields
+    }
+
     /// `value` when every byte is visible ASCII (no space, CR, LF, NUL or other control byte,
     /// nothing beyond ASCII) and it is within ``maximumValueLength``; else nil.
     static func checked(_ value: String) -> String? {

@@ -12,6 +12,13 @@ struct GateRequest {
     /// The client sent `Authorization: Basic`: a 401 then challenges with Basic, so git and
     /// docker prompt for credentials.
     var basic: Bool
+    /// A deploy token instead of an access token: the `Deploy-Token` header alone (as package
+    /// managers send it to GitLab), or a Basic password with the deploy token prefix together
+    /// with its username (as `docker login` and git send it). Nil when ``token`` is set.
+    var deployToken: (value: String, username: String?)?
+
+    /// GitLab's `Deploy-Token` header.
+    static let deployTokenHeader = HTTPField.Name("Deploy-Token")!
 
     /// The gate's path: `/-/auth`, or `/-/auth/<scope>[+<scope>…]`.
     static let path = "/-/auth"
@@ -23,6 +30,12 @@ struct GateRequest {
         requirement = GateRequirement(scopes: try Self.scopes(in: request.rawPath))
         requirement.membership = try Self.membership(in: request.rawQuery)
         (token, basic) = Self.credentials(of: request)
+        if let token, token.hasPrefix(DeployToken.prefix), basic, Authenticator.presentedToken(request, parameters: Parameters()) == nil {
+            let username = request.head.headerFields[.authorization].flatMap(BasicCredentials.init(authorization:))?.user
+            (self.token, deployToken) = (nil, (token, username ?? ""))
+        } else if token == nil, let value = request.head.headerFields[Self.deployTokenHeader], !value.isEmpty {
+            deployToken = (value, nil)
+        }
     }
 
     /// `read_api+write_repository` → both; every name must be a scope tokend knows.

@@ -34,6 +34,10 @@ public struct AuditEvent: Hashable, Sendable {
         /// Too many failed sign-ins locked the account (Devise lockable).
         case userAccessLocked = "user_access_locked"
         case userPasswordUpdated = "user_password_updated"
+        /// GitLab EE's names for deploy tokens (`DeployTokens::CreateService`, `DestroyService`).
+        case deployTokenCreated = "deploy_token_created"
+        case deployTokenDestroyed = "deploy_token_destroyed"
+        case deployTokenRevoked = "deploy_token_revoked"
     }
 
     public var name: Name

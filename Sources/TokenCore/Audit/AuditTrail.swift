@@ -16,8 +16,10 @@ public enum AuditTrail {
     public static func events(of state: borrowing StoreState, context: AuditContext) -> [AuditEvent] {
         let origins = state.transactionOrigins()
         var described = Set<TokenID>()
+        var describedDeployTokens = Set<Int>()
         for change in state.pendingChanges {
             guard case .audit(let event) = change else { continue }
+            if event.target.type == AuditTarget.deployTokenType, let id = event.target.id { describedDeployTokens.insert(id) }
             if let token = event.token { described.insert(token.id) }
             described.formUnion(event.relatedTokens)
         }
@@ -27,6 +29,7 @@ public enum AuditTrail {
         events += memberEvents(origins, lookup, context)
         events += tokenEvents(origins, lookup, context, skipping: described)
         events += hookEvents(origins, state, context)
+        events += deployTokenEvents(origins, state, context, skipping: describedDeployTokens)
         return events
     }
 
@@ -140,6 +143,28 @@ public enum AuditTrail {
         return events
     }
 
+    // MARK: Deploy tokens
+
+    private static func deployTokenEvents(
+        _ origins: TransactionOrigins, _ state: borrowing StoreState, _ context: AuditContext, skipping described: Set<Int>
+    ) -> [AuditEvent] {
+        var events: [AuditEvent] = []
+        for (id, before) in origins.deployTokens.sorted(by: { $0.key < $1.key }) where !described.contains(id.rawValue) {
+            let after = state.deployTokens.token(id)
+            guard let token = after ?? before else { continue }
+            let target = AuditTarget.deployToken(token)
+            let entity = AuditEntity.resource(token.resource)
+            switch (before, after) {
+            case (nil, _?): events.append(context.event(.deployTokenCreated, entity: entity, target: target))
+            case (_?, nil): events.append(context.event(.deployTokenDestroyed, entity: entity, target: target))
+            case (let old?, let new?) where !old.revoked && new.revoked:
+                events.append(context.event(.deployTokenRevoked, entity: entity, target: target))
+            default: break
+            }
+        }
+        return events
+    }
+
     /// Records as they are now, else as they were before the transaction (a bot deleted with
     /// its resource still names its token's kind and resource).
     struct Lookup {
@@ -208,4 +233,13 @@ extension AccessLevel {
         case .owner: return "Owner"
         }
     }
+}
+
+extension AuditTarget {
+    /// A deploy token as audit events name it (GitLab's `DeployToken` model).
+    public static func deployToken(_ token: DeployToken) -> AuditTarget {
+        AuditTarget(type: deployTokenType, id: token.id.rawValue, details: token.name)
+    }
+
+    public static let deployTokenType = "DeployToken"
 }

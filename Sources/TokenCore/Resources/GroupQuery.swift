@@ -11,6 +11,8 @@ public struct GroupQuery: Sendable, Hashable {
     public enum Parent: Sendable, Hashable {
         case children(GroupID)
         case descendants(GroupID)
+        /// The groups that shared themselves with this one (`GET /groups/:id/groups/shared`).
+        case sharingWith(GroupID)
     }
 
     public var search: String?
@@ -49,6 +51,7 @@ public struct GroupQuery: Sendable, Hashable {
             switch parent {
             case .children(let id)?: if group.parentID != id { continue }
             case .descendants(let id)?: if !lineage.dropFirst().contains(where: { $0.id == id }) { continue }
+            case .sharingWith(let id)?: if !group.sharedWith.contains(where: { $0.groupID == id }) { continue }
             case nil: break
             }
             guard isInScope(group, lineage: lineage, caller: caller, direct: direct, level: view?.level(of: .group(group.id))) else { continue }

@@ -28,6 +28,10 @@ public struct ProjectQuery: Sendable, Hashable {
     public var ascending = false
     /// Only projects in this user's personal namespace (`GET /users/:id/projects`).
     public var personalNamespace: UserID?
+    /// Only projects of this group (`GET /groups/:id/projects`), and of its descendants with
+    /// ``includeSubgroups``.
+    public var group: GroupID?
+    public var includeSubgroups = false
 
     public init() {}
 
@@ -40,6 +44,7 @@ public struct ProjectQuery: Sendable, Hashable {
         var selected: [Project] = []
         for project in resources.projects.values {
             if let personalNamespace, project.namespace != .user(personalNamespace) { continue }
+            if let group, !isInGroup(project, group, resources: resources) { continue }
             if let visibility, project.visibility != visibility { continue }
             guard isInScope(project, caller: caller, level: view?.level(of: .project(project.id))) else { continue }
             if let search {
@@ -50,6 +55,11 @@ public struct ProjectQuery: Sendable, Hashable {
             selected.append(project)
         }
         return sorted(selected)
+    }
+
+    func isInGroup(_ project: Project, _ group: GroupID, resources: ResourceIndex) -> Bool {
+        guard case .group(let owner) = project.namespace else { return false }
+        return owner == group || (includeSubgroups && resources.lineage(of: owner).contains { $0.id == group })
     }
 
     /// ProjectsFinder's collections: owned, by minimum level, the caller's memberships, or

@@ -101,10 +101,12 @@ public struct Project: Hashable, Sendable {
     public var namespace: Namespace
     public var visibility: Visibility
     public var createdAt: Timestamp
+    /// Feature access levels, merge options and flags (``ProjectSettings``).
+    public var settings: ProjectSettings
 
     public init(
         id: ProjectID, name: String, path: String, description: String? = nil, namespace: Namespace,
-        visibility: Visibility = .private, createdAt: Timestamp
+        visibility: Visibility = .private, createdAt: Timestamp, settings: ProjectSettings = ProjectSettings()
     ) {
         self.id = id
         self.name = name
@@ -113,6 +115,7 @@ public struct Project: Hashable, Sendable {
         self.namespace = namespace
         self.visibility = visibility
         self.createdAt = createdAt
+        self.settings = settings
     }
 }
 

@@ -8,6 +8,8 @@ extension ResourceDirectory {
         public var path: String?
         public var description: String?
         public var visibility: Visibility?
+        /// A project's settings to change.
+        public var settings = ProjectSettingsChanges()
 
         public init(name: String? = nil, path: String? = nil, description: String? = nil, visibility: Visibility? = nil) {
             self.name = name
@@ -100,6 +102,7 @@ extension ResourceDirectory {
             }
             project.visibility = visibility
         }
+        project.settings = changes.settings.applied(to: project.settings)
         guard errors.isEmpty else { throw .invalid(errors) }
         state.put(project)
         return project

@@ -31,12 +31,20 @@ public enum ResourceDirectory {
     public struct NewProject: Hashable, Sendable {
         public var name: String?
         public var path: String?
-        /// nil: the creator's personal namespace.
+        /// nil: a personal namespace, ``ownerID``'s.
         public var groupID: GroupID?
+        /// Whose personal namespace (nil: the creator's).
+        public var ownerID: UserID?
         public var visibility: Visibility
         public var description: String?
+        public var settings: ProjectSettings
 
-        public init(name: String?, path: String?, groupID: GroupID? = nil, visibility: Visibility = .private, description: String? = nil) {
+        public init(
+            name: String?, path: String?, groupID: GroupID? = nil, ownerID: UserID? = nil, visibility: Visibility = .private,
+            description: String? = nil, settings: ProjectSettings = ProjectSettings()
+        ) {
+            self.settings = settings
+            self.ownerID = ownerID
             self.name = name
             self.path = path
             self.groupID = groupID
@@ -123,9 +131,12 @@ public enum ResourceDirectory {
             namespace = .group(groupID)
             namespacePath = state.resources.fullPath(of: .group(groupID)) ?? ""
         } else {
-            guard let caller else { throw .notFound("Namespace") }
-            namespace = .user(caller.user.id)
-            namespacePath = caller.user.username
+            // Another user's personal namespace is only an admin's to create in.
+            guard let ownerID = new.ownerID ?? caller?.user.id, let owner = state.user(ownerID),
+                caller.map({ $0.isAdmin || $0.user.id == ownerID }) ?? true
+            else { throw .notFound("Namespace") }
+            namespace = .user(ownerID)
+            namespacePath = owner.username
         }
         if errors.isEmpty, state.resources.resource(atPath: namespacePath + "/" + path) != nil {
             errors.append(FieldError("path", "has already been taken"))
@@ -136,7 +147,7 @@ public enum ResourceDirectory {
         guard errors.isEmpty else { throw .invalid(errors) }
         let project = Project(
             id: state.allocateProjectID(), name: name, path: path, description: new.description, namespace: namespace,
-            visibility: new.visibility, createdAt: now)
+            visibility: new.visibility, createdAt: now, settings: new.settings)
         state.put(project)
         if case .user(let owner) = namespace {
             state.put(Membership(resource: .project(project.id), userID: owner, accessLevel: .owner, createdAt: now, createdBy: owner))

@@ -105,6 +105,27 @@ public struct ResourceIndex: Sendable {
         return result
     }
 
+    /// Each group's direct subgroups, in one pass over the groups (to walk subtrees with
+    /// ``subtree(of:children:)``).
+    public func childGroups() -> [GroupID: [GroupID]] {
+        var children: [GroupID: [GroupID]] = [:]
+        for group in groups.values {
+            if let parent = group.parentID { children[parent, default: []].append(group.id) }
+        }
+        return children
+    }
+
+    /// The group and every descendant, parents before children (each family by id).
+    public static func subtree(of id: GroupID, children: [GroupID: [GroupID]]) -> [GroupID] {
+        var subtree: [GroupID] = [id]
+        var next = 0
+        while next < subtree.count {
+            subtree += (children[subtree[next]] ?? []).sorted()
+            next += 1
+        }
+        return subtree
+    }
+
     /// Every group, by ascending id.
     public func allGroups() -> [Group] { groups.values.sorted { $0.id < $1.id } }
     /// Every project, by ascending id.

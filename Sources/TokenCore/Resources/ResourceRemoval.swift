@@ -14,17 +14,7 @@ public enum ResourceRemoval {
     public static func deleteGroup(_ id: GroupID, by caller: Caller?, at now: Timestamp, in state: inout StoreState) throws(ResourceDirectory.Failure) {
         try requireOwner(.group(id), by: caller, state: state, now: now)
         let resources = state.resources
-        // The group and every descendant, parents before children.
-        var children: [GroupID: [GroupID]] = [:]
-        for group in resources.groups.values {
-            if let parent = group.parentID { children[parent, default: []].append(group.id) }
-        }
-        var doomed: [GroupID] = [id]
-        var next = 0
-        while next < doomed.count {
-            doomed += (children[doomed[next]] ?? []).sorted()
-            next += 1
-        }
+        let doomed = ResourceIndex.subtree(of: id, children: resources.childGroups())
         let removed = Set(doomed)
         var cascade = Cascade(state: state)
         for project in resources.allProjects() {
@@ -32,7 +22,7 @@ public enum ResourceRemoval {
         }
         for group in doomed.reversed() {
             cascade.removeMembersAndBots(of: .group(group), at: now, in: &state)
-            cascade.removeHooks(of: .group(group), in: &state)
+            cascade.removeHooksAndDeployTokens(of: .group(group), in: &state)
             state.deleteGroup(group)
         }
         for var group in state.resources.allGroups() where group.sharedWith.contains(where: { removed.contains($0.groupID) }) {
@@ -55,13 +45,15 @@ public enum ResourceRemoval {
         /// Removes a project with its members and bots; no permission check.
         mutating func removeProject(_ id: ProjectID, at now: Timestamp, in state: inout StoreState) {
             removeMembersAndBots(of: .project(id), at: now, in: &state)
-            removeHooks(of: .project(id), in: &state)
+            removeHooksAndDeployTokens(of: .project(id), in: &state)
             state.deleteProject(id)
         }
 
-        /// The resource's webhooks, with what the notifier remembers of them.
-        func removeHooks(of resource: Resource, in state: inout StoreState) {
+        /// The resource's webhooks, with what the notifier remembers of them, and its deploy
+        /// tokens (GitLab's foreign keys cascade).
+        func removeHooksAndDeployTokens(of resource: Resource, in state: inout StoreState) {
             for hook in state.webhooks.hooks(of: resource) { state.deleteHook(hook.id) }
+            state.deleteDeployTokens(of: resource)
         }
 
         /// Deletes the resource's own bots and every other membership of it.

@@ -18,6 +18,8 @@ public enum StoreChange: Hashable, Sendable {
     /// A signed-in browser's session (``WebSession``), by its digest.
     case putWebSession(WebSession)
     case deleteWebSession(TokenDigest)
+    case putDeployToken(DeployToken)
+    case deleteDeployToken(DeployTokenID)
     /// An audit event of the transaction: persisted with its changes (a journal line, a row
     /// of a database's audit table), never part of the state (``StoreState/apply(_:)``
     /// skips it). The file store also chains it into its audit files.

@@ -15,8 +15,10 @@ public struct StoreState: Sendable {
     var webhookRecords = WebhookIndex()
     /// Signed-in browsers' sessions (``StoreState+WebSessions``).
     var webSessionRecords = WebSessionIndex()
+    /// Deploy tokens (``StoreState+DeployTokens``).
+    var deployTokenRecords = DeployTokenIndex()
     /// The next ids to hand out; never reused, even after a deletion.
-    private var nextIDs = (user: 1, token: 1, group: 1, project: 1, hook: 1)
+    private var nextIDs = (user: 1, token: 1, group: 1, project: 1, hook: 1, deployToken: 1)
     /// Set only on a partial state (``partial(tokens:users:resolvedDigests:resolvedTokenIDs:resolvedUserIDs:)``).
     var coverage: PartialCoverage?
 
@@ -30,7 +32,7 @@ public struct StoreState: Sendable {
         case group(GroupID, Group?)
         case project(ProjectID, Project?)
         case membership(Membership.Key, Membership?)
-        case nextIDs(user: Int, token: Int, group: Int, project: Int, hook: Int)
+        case nextIDs(user: Int, token: Int, group: Int, project: Int, hook: Int, deployToken: Int)
         /// Undone by replaying a change (``record(_:undoneBy:)``).
         case change(StoreChange)
     }
@@ -61,6 +63,7 @@ public struct StoreState: Sendable {
     public var nextGroupID: Int { covers(.everything) ? nextIDs.group : 0 }
     public var nextProjectID: Int { covers(.everything) ? nextIDs.project : 0 }
     public var nextHookID: Int { covers(.everything) ? nextIDs.hook : 0 }
+    public var nextDeployTokenID: Int { covers(.everything) ? nextIDs.deployToken : 0 }
 
     public var webhooks: WebhookIndex {
         _ = covers(.everything)
@@ -118,7 +121,9 @@ public struct StoreState: Sendable {
     public mutating func beginTransaction() {
         pendingChanges.removeAll(keepingCapacity: true)
         undoLog.removeAll(keepingCapacity: true)
-        undoLog.append(.nextIDs(user: nextIDs.user, token: nextIDs.token, group: nextIDs.group, project: nextIDs.project, hook: nextIDs.hook))
+        undoLog.append(.nextIDs(
+            user: nextIDs.user, token: nextIDs.token, group: nextIDs.group, project: nextIDs.project, hook: nextIDs.hook,
+            deployToken: nextIDs.deployToken))
     }
 
     /// Ends the transaction, keeping its effects; returns what it changed.
@@ -140,8 +145,8 @@ public struct StoreState: Sendable {
             case .group(let id, let old): setGroup(id, old)
             case .project(let id, let old): setProject(id, old)
             case .membership(let key, let old): resourceRecords.setMembership(key, old)
-            case .nextIDs(let u, let t, let g, let p, let h):
-                nextIDs = (u, t, g, p, h)
+            case .nextIDs(let u, let t, let g, let p, let h, let d):
+                nextIDs = (u, t, g, p, h, d)
             }
         }
         pendingChanges.removeAll()
@@ -171,6 +176,11 @@ public struct StoreState: Sendable {
     public mutating func allocateHookID() -> HookID {
         defer { nextIDs.hook += 1 }
         return HookID(nextIDs.hook)
+    }
+
+    public mutating func allocateDeployTokenID() -> DeployTokenID {
+        defer { nextIDs.deployToken += 1 }
+        return DeployTokenID(nextIDs.deployToken)
     }
 
     /// Records an audit event in the transaction: persisted with its changes, dropped by a
@@ -251,6 +261,8 @@ public struct StoreState: Sendable {
             case .membership(let key, let old): if origins.memberships[key] == nil { origins.memberships[key] = .some(old) }
             case .change(.putHook(let old)): if origins.hooks[old.id] == nil { origins.hooks[old.id] = .some(old) }
             case .change(.deleteHook(let id)): if origins.hooks[id] == nil { origins.hooks[id] = .some(nil) }
+            case .change(.putDeployToken(let old)): if origins.deployTokens[old.id] == nil { origins.deployTokens[old.id] = .some(old) }
+            case .change(.deleteDeployToken(let id)): if origins.deployTokens[id] == nil { origins.deployTokens[id] = .some(nil) }
             default: break
             }
         }
@@ -279,6 +291,10 @@ public struct StoreState: Sendable {
         case .deleteNotice(let key): webhookRecords.setNotice(key, nil)
         case .putWebSession(let session): webSessionRecords.set(session.digest, session)
         case .deleteWebSession(let digest): webSessionRecords.set(digest, nil)
+        case .putDeployToken(let token):
+            nextIDs.deployToken = max(nextIDs.deployToken, token.id.rawValue + 1)
+            deployTokenRecords.set(token.id, token)
+        case .deleteDeployToken(let id): deployTokenRecords.set(id, nil)
         case .audit: break
         }
     }
@@ -301,8 +317,11 @@ public struct StoreState: Sendable {
     }
 
     /// Raises the id counters to at least these values (from a snapshot header).
-    public mutating func reserveIDs(nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1, nextHookID: Int = 1) {
+    public mutating func reserveIDs(
+        nextUserID: Int, nextTokenID: Int, nextGroupID: Int = 1, nextProjectID: Int = 1, nextHookID: Int = 1, nextDeployTokenID: Int = 1
+    ) {
         nextIDs.hook = max(nextIDs.hook, nextHookID)
+        nextIDs.deployToken = max(nextIDs.deployToken, nextDeployTokenID)
         nextIDs.user = max(nextIDs.user, nextUserID)
         nextIDs.token = max(nextIDs.token, nextTokenID)
         nextIDs.group = max(nextIDs.group, nextGroupID)

@@ -26,6 +26,8 @@ public struct User: Hashable, Sendable {
     public var provisionedBy: Resource?
     public var state: State
     public var createdAt: Timestamp
+    /// What administrators set beyond the identity (``UserProfile``).
+    public var profile = UserProfile()
     /// The bcrypt hash of the user's password (`$2a$…`/`$2b$…`, GitLab's `encrypted_password`),
     /// nil when none is set: then the user cannot sign in with a password. Never in an entity.
     public var passwordHash: String?

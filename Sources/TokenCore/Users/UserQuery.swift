@@ -1,7 +1,9 @@
 /// GitLab's UsersFinder for `GET /users`, as pure rules: who a caller may list, the filters,
 /// and the order. Non-administrators see active users only, and their `created_*`, `order_by`
-/// and `sort` are ignored, as GitLab drops them; tokend's only external users are service accounts
-/// (as in GitLab), so `external` finds them alone, and `exclude_external`/`exclude_internal` leave everyone.
+/// and `sort` are ignored, as GitLab drops them. `external` finds the external users (those an
+/// administrator marked, and service accounts, as in GitLab), `exclude_external` leaves them out;
+/// tokend has no internal users (GitLab's ghost and support bots), so `exclude_internal` leaves
+/// everyone.
 public struct UserQuery: Sendable, Hashable {
     public enum Order: String, Sendable, CaseIterable {
         case id, name, username
@@ -16,6 +18,7 @@ public struct UserQuery: Sendable, Hashable {
     public var active = false
     public var blocked = false
     public var external = false
+    public var excludeExternal = false
     public var withoutProjectBots = false
     /// Administrators only (ignored for others, as in GitLab).
     public var admins = false
@@ -39,7 +42,8 @@ public struct UserQuery: Sendable, Hashable {
             if let name, user.username.lowercased() != name { return false }
             if active && user.state != .active { return false }
             if blocked && user.state != .blocked { return false }
-            if (external && !user.isServiceAccount) || (withoutProjectBots && user.isBot) || (admins && isAdmin && !user.isAdmin) { return false }
+            if (external && !user.isExternal) || (excludeExternal && user.isExternal) { return false }
+            if (withoutProjectBots && user.isBot) || (admins && isAdmin && !user.isAdmin) { return false }
             if isAdmin, let createdAfter, user.createdAt < createdAfter { return false }
             if isAdmin, let createdBefore, user.createdAt > createdBefore { return false }
             if let term, let nameSearch {

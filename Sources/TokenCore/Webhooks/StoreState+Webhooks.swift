@@ -29,6 +29,7 @@ public struct TransactionOrigins: Sendable {
     public var users: [UserID: User?] = [:]
     public var memberships: [Membership.Key: Membership?] = [:]
     public var hooks: [HookID: Webhook?] = [:]
+    public var deployTokens: [DeployTokenID: DeployToken?] = [:]
 
     public init() {}
 }

@@ -1,5 +1,7 @@
-/// A project or group webhook (GitLab's `ProjectHook`/`GroupHook`), the subset tokens need:
-/// tokend delivers only the access-token expiry event (`resource_access_token_events`).
+/// A project or group webhook (GitLab's `ProjectHook`/`GroupHook`). tokend delivers only the
+/// access-token expiry event (`resource_access_token_events`); every other setting a client
+/// makes (event flags, branch filter, template) is kept and read back, as configuration tools
+/// compare what they wrote with what they read.
 public struct Webhook: Hashable, Sendable {
     public var id: HookID
     public var resource: Resource
@@ -13,11 +15,19 @@ public struct Webhook: Hashable, Sendable {
     public var pushEvents: Bool
     public var resourceAccessTokenEvents: Bool
     public var enableSSLVerification: Bool
+    /// The other event flags turned on (names from ``WebhookRules/eventNames(for:)``).
+    public var otherEvents: Set<String>
+    /// GitLab's `push_events_branch_filter`, exactly as sent (`""` stays `""`).
+    public var pushEventsBranchFilter: String?
+    public var branchFilterStrategy: BranchFilterStrategy
+    public var customWebhookTemplate: String?
     public var createdAt: Timestamp
 
     public init(
         id: HookID, resource: Resource, url: String, name: String = "", description: String = "", sealedToken: [UInt8]? = nil,
-        pushEvents: Bool = true, resourceAccessTokenEvents: Bool = false, enableSSLVerification: Bool = true, createdAt: Timestamp
+        pushEvents: Bool = true, resourceAccessTokenEvents: Bool = false, enableSSLVerification: Bool = true,
+        otherEvents: Set<String> = [], pushEventsBranchFilter: String? = nil, branchFilterStrategy: BranchFilterStrategy = .wildcard,
+        customWebhookTemplate: String? = nil, createdAt: Timestamp
     ) {
         self.id = id
         self.resource = resource
@@ -28,8 +38,19 @@ public struct Webhook: Hashable, Sendable {
         self.pushEvents = pushEvents
         self.resourceAccessTokenEvents = resourceAccessTokenEvents
         self.enableSSLVerification = enableSSLVerification
+        self.otherEvents = otherEvents
+        self.pushEventsBranchFilter = pushEventsBranchFilter
+        self.branchFilterStrategy = branchFilterStrategy
+        self.customWebhookTemplate = customWebhookTemplate
         self.createdAt = createdAt
     }
+}
+
+/// How a hook's `push_events_branch_filter` is read (GitLab's `WebHook.branch_filter_strategies`).
+public enum BranchFilterStrategy: String, Hashable, Sendable, CaseIterable {
+    case wildcard
+    case regex
+    case allBranches = "all_branches"
 }
 
 /// A webhook's id (GitLab `web_hooks.id`).

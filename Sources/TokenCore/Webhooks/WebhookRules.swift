@@ -14,6 +14,26 @@ public enum WebhookRules {
     public static let maximumDescriptionLength = 2_048
     /// Hooks per project or group (GitLab's default plan limit for project hooks).
     public static let maximumHooksPerResource = 100
+    /// GitLab's limit on `custom_webhook_template`; the branch filter gets the same bound.
+    public static let maximumTemplateLength = 4_096
+
+    /// The event flags of GitLab's hook entities besides `push_events` and
+    /// `resource_access_token_events`, in the entity's order: kept and echoed, not delivered.
+    public static let projectEventNames = [
+        "tag_push_events", "merge_requests_events", "repository_update_events", "issues_events", "confidential_issues_events",
+        "note_events", "confidential_note_events", "pipeline_events", "wiki_page_events", "deployment_events", "feature_flag_events",
+        "job_events", "releases_events", "emoji_events", "vulnerability_events",
+    ]
+    /// A group hook's flags besides the project ones.
+    public static let groupOnlyEventNames = ["member_events", "project_events", "subgroup_events"]
+
+    /// The flags a hook of `resource` has.
+    public static func eventNames(for resource: Resource) -> [String] {
+        switch resource {
+        case .project: return projectEventNames
+        case .group: return projectEventNames + groupOnlyEventNames
+        }
+    }
 
     /// The URL's parts, or nil when the URL is not acceptable.
     public static func validateURL(_ url: String) -> WebhookURL? {

@@ -147,14 +147,14 @@ extension JSONFileStore {
     }
 
     /// Snapshot bytes: the header, then owners before what they own: users, groups (parents
-    /// first), projects, memberships, tokens, webhooks, expiry notices, web sessions.
+    /// first), projects, memberships, tokens, webhooks, expiry notices, web sessions, deploy tokens.
     static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int, auditTail: AuditChain.Link? = nil) -> [UInt8] {
         let tail = auditTail.flatMap { $0.seq > 0 ? $0 : nil }
         var bytes = RecordCoding.headerLine(
             .init(
                 generation: generation, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
                 nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID, nextHookID: state.nextHookID,
-                auditSeq: tail?.seq, auditMAC: tail?.mac))
+                nextDeployTokenID: state.nextDeployTokenID, auditSeq: tail?.seq, auditMAC: tail?.mac))
         for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
         for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
         for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
@@ -163,6 +163,7 @@ extension JSONFileStore {
         for hook in state.webhooks.allHooks() { bytes += RecordCoding.snapshotLine(.putHook(hook)) }
         for notice in state.webhooks.allNotices() { bytes += RecordCoding.snapshotLine(.putNotice(notice)) }
         for session in state.webSessions.all() { bytes += RecordCoding.snapshotLine(.putWebSession(session)) }
+        for token in state.deployTokens.all() { bytes += RecordCoding.snapshotLine(.putDeployToken(token)) }
         return bytes
     }
 }

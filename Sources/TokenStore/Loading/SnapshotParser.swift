@@ -56,7 +56,7 @@ enum SnapshotParser {
         }
         state.reserveIDs(
             nextUserID: header.nextUserID, nextTokenID: header.nextTokenID, nextGroupID: header.nextGroupID,
-            nextProjectID: header.nextProjectID, nextHookID: header.nextHookID)
+            nextProjectID: header.nextProjectID, nextHookID: header.nextHookID, nextDeployTokenID: header.nextDeployTokenID)
         return header
     }
 

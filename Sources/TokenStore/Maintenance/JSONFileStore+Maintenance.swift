@@ -81,6 +81,7 @@ extension JSONFileStore {
         public var memberships = 0
         /// Signed-in browsers' sessions (expired ones included until the sweep removes them).
         public var webSessions = 0
+        public var deployTokens = 0
     }
 
     public func status() throws -> Status {
@@ -90,7 +91,7 @@ extension JSONFileStore {
                 generation: generation, lastSeq: lastSeq, snapshotBytes: snapshotSize, journalBytes: journalOffset,
                 users: state.users.count, tokens: state.tokens.count, groups: state.resources.groups.count,
                 projects: state.resources.projects.count, memberships: state.resources.memberships.count,
-                webSessions: state.webSessions.count)
+                webSessions: state.webSessions.count, deployTokens: state.deployTokens.tokens.count)
         }
     }
 }

@@ -230,7 +230,10 @@ public enum GateScenarios {
         #expect(notFound.status == 404)
         #expect(notFound.body == #"{"message":{"error":"Not found"}}"#)
         #expect(try client.call("DELETE", "/admin/token", token: admin, json: #"{"token":"glpat-nosuchtoken00000000"}"#).status == 404)
-        for other in ["gldt-deploytoken", "glrt-runner", "glptt-trigger", "oldprefix-abc", "", "glpat"] {
+        // A deploy token value is a kind tokend has (DeployTokenScenarios): unknown, it is not found.
+        let unknownDeployToken = try client.call("POST", "/admin/token", token: admin, json: #"{"token":"gldt-deploytoken"}"#)
+        #expect(unknownDeployToken.status == 404 && unknownDeployToken.body == #"{"message":{"error":"Not found"}}"#)
+        for other in ["glrt-runner", "glptt-trigger", "oldprefix-abc", "", "glpat"] {
             let unsupported = try client.call("POST", "/admin/token", token: admin, json: #"{"token":"\#(other)"}"#)
             #expect(unsupported.status == 422, "\(other)")
             #expect(unsupported.body == #"{"message":"Token type not supported."}"#)
