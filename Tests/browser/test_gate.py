@@ -1,10 +1,12 @@
-"""The shipped nginx gate (nginx/auth-gate.conf) with --gate-sessions, in headless Chromium: a
+"""The shipped gates (nginx/auth-gate.conf, and deploy/caddy/Caddyfile.example through a real
+Caddy) with --gate-sessions, in headless Chromium: a
 signed-out browser that asks for /tools/ is sent to tokend's sign-in page, signs in, comes back
 to the page it asked for and reaches the stub upstream with its identity; signed out again, it
 is sent to sign in. The worker, nginx and the upstream are stopped by PID."""
 import http.server
 import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -40,19 +42,12 @@ class Upstream(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def gate():
-    binary = os.environ.get("TOKEND_BIN") or os.path.join(ROOT, ".build", "debug", "tokend")
-    work = tempfile.mkdtemp(prefix="tokend-gate-browser.", dir="/tmp")
-    data, sock, port = os.path.join(work, "data"), os.path.join(work, "fcgi.sock"), compat.free_port()
-    compat.cli(binary, data, "init")
-    pages.seed(binary, data)
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+def nginx_front(work, port, sock, upstream_port):
+    """The shipped nginx/auth-gate.conf on `port`; returns its Popen."""
     with open(os.path.join(ROOT, "nginx", "auth-gate.conf")) as f:
         server = (f.read().replace("listen 80;", f"listen 127.0.0.1:{port};")
                   .replace("unix:/run/tokend/fcgi.sock", "unix:" + sock)
-                  .replace("server 127.0.0.1:8081;", f"server 127.0.0.1:{upstream.server_address[1]};")
+                  .replace("server 127.0.0.1:8081;", f"server 127.0.0.1:{upstream_port};")
                   .replace("server_name app.example.com;", "server_name 127.0.0.1;")
                   .replace("/var/log/nginx/tokend-gated.access.log", work + "/gated.access.log"))
     conf = f"""{"user root root;" if os.geteuid() == 0 else ""}
@@ -69,10 +64,50 @@ http {{
 """
     with open(os.path.join(work, "nginx.conf"), "w") as f:
         f.write(conf)
+    return subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "nginx.conf"), "-e",
+                             os.path.join(work, "nginx-error.log")])
+
+
+def caddy_front(work, port, sock, upstream_port):
+    """The shipped deploy/caddy/Caddyfile.example on `port` (no admin API, no automatic HTTPS), as
+    `nobody` when the tests run as root, as the Swift gate tests run it; returns its Popen."""
+    with open(os.path.join(ROOT, "deploy", "caddy", "Caddyfile.example")) as f:
+        site = f.read()
+    for pattern, value in (("app.example.com {", f"http://127.0.0.1:{port} {{"), ("unix//run/tokend/fcgi.sock", "unix/" + sock),
+                           ("reverse_proxy 127.0.0.1:8081", f"reverse_proxy 127.0.0.1:{upstream_port}")):
+        assert pattern in site, "the shipped Caddyfile no longer contains " + pattern
+        site = site.replace(pattern, value)
+    storage = os.path.join(work, "caddy")
+    os.makedirs(storage)
+    with open(os.path.join(work, "Caddyfile"), "w") as f:
+        f.write("{\n\tadmin off\n\tauto_https off\n}\n\n" + site)
+    user = []
+    if os.geteuid() == 0:
+        os.chown(storage, 65534, 65534)
+        os.chmod(work, 0o711)
+        os.chmod(os.path.join(work, "Caddyfile"), 0o644)
+        user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    environment = {"HOME": storage, "XDG_CONFIG_HOME": storage, "XDG_DATA_HOME": storage, "PATH": "/usr/bin:/bin"}
+    log = open(os.path.join(work, "caddy.log"), "w")
+    return subprocess.Popen(user + ["caddy", "run", "--config", os.path.join(work, "Caddyfile"), "--adapter", "caddyfile"],
+                            env=environment, stdout=log, stderr=log)
+
+
+@pytest.fixture(scope="module", params=["nginx", "caddy"])
+def gate(request):
+    if request.param == "caddy" and not shutil.which("caddy"):
+        pytest.skip("caddy is not installed (scripts/deps test installs it)")
+    binary = os.environ.get("TOKEND_BIN") or os.path.join(ROOT, ".build", "debug", "tokend")
+    work = tempfile.mkdtemp(prefix="tokend-gate-browser.", dir="/tmp")
+    data, sock, port = os.path.join(work, "data"), os.path.join(work, "fcgi.sock"), compat.free_port()
+    compat.cli(binary, data, "init")
+    pages.seed(binary, data)
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
     log = open(os.path.join(work, "worker.log"), "w")
-    worker = subprocess.Popen([binary, "serve", "--data", data, "--socket", sock, "--gate-sessions"], stderr=log)
-    nginx = subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "nginx.conf"), "-e",
-                              os.path.join(work, "nginx-error.log")])
+    worker = subprocess.Popen([binary, "serve", "--data", data, "--socket", sock, "--socket-mode", "0666", "--gate-sessions"],
+                              stderr=log)
+    front = (nginx_front if request.param == "nginx" else caddy_front)(work, port, sock, upstream.server_address[1])
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -84,8 +119,8 @@ http {{
         yield url
     finally:
         worker.send_signal(signal.SIGTERM)
-        nginx.send_signal(signal.SIGQUIT)
-        for process in (worker, nginx):
+        front.send_signal(signal.SIGQUIT if request.param == "nginx" else signal.SIGTERM)
+        for process in (worker, front):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

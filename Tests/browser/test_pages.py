@@ -1,10 +1,12 @@
 """The pages in a real headless Chromium (Debian's chromium and chromium-driver, driven by
-Selenium), through a private nginx to a real worker on the JSON store: sign in, create a token
+Selenium), through a private nginx to a real worker, on the JSON store and on PostgreSQL: sign in, create a token
 and use it against the API, rotate and revoke, escaping, CSRF from another origin, the open
 redirect, the cookie's flags over HTTP, sign-out. Saves a screenshot of each page into
 $TOKEND_SCREENSHOTS (default: a scratch directory)."""
+import contextlib
 import importlib.util
 import os
+import sys
 import shutil
 import signal
 import socket
@@ -21,6 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("compat_conftest", os.path.join(HERE, "..", "compat", "conftest.py"))
 compat = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(compat)
+sys.path.insert(0, HERE)
+import postgres  # noqa: E402  (Tests/browser/postgres.py)
 
 PASSWORD = "correct horse battery"
 
@@ -30,16 +34,43 @@ pytestmark = pytest.mark.skipif(
 
 
 def seed(binary, data):
-    for name, admin in (("alice", False), ("boss", True)):
+    """alice and dave, boss an admin, each with PASSWORD; the project acme/web-app, where alice is
+    a Maintainer and dave a Developer."""
+    for name, admin in (("alice", False), ("boss", True), ("dave", False)):
         compat.cli(binary, data, "user", "create", "--username", name, *(["--admin"] if admin else []))
         subprocess.run([binary, "user", "password", "--user", name, "--data", data], input=PASSWORD + "\n",
                        check=True, capture_output=True, text=True)
+    compat.cli(binary, data, "group", "create", "--name", "acme", "--owner", "boss")
+    compat.cli(binary, data, "project", "create", "--namespace", "acme", "--name", "Web App")
+    for name, level in (("alice", "maintainer"), ("dave", "developer")):
+        compat.cli(binary, data, "member", "add", "--project", "acme/web-app", "--user", name, "--access-level", level)
 
 
-@pytest.fixture(scope="module")
-def service():
-    with compat.live_tokend("tokend-browser.", seed=seed) as live:
+@pytest.fixture(scope="module", params=["json", "postgres"])
+def service(request):
+    """The worker behind nginx on the JSON store, then on PostgreSQL (a private cluster)."""
+    with live_service(request.param, "tokend-browser.") as live:
         yield live
+
+
+@contextlib.contextmanager
+def live_service(backend, prefix):
+    """compat's live_tokend, seeded with alice and boss, on `backend`: for PostgreSQL every tokend
+    this process starts (the CLI and the worker) gets TOKEND_STORE while the service lives."""
+    if backend == "json":
+        with compat.live_tokend(prefix, seed=seed) as live:
+            yield live
+        return
+    reason = postgres.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with postgres.cluster(compat.free_port()) as url:
+        os.environ["TOKEND_STORE"] = url
+        try:
+            with compat.live_tokend(prefix, seed=seed) as live:
+                yield live
+        finally:
+            del os.environ["TOKEND_STORE"]
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +186,33 @@ def test_csrf_from_another_origin_and_open_redirect(service, browser):
         assert refused.value.code == 422
     browser.refresh()
     assert "forged" not in browser.page_source
+
+
+def test_a_maintainer_creates_a_project_access_token_and_a_developer_cannot(service, browser, shots):
+    """The project's page at GitLab's path: a Maintainer creates a token with a role, the token
+    works against the API; a Developer of the same project gets GitLab's 404, as from the API."""
+    from selenium.webdriver.common.by import By
+    url = service["url"]
+    page = url + "/acme/web-app/-/settings/access_tokens"
+    sign_in(browser, url, user="alice")
+    browser.get(page)
+    browser.find_element(By.ID, "token_name").send_keys("release bot")
+    browser.find_element(By.ID, "scope_read_api").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='/access_tokens'] button[type=submit]"))
+    value = browser.find_element(By.ID, "new_token_value").get_attribute("value")
+    assert value.startswith("glpat-")
+    assert api(url, "/projects/acme%2Fweb-app", value) == 200
+    assert "release bot" in browser.page_source
+    browser.save_screenshot(os.path.join(shots, "project_access_tokens.png"))
+    browser.delete_all_cookies()
+    sign_in(browser, url, user="dave")
+    dave = browser.get_cookie("_tokend_session")["value"]
+    request = urllib.request.Request(page, headers={"Cookie": "_tokend_session=" + dave})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404
+    browser.get(page)
+    assert "release bot" not in browser.page_source
 
 
 def test_admin_pages_and_blocking_ends_a_session(service, browser, shots):
