@@ -12,7 +12,11 @@ import Glibc
 /// keeps the data, and a purge that leaves nothing behind.
 @Suite(.serialized, .timeLimit(.minutes(10)))
 struct DebianPackageTests {
-    static var package: String? { ProcessInfo.processInfo.environment["TOKEND_DEB"].flatMap { $0.isEmpty ? nil : $0 } }
+    /// `TOKEND_DEB`, as an absolute path (apt-get takes a relative one for a package name).
+    static var package: String? {
+        guard let path = ProcessInfo.processInfo.environment["TOKEND_DEB"], !path.isEmpty else { return nil }
+        return path.hasPrefix("/") ? path : LiveServer.packageRoot + "/" + path
+    }
 
     static var unavailable: String? {
         guard getuid() == 0 else { return "needs root (it installs the package)" }
