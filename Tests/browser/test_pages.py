@@ -1,7 +1,7 @@
 """The pages in a real headless Chromium (Debian's chromium and chromium-driver, driven by
 Selenium), through a private nginx to a real worker, on the JSON store and on PostgreSQL: sign in, create a token
 and use it against the API, rotate and revoke, escaping, CSRF from another origin, the open
-redirect, the cookie's flags over HTTP, sign-out. Saves a screenshot of each page into
+redirect, the cookie's flags over HTTP, sign-out, a project's deploy tokens on its repository settings. Saves a screenshot of each page into
 $TOKEND_SCREENSHOTS (default: a scratch directory)."""
 import contextlib
 import importlib.util
@@ -215,6 +215,63 @@ def test_a_maintainer_creates_a_project_access_token_and_a_developer_cannot(serv
     assert "release bot" not in browser.page_source
 
 
+def gate(url, rule, username, value):
+    """The forward-auth gate's answer for HTTP Basic credentials (a deploy token's username and value)."""
+    import base64
+    basic = base64.b64encode(f"{username}:{value}".encode()).decode()
+    request = urllib.request.Request(url + "/-/auth/" + rule, headers={"Authorization": "Basic " + basic})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_maintainer_creates_uses_and_revokes_a_deploy_token_and_a_developer_cannot(service, browser, shots):
+    """The project's repository settings at GitLab's path: a Maintainer creates a deploy token
+    (username and value shown once, with copy buttons), it passes the gate with HTTP Basic for its
+    scope and project, is revoked after a confirmation and then refused; a Developer of the same
+    project gets GitLab's 404, as from the API's 403."""
+    from selenium.webdriver.common.by import By
+    url = service["url"]
+    page = url + "/acme/web-app/-/settings/repository"
+    sign_in(browser, url, user="alice")
+    browser.get(url + "/acme/web-app/-/settings/access_tokens")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Repository"))
+    assert browser.current_url == page
+    browser.find_element(By.ID, "deploy_token_name").send_keys("<script>alert(1)</script> registry")
+    browser.find_element(By.ID, "deploy_token_read_registry").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='/deploy_token/create'] button[type=submit]"))
+    username = browser.find_element(By.ID, "deploy_token_user").get_attribute("value")
+    value = browser.find_element(By.ID, "new_token_value").get_attribute("value")
+    assert username.startswith("gitlab+deploy-token-") and value.startswith("gldt-")
+    assert browser.find_element(By.CSS_SELECTOR, "button[data-copy=new_token_value]").is_displayed()
+    assert "<script>alert(1)</script> registry" in browser.find_element(By.CSS_SELECTOR, "#active-deploy-tokens ~ .table-wrap").text
+    assert browser.execute_script("return document.querySelectorAll('main script').length") == 0
+    browser.save_screenshot(os.path.join(shots, "repository_settings.png"))
+    rule = "read_registry?project=acme%2Fweb-app"
+    assert gate(url, rule, username, value) == 204
+    assert gate(url, "write_registry?project=acme%2Fweb-app", username, value) != 204  # not its scope
+    browser.refresh()
+    assert value not in browser.page_source  # shown once
+
+    submit(browser, browser.find_element(By.LINK_TEXT, "Revoke"))
+    browser.save_screenshot(os.path.join(shots, "deploy_token_revoke_confirm.png"))
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "main form button.danger"))
+    assert "Revoked the deploy token" in browser.page_source
+    assert gate(url, rule, username, value) == 401
+
+    browser.delete_all_cookies()
+    sign_in(browser, url, user="dave")
+    dave = browser.get_cookie("_tokend_session")["value"]
+    request = urllib.request.Request(page, headers={"Cookie": "_tokend_session=" + dave})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404
+    browser.get(page)
+    assert "deploy-token" not in browser.page_source
+
+
 def test_admin_pages_and_blocking_ends_a_session(service, browser, shots):
     from selenium import webdriver
     url = service["url"]
@@ -224,7 +281,9 @@ def test_admin_pages_and_blocking_ends_a_session(service, browser, shots):
     sign_in(browser, url, user="boss")
     for path, name in (("/admin/users", "admin_users"), ("/admin/credentials", "admin_credentials"),
                        ("/admin/audit_events", "admin_audit_events"),
-                       ("/admin/users/alice/impersonation_tokens", "impersonation_tokens")):
+                       ("/admin/users/alice/impersonation_tokens", "impersonation_tokens"),
+                       ("/groups/acme/-/settings/access_tokens", "group_access_tokens"),
+                       ("/groups/acme/-/settings/repository", "group_repository_settings")):
         browser.get(url + path)
         assert browser.title.endswith("tokend"), path
         browser.save_screenshot(os.path.join(shots, name + ".png"))

@@ -10,7 +10,7 @@ enum WebPages {
     /// Every page tokend serves, in one list (the ``Router`` holds it).
     static let routes: [WebRoute] = WebAssets.routes + SignInPage.routes + PersonalAccessTokenPage.routes + PasswordPage.routes
         + AdminUsersPage.routes + ImpersonationTokenPage.routes + CredentialsPage.routes + AuditEventsPage.routes
-        + ResourceTokenPage.routes
+        + ResourceTokenPage.routes + DeployTokenPage.routes
 
     static func answer(_ request: APIRequest, route: WebRoute, captures: PathParameters, dependencies: APIDependencies) -> Answer {
         var telemetry = Telemetry(route: "/" + route.template)

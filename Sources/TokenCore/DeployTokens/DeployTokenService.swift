@@ -106,4 +106,14 @@ public enum DeployTokenService {
         state.put(token)
         return (token, plaintext)
     }
+
+    /// Revokes a token (GitLab's `DeployTokens::RevokeService`, the settings page's action): the
+    /// record stays, marked revoked, so it no longer passes the gate. The caller's right to
+    /// manage is checked by the page first, in the same transaction.
+    public static func revoke(_ token: DeployToken, in state: inout StoreState) {
+        guard !token.revoked else { return }
+        var revoked = token
+        revoked.revoked = true
+        state.put(revoked)
+    }
 }

@@ -31,13 +31,16 @@ enum PersonalAccessTokenPage {
         let tokens = try context.read { state in state.tokens(ownedBy: me).filter { !$0.impersonation } }
         let issuer = context.api.issuer
         let view = TokenListView(basePath: path, viewer: viewer, now: context.now)
-        let content: HTML = """
-            <h1>Personal access tokens</h1>
-            <p class="lead">You can generate a personal access token for each application you use that needs access to the GitLab API. You can also use personal access tokens to authenticate against Git over HTTP.</p>
-            \(banner)\(view.tables(tokens))\
-            \(view.createForm(scopes: offeredScopes(viewer), defaultExpiry: defaultExpiry(issuer), maximumExpiry: issuer.maximumExpiry, values: form))
-            """
-        return PageResponse.html(status, Layout.page(title: "Personal access tokens", current: path, viewer: viewer, content: content))
+        let page = Layout.page(title: "Personal access tokens", current: path, viewer: viewer, capacity: TokenListView.capacity(for: tokens.count)) { out in
+            out.append("""
+                <h1>Personal access tokens</h1>
+                <p class="lead">You can generate a personal access token for each application you use that needs access to the GitLab API. You can also use personal access tokens to authenticate against Git over HTTP.</p>
+                \(banner)
+                """)
+            view.writeTables(tokens, into: &out)
+            out.append(view.createForm(scopes: offeredScopes(viewer), defaultExpiry: defaultExpiry(issuer), maximumExpiry: issuer.maximumExpiry, values: form))
+        }
+        return PageResponse.html(status, page)
     }
 
     /// Creates the person's token; the value is shown on this answer only.

@@ -41,8 +41,7 @@ enum ResourceTokenPage {
     }
 
     static func basePath(_ kind: ResourceKind, _ fullPath: String) -> String {
-        let encoded = fullPath.split(separator: "/").map { PercentEncoding.encodeQueryComponent(String($0)) }.joined(separator: "/")
-        return (kind == .group ? "/groups/" : "/") + encoded + "/-/settings/access_tokens"
+        Layout.ResourceNavigation.settingsPath(kind, fullPath, "access_tokens")
     }
 
     static func show(_ context: WebContext, _ kind: ResourceKind, banner: HTML? = nil, form: WebContext? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
@@ -57,7 +56,9 @@ enum ResourceTokenPage {
             \(banner)\(view.tables(listing.tokens))\
             \(view.createForm(scopes: Scope.resourceBot, defaultExpiry: PersonalAccessTokenPage.defaultExpiry(issuer), maximumExpiry: issuer.maximumExpiry, levels: AccessLevel.memberLevels, values: form, title: "Add a \(kind == .group ? "group" : "project") access token"))
             """
-        return PageResponse.html(status, Layout.page(title: "\(noun) access tokens", current: path, viewer: viewer, content: content))
+        return PageResponse.html(status, Layout.page(
+            title: "\(noun) access tokens", current: path, viewer: viewer, content: content,
+            resource: Layout.ResourceNavigation(kind: kind, fullPath: listing.fullPath)))
     }
 
     static func service(_ context: WebContext) -> ResourceTokenService {
@@ -106,7 +107,8 @@ enum ResourceTokenPage {
         let path = basePath(kind, listing.fullPath)
         let view = TokenListView(basePath: path, viewer: viewer, now: context.now)
         return PageResponse.html(.ok, Layout.page(
-            title: "Access tokens", current: path, viewer: viewer, content: "<h1>Access tokens</h1>\(view.confirm(token, action: action))"))
+            title: "Access tokens", current: path, viewer: viewer, content: "<h1>Access tokens</h1>\(view.confirm(token, action: action))",
+            resource: Layout.ResourceNavigation(kind: kind, fullPath: listing.fullPath)))
     }
 
     /// Rotate: the API's rule (may manage tokens, the token the resource's own), then the

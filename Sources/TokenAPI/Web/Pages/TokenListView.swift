@@ -11,49 +11,96 @@ struct TokenListView {
     /// The role column (project and group tokens).
     var roles: [UserID: AccessLevel]? = nil
 
-    /// Active tokens, then inactive ones (revoked or expired), newest first.
-    func tables(_ tokens: [AccessToken]) -> HTML {
-        let sorted = tokens.sorted { $0.id.rawValue > $1.id.rawValue }
-        let active = sorted.filter { $0.isActive(at: now) }
-        let inactive = sorted.filter { !$0.isActive(at: now) }
-        return """
-            <section class="card" aria-labelledby="active-tokens"><h2 id="active-tokens">Active tokens (\(active.count))</h2>\
-            <div class="table-wrap">\(table(active, actions: true, caption: "Active tokens"))</div></section>
-            <section class="card" aria-labelledby="inactive-tokens"><h2 id="inactive-tokens">Inactive tokens (\(inactive.count))</h2>\
-            <div class="table-wrap">\(table(inactive, actions: false, caption: "Inactive tokens"))</div></section>
-            """
-    }
-
-    func table(_ tokens: [AccessToken], actions: Bool, caption: String) -> HTML {
-        let roleHead: HTML? = roles == nil ? nil : "<th scope=\"col\">Role</th>"
-        var rows: [HTML] = []
-        rows.reserveCapacity(tokens.count)
-        for token in tokens { rows.append(row(token, actions: actions)) }
-        if rows.isEmpty {
-            rows.append("<tr><td class=\"empty\" colspan=\"8\">\(actions ? "This user has no active access tokens." : "This user has no inactive access tokens.")</td></tr>")
+    /// Active tokens, then inactive ones (revoked or expired), newest first. Written into
+    /// `out` row by row: a page of a thousand tokens is one buffer, never nested fragments.
+    func writeTables(_ tokens: [AccessToken], into out: inout HTML) {
+        var active: [AccessToken] = []
+        var inactive: [AccessToken] = []
+        active.reserveCapacity(tokens.count)
+        for token in tokens.sorted(by: { $0.id.rawValue > $1.id.rawValue }) {
+            if token.isActive(at: now) { active.append(token) } else { inactive.append(token) }
         }
-        return """
-            <table><caption class="skip">\(caption)</caption><thead><tr><th scope="col">Token name</th><th scope="col">Description</th><th scope="col">Scopes</th>\(roleHead)\
-            <th scope="col">Created</th><th scope="col">Last used</th><th scope="col">\(actions ? "Expires" : "State")</th>\(actions ? HTML(raw: "<th scope=\"col\">Action</th>") : HTML.empty)</tr></thead>
-            <tbody>\(rows)</tbody></table>
-            """
+        out.append(markup: "<section class=\"card\" aria-labelledby=\"active-tokens\"><h2 id=\"active-tokens\">Active tokens (")
+        out.append(number: active.count)
+        out.append(markup: ")</h2><div class=\"table-wrap\">")
+        writeTable(active, actions: true, into: &out)
+        out.append(markup: "</div></section>\n<section class=\"card\" aria-labelledby=\"inactive-tokens\"><h2 id=\"inactive-tokens\">Inactive tokens (")
+        out.append(number: inactive.count)
+        out.append(markup: ")</h2><div class=\"table-wrap\">")
+        writeTable(inactive, actions: false, into: &out)
+        out.append(markup: "</div></section>\n")
     }
 
-    func row(_ token: AccessToken, actions: Bool) -> HTML {
-        let scopes = token.scopes.map { scope -> HTML in "<span class=\"badge\">\(scope.rawValue)</span>" }
-        let role: HTML? = roles.map { roles in "<td>\(roles[token.userID].map(Self.roleName) ?? "")</td>" }
-        let state: HTML = actions
-            ? "\(token.expiresAt?.iso8601 ?? "Never")"
-            : (token.revoked ? "<span class=\"badge danger\">Revoked</span>" : "<span class=\"badge\">Expired \(token.expiresAt?.iso8601 ?? "")</span>")
-        let action: HTML? = actions
-            ? """
-            <td><a href="\(basePath)/\(token.id.rawValue)/rotate" aria-label="Rotate \(token.name)">Rotate</a> · \
-            <a href="\(basePath)/\(token.id.rawValue)/revoke" aria-label="Revoke \(token.name)">Revoke</a></td>
-            """ : nil
-        return """
-            <tr><td>\(token.name)</td><td>\(token.description ?? "")</td><td>\(scopes)</td>\(role)<td>\(token.createdAt.date.iso8601)</td>\
-            <td>\(token.lastUsedAt.map(Self.instant) ?? "Never")</td><td>\(state)</td>\(action)</tr>
-            """
+    /// The bytes a page of `count` tokens takes, about, to reserve up front.
+    static func capacity(for count: Int) -> Int { 16_384 + 640 * count }
+
+    func writeTable(_ tokens: [AccessToken], actions: Bool, into out: inout HTML) {
+        out.append(markup: "<table><caption class=\"skip\">")
+        out.append(markup: actions ? "Active tokens" : "Inactive tokens")
+        out.append(markup: "</caption><thead><tr><th scope=\"col\">Token name</th><th scope=\"col\">Description</th><th scope=\"col\">Scopes</th>")
+        if roles != nil { out.append(markup: "<th scope=\"col\">Role</th>") }
+        out.append(markup: "<th scope=\"col\">Created</th><th scope=\"col\">Last used</th><th scope=\"col\">")
+        out.append(markup: actions ? "Expires</th><th scope=\"col\">Action</th>" : "State</th>")
+        out.append(markup: "</tr></thead>\n<tbody>")
+        for token in tokens { writeRow(token, actions: actions, into: &out) }
+        if tokens.isEmpty {
+            out.append(markup: "<tr><td class=\"empty\" colspan=\"8\">")
+            out.append(markup: actions ? "This user has no active access tokens." : "This user has no inactive access tokens.")
+            out.append(markup: "</td></tr>")
+        }
+        out.append(markup: "</tbody></table>")
+    }
+
+    /// One row, each value escaped as it is appended, each date written once in place.
+    func writeRow(_ token: AccessToken, actions: Bool, into out: inout HTML) {
+        out.append(markup: "<tr><td>")
+        out.append(text: token.name)
+        out.append(markup: "</td><td>")
+        if let description = token.description { out.append(text: description) }
+        out.append(markup: "</td><td>")
+        for scope in token.scopes {
+            out.append(markup: "<span class=\"badge\">")
+            out.append(text: scope.rawValue)
+            out.append(markup: "</span>")
+        }
+        out.append(markup: "</td>")
+        if let roles {
+            out.append(markup: "<td>")
+            if let level = roles[token.userID] { out.append(text: Self.roleName(level)) }
+            out.append(markup: "</td>")
+        }
+        out.append(markup: "<td>")
+        out.append(date: token.createdAt.date)
+        out.append(markup: "</td><td>")
+        if let lastUsed = token.lastUsedAt { out.append(instant: lastUsed) } else { out.append(markup: "Never") }
+        out.append(markup: "</td><td>")
+        if actions {
+            if let expiry = token.expiresAt { out.append(date: expiry) } else { out.append(markup: "Never") }
+            out.append(markup: "</td><td><a href=\"")
+            writeActionPath(token, "rotate", into: &out)
+            out.append(markup: "\" aria-label=\"Rotate ")
+            out.append(text: token.name)
+            out.append(markup: "\">Rotate</a> · <a href=\"")
+            writeActionPath(token, "revoke", into: &out)
+            out.append(markup: "\" aria-label=\"Revoke ")
+            out.append(text: token.name)
+            out.append(markup: "\">Revoke</a>")
+        } else if token.revoked {
+            out.append(markup: "<span class=\"badge danger\">Revoked</span>")
+        } else {
+            out.append(markup: "<span class=\"badge\">Expired ")
+            if let expiry = token.expiresAt { out.append(date: expiry) }
+            out.append(markup: "</span>")
+        }
+        out.append(markup: "</td></tr>\n")
+    }
+
+    private func writeActionPath(_ token: AccessToken, _ action: StaticString, into out: inout HTML) {
+        out.append(text: basePath)
+        out.append(markup: "/")
+        out.append(number: token.id.rawValue)
+        out.append(markup: "/")
+        out.append(markup: action)
     }
 
     /// The form that adds a token: name, description, expiry (prefilled), scopes, and a role
@@ -130,5 +177,14 @@ struct TokenListView {
         case .maintainer: "Maintainer"
         case .owner: "Owner"
         }
+    }
+}
+
+extension TokenListView {
+    /// The tables as one fragment, for a page that interpolates them.
+    func tables(_ tokens: [AccessToken]) -> HTML {
+        var out = HTML(reservingCapacity: Self.capacity(for: tokens.count))
+        writeTables(tokens, into: &out)
+        return out
     }
 }
