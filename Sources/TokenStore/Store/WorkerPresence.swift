@@ -21,9 +21,17 @@ public final class WorkerPresence: Sendable {
     /// Announces this process as a worker of the directory: the shared lock, on a descriptor
     /// kept open until the process exits (a worker serves one directory for its whole life).
     /// Throws (`EWOULDBLOCK`) while a restore holds the lock.
+    /// On a read-only filesystem (no restore can happen there) the file is opened read-only,
+    /// or skipped when it does not exist.
     public static func announce(in layout: StoreLayout) throws(StoreError) {
         let path = layout.directory + "/workers.lock"
-        let fd = try FileIO.open(path, O_RDWR | O_CREAT, mode: 0o600)
+        let fd: Int32
+        do {
+            fd = try FileIO.open(path, O_RDWR | O_CREAT, mode: 0o600)
+        } catch where error.errno == EROFS {
+            guard let readOnly = try? FileIO.open(path, O_RDONLY) else { return }
+            fd = readOnly
+        }
         guard flock(fd, LOCK_SH | LOCK_NB) == 0 else {
             let code = errno
             close(fd)
