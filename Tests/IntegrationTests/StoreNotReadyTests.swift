@@ -76,7 +76,7 @@ struct StoreNotReadyTests {
         try cluster.start()
         try Self.expectServing(server, token: token)
         #expect(server.workerPIDs == [worker] && kill(worker, 0) == 0, "served without a restart")
-        let created = try server.request("POST", "/user/personal_access_tokens", token: token, form: "name=after&scopes%5B%5D=api")
+        let created = try server.request("POST", "/users/1/personal_access_tokens", token: token, form: "name=after&scopes%5B%5D=api")
         #expect(created.status == 201, "\(created.body)")
     }
 
