@@ -30,7 +30,7 @@ struct RestoreStore: ParsableCommand {
 
             Example:
               sudo systemctl stop tokend.socket tokend.service
-              sudo tokend store restore --data /var/lib/tokend --from /var/backups/tokend-2026-12-01 --revoke-again
+              sudo tokend store restore --data /var/lib/tokend --from "$BACKUP" --revoke-again
               sudo systemctl start tokend.socket
             """
     )
@@ -73,7 +73,7 @@ struct RestoreStore: ParsableCommand {
         if revokeAgain {
             for line in try report.revokeAgain(in: settings) { print(line) }
         } else if !report.stillActive.isEmpty {
-            print("to revoke them again: tokend store restore … --revoke-again next time, or now:")
+            print("the backup holds these as active: revoke them again before the workers start (or restore with --revoke-again):")
             for id in report.stillActive { print("  tokend token revoke --data \(data.directory) --id \(id.rawValue)") }
         }
         withExtendedLifetime(workers) {}

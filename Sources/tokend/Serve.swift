@@ -21,6 +21,11 @@ struct Serve: ParsableCommand {
 
             SIGTERM or SIGINT: requests in flight finish, then the worker exits 0.
 
+            A store that cannot be opened yet (PostgreSQL down, a data directory this user \
+            cannot read) does not stop a worker: it listens and answers 503 with Retry-After, \
+            /-/readiness says why, and it tries again (after 1, 2, 4, then every 5 seconds) \
+            until the store opens. One CGI request answers the same complete 503.
+
             Example, behind nginx:
               tokend serve --data /var/lib/tokend --socket /run/tokend/fcgi.sock --threads 4
             """
