@@ -30,7 +30,8 @@ struct RestoreStore: ParsableCommand {
 
             Example:
               sudo systemctl stop tokend.socket tokend.service
-              sudo tokend store restore --data /var/lib/tokend --from "$BACKUP" --revoke-again
+              sudo tokend store restore --data /var/lib/tokend --from "$BACKUP" \\
+                --revoke-again
               sudo systemctl start tokend.socket
             """
     )
