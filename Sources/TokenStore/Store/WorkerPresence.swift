@@ -21,14 +21,15 @@ public final class WorkerPresence: Sendable {
     /// Announces this process as a worker of the directory: the shared lock, on a descriptor
     /// kept open until the process exits (a worker serves one directory for its whole life).
     /// Throws (`EWOULDBLOCK`) while a restore holds the lock.
-    /// On a read-only filesystem (no restore can happen there) the file is opened read-only,
+    /// Where the file cannot be created (a read-only filesystem, a directory this user may
+    /// read but not write: no restore or write can happen through it) it is opened read-only,
     /// or skipped when it does not exist.
     public static func announce(in layout: StoreLayout) throws(StoreError) {
         let path = layout.directory + "/workers.lock"
         let fd: Int32
         do {
             fd = try FileIO.open(path, O_RDWR | O_CREAT, mode: 0o600)
-        } catch where error.errno == EROFS {
+        } catch where error.errno == EROFS || error.errno == EACCES {
             guard let readOnly = try? FileIO.open(path, O_RDONLY) else { return }
             fd = readOnly
         }
