@@ -252,8 +252,9 @@ def test_a_maintainer_creates_uses_and_revokes_a_deploy_token_and_a_developer_ca
     rule = "read_registry?project=acme%2Fweb-app"
     assert gate(url, rule, username, value) == 204
     assert gate(url, "write_registry?project=acme%2Fweb-app", username, value) != 204  # not its scope
-    browser.refresh()
+    browser.get(page)  # not a refresh, which would send the creation again
     assert value not in browser.page_source  # shown once
+    assert len(browser.find_elements(By.LINK_TEXT, "Revoke")) == 1
 
     submit(browser, browser.find_element(By.LINK_TEXT, "Revoke"))
     browser.save_screenshot(os.path.join(shots, "deploy_token_revoke_confirm.png"))
