@@ -12,10 +12,12 @@ import TokenRecords
 /// shared safely by any number of worker processes and threads.
 ///
 /// - Writes hold the in-process lock exclusively and `flock` on `tokens.lock`, catch up with other
-///   processes, run the domain transaction, append one line per change in one `write`, and
-///   `fdatasync` before returning: nothing is acknowledged before it is durable.
-/// - Reads take no file lock: they `stat` the snapshot and `fstat` the journal, and apply only
-///   the new complete lines, so their cost does not grow with the store.
+///   processes, run the domain transaction and append one line per change in one `write`; then,
+///   with no lock held, they wait for a shared `fdatasync` that covers them (``GroupCommit``)
+///   before returning: nothing is acknowledged before it is durable.
+/// - Reads take no file lock and, while the change count in `tokens.shm` has not moved, no
+///   system call; otherwise they `stat` the snapshot and `fstat` the journal, and apply only the
+///   new complete lines, so their cost does not grow with the store.
 /// - When the journal outgrows the snapshot, a writer compacts both into a new generation.
 public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     public let layout: StoreLayout

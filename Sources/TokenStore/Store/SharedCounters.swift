@@ -102,6 +102,12 @@ final class SharedCounters: @unchecked Sendable {
         guard fd >= 0 else { return nil }
         if !readOnly {
             fchmod(fd, 0o600)
+            // Root (a backup's check, a command before it switched user) leaves the file to the
+            // directory's owner, so the workers can map it.
+            var directory = stat()
+            if geteuid() == 0, let slash = path.lastIndex(of: "/"), stat(String(path[..<slash]), &directory) == 0 {
+                fchown(fd, directory.st_uid, directory.st_gid)
+            }
             var st = stat()
             // Only ever grown, to one page of zeros: a concurrent opener's ftruncate changes nothing.
             if fstat(fd, &st) != 0 || (Int(st.st_size) < size && ftruncate(fd, off_t(size)) != 0) {
