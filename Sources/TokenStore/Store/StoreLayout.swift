@@ -7,6 +7,8 @@
 ///   count readers compare instead of `stat`ing, and how far the journal is durable. Created
 ///   once, never renamed or removed while workers run.
 /// - `secret.key`: the HMAC key under which token digests are computed (hex).
+/// - `workers.lock`: empty; every serving process holds a shared `flock` on it, which
+///   `tokend store restore` takes exclusively (``WorkerPresence``). Not part of a backup.
 public struct StoreLayout: Sendable {
     public let directory: String
 
