@@ -150,7 +150,7 @@ class Load:
         while time.monotonic() < self.stop_at:
             now = time.monotonic()
             if due > now:
-                time.sleep(min(due - now, self.stop_at - now) if due - now > 0 else 0)
+                time.sleep(min(due, self.stop_at) - now)
                 if time.monotonic() >= self.stop_at:
                     break
             elif now - due > 2:

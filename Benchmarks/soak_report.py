@@ -95,11 +95,13 @@ def section_for(result, plot):
         lines.append(f"| {s['minute']} | {s['requests']:,} ({s['ok']:,} / {s['transient']} / {s['unexpected']}) | {number(s['p50_ms'])} ms | "
                      f"{number(s['p99_ms'])} ms | {number(a.get('rss_kb'))} KB | {number(b.get('rss_kb'))} KB | "
                      f"{a.get('fds', '-')} / {b.get('fds', '-')} | {a.get('threads', '-')} / {b.get('threads', '-')} | " + " | ".join(sizes) + " |")
-    lines += ["", f"Pass rule, minutes {SETTLE + 1}–{len(samples)}: each series' spread, (max − min) ÷ min, at most {FLAT:.0%}.", "",
+    judged = f"minutes {SETTLE + 1}–{len(samples)}" if len(samples) > SETTLE else f"not judged in a run of {len(samples)} minutes"
+    lines += ["", f"Pass rule ({judged}): each series' spread after minute {SETTLE}, (max − min) ÷ min, at most {FLAT:.0%}.", "",
               "| series | minutes 1–" + str(len(samples)) + " | spread after minute 2 | flat |", "|---|---|---|---|"]
     for title, unit, values in series(result):
         spread, flat = flatness(values)
-        shown = ", ".join(number(v) for v in values)
+        shown = ", ".join(number(v, unit) for v in values)
+        unit = "KiB" if unit == "bytes" else unit
         verdict = "not judged (fewer than 3 minutes)" if flat is None and spread is None else ("yes" if flat else "**no**")
         lines.append(f"| {title}{' (' + unit + ')' if unit else ''} | {shown} | {'-' if spread is None else f'{spread:.1%}'} | {verdict} |")
     counts, verification = result["counts"], result.get("verification") or {}
@@ -132,7 +134,7 @@ def plot(result, path):
 set terminal pngcairo size 1100,720 font ",10"
 set output "{path}"
 set multiplot layout 2,2 title "tokend soak, {NAMES[result['backend']]}: by minute (pass rule: flat within 10% after minute 2)"
-set xlabel "minute"; set grid; set key bottom right; set yrange [0:*]; set xtics 1
+set xlabel "minute"; set grid; set key bottom right; set yrange [0:*]; set xtics 1; set offsets 0, 0, graph 0.15, 0
 set title "RSS (MiB)"; plot "{data.name}" u 1:2 w lp t "worker A (never killed)", "" u 1:3 w lp t "worker B (killed each minute)"
 set title "open file descriptors"; plot "{data.name}" u 1:4 w lp t "worker A", "" u 1:5 w lp t "worker B"
 set title "{log}"; plot "{data.name}" u 1:6 w lp t "at the end of the minute"
