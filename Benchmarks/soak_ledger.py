@@ -5,6 +5,7 @@ with the token's id and value; the end of the run checks each token against it. 
 no answer or nginx's 502 (its worker was killed) may or may not have happened: the tokens it
 touched are set aside as undecided, never counted as lost nor as kept."""
 import json
+import os
 import threading
 import time
 
@@ -24,7 +25,8 @@ class Ledger:
         self.undecided = []   # tokens a write without an answer touched
         self.counts = {"create": 0, "rotate": 0, "revoke": 0, "unanswered_create": 0,
                        "unanswered_rotate": 0, "unanswered_revoke": 0}
-        self.log = open(path, "a")
+        # The tokens themselves are in it: readable by the soak alone, and deleted with its directory.
+        self.log = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
 
     def _record(self, **entry):
         entry["t"] = round(time.time(), 3)

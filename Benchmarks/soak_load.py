@@ -78,22 +78,24 @@ class Load:
 
     # The operations. Each takes its own token from the ledger and gives it back (or records
     # what became of it).
-    def op_self(self, rng):
+    def read(self, rng, kind, path, expected):
+        """A request by a live token that changes nothing; True and the body when it answered as expected."""
         token = self.ledger.take(rng)
         if token is None:
-            return self.op_create(rng)
-        status, data, seconds = self.request("GET", "/api/v4/personal_access_tokens/self", token.value)
-        if self.outcome("self", status, 200, seconds, data, token) and json.loads(data).get("id") != token.id:
-            self.note("self", 0, "unexpected", {"status": status, "body": data[:200].decode(errors="replace"), "token_id": token.id})
+            self.op_create(rng)
+            return False, b"", None
+        status, data, seconds = self.request("GET", path, token.value)
+        answered = self.outcome(kind, status, expected, seconds, data, token)
         self.ledger.give_back(token)
+        return answered, data, token
+
+    def op_self(self, rng):
+        answered, data, token = self.read(rng, "self", "/api/v4/personal_access_tokens/self", 200)
+        if answered and json.loads(data).get("id") != token.id:
+            self.note("self", 0, "unexpected", {"status": 200, "body": data[:200].decode(errors="replace"), "token_id": token.id})
 
     def op_gate(self, rng):
-        token = self.ledger.take(rng)
-        if token is None:
-            return self.op_create(rng)
-        status, data, seconds = self.request("GET", "/-/auth/api", token.value)
-        self.outcome("gate", status, 204, seconds, data, token)
-        self.ledger.give_back(token)
+        self.read(rng, "gate", "/-/auth/api", 204)
 
     def op_gate_revoked(self, rng):
         token = self.ledger.some_revoked(rng)
@@ -103,12 +105,7 @@ class Load:
         self.outcome("gate_revoked", status, 401, seconds, data, token)
 
     def op_list(self, rng):
-        token = self.ledger.take(rng)
-        if token is None:
-            return self.op_create(rng)
-        status, data, seconds = self.request("GET", "/api/v4/personal_access_tokens?per_page=20", token.value)
-        self.outcome("list", status, 200, seconds, data, token)
-        self.ledger.give_back(token)
+        self.read(rng, "list", "/api/v4/personal_access_tokens?per_page=20", 200)
 
     def op_create(self, rng):
         user = rng.choice(self.users)

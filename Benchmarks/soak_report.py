@@ -104,6 +104,9 @@ def section_for(result, plot):
         unit = "KiB" if unit == "bytes" else unit
         verdict = "not judged (fewer than 3 minutes)" if flat is None and spread is None else ("yes" if flat else "**no**")
         lines.append(f"| {title}{' (' + unit + ')' if unit else ''} | {shown} | {'-' if spread is None else f'{spread:.1%}'} | {verdict} |")
+    kinds = lambda figures: ", ".join(f"{n} {k}" for k, n in sorted((figures or {}).get("fd_kinds", {}).items())) or "-"
+    lines += ["", "Open descriptors by kind, worker A then B, by minute: "
+              + "; ".join(f"{s['minute']}: {kinds(s['workers']['A'])} / {kinds(s['workers']['B'])}" for s in samples) + "."]
     counts, verification = result["counts"], result.get("verification") or {}
     compactions = [e for e in result["events"] if e["event"] == "compact"]
     lines += ["",

@@ -92,9 +92,16 @@ def process_figures(pid):
             for line in handle:
                 key, _, value = line.partition(":")
                 status[key] = value.split()
-        fds = len(os.listdir(f"/proc/{pid}/fd"))
+        kinds = {}
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except FileNotFoundError:
+                continue
+            kind = "file" if target.startswith("/") else target.split(":")[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
         return {"pid": pid, "rss_kb": int(status["VmRSS"][0]), "hwm_kb": int(status["VmHWM"][0]),
-                "threads": int(status["Threads"][0]), "fds": fds}
+                "threads": int(status["Threads"][0]), "fds": sum(kinds.values()), "fd_kinds": kinds}
     except (FileNotFoundError, ProcessLookupError, KeyError):
         return None
 
