@@ -198,6 +198,9 @@ def main():
             if flat is False:
                 verdicts.append(f"{NAMES[result['backend']]}: {title} not flat within {FLAT:.0%} after minute {SETTLE} "
                                 f"(spread {'-' if spread is None else f'{spread:.1%}'}: {values})")
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "soak-analysis.md")
+    if os.path.exists(analysis):  # what the committed run found, written by hand
+        lines += open(analysis).read().rstrip("\n").split("\n") + [""]
     replace_section(arguments.markdown, lines)
     for verdict in verdicts:
         print(f"soak pass rule failed: {verdict}", file=sys.stderr)
