@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Synchronization
 import Testing
 
@@ -93,7 +94,8 @@ struct FailoverTests {
         }
         stop.store(true, ordering: .relaxed)
         for _ in 0..<1_500 where writers.contains(where: { !$0.isFinished }) { usleep(20_000) }
-        #expect(writers.allSatisfy(\.isFinished), "a writer still waits after 30 s")
+        let finished = writers.allSatisfy { $0.isFinished }
+        #expect(finished, "a writer still waits after 30 s")
 
         let all = outcomes.withLock { $0 }
         let firstBack = all.filter { $0.status == 201 && $0.at > promoted }.map(\.at).min()
