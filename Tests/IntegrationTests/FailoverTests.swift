@@ -134,6 +134,45 @@ struct FailoverTests {
         #expect(verify.contains("ok: the chain is intact"), "\(verify)")
     }
 
+    /// A commit whose outcome tokend cannot know: the synchronous standby is stopped, so the
+    /// primary's commit waits for it; tokend gives up after its 5 s answer bound and drops the
+    /// connection. The client hears 503 with Retry-After, not 201, and tokend does not send the
+    /// write again: once the standby is back, the commit completes on its own, and the token
+    /// exists once (an unused token, listed and revocable), not twice.
+    @Test func aWriteWhoseCommitOutcomeIsUnknownIsNeitherAcknowledgedNorRepeated() throws {
+        let primary = try PostgresCluster()
+        defer { primary.remove() }
+        try primary.psql("CREATE DATABASE tokend")
+        let standby = try PostgresCluster(standbyOf: primary)
+        defer { standby.remove() }
+        try primary.requireSynchronousStandby()
+        let url = "postgres://postgres@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/tokend?target_session_attrs=read-write"
+        let host = try LiveServer(workers: 1, threads: 2, backend: .postgres, databaseURL: url)
+        defer { host.stop() }
+        let admin = try host.createToken(name: "admin", scopes: "api")
+        #expect(try host.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=before&scopes[]=api").status == 201)
+
+        standby.stop()
+        let unknown = try host.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=unknown&scopes[]=api")
+        #expect(unknown.status == 503, "\(unknown.status) \(unknown.body)")
+        #expect(unknown.header("Retry-After") != nil)
+        #expect(unknown.json?["token"] == nil, "no token in a refusal")
+
+        try standby.start()
+        var after: LiveServer.Response?
+        for _ in 0..<120 {
+            after = try? host.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=after&scopes[]=api")
+            if after?.status == 201 { break }
+            usleep(500_000)
+        }
+        #expect(after?.status == 201, "no write accepted within 60 s of the standby's return")
+        let listed = try host.request("GET", "/personal_access_tokens?search=unknown&per_page=100", token: admin)
+        #expect(listed.json?.arrayValue?.count == 1, "the unknown write, exactly once: \(listed.body)")
+        let check = try host.tokend(["store", "check"])
+        #expect(check.contains("tokens 4\n"), "admin, before, unknown, after: \(check)")
+        #expect(try host.tokend(["audit", "verify"]).contains("ok: the chain is intact"))
+    }
+
     /// Statuses by count, for messages.
     static func summary(_ outcomes: [Outcome]) -> String {
         "\(outcomes.count) answers: \(Dictionary(grouping: outcomes, by: \.status).mapValues(\.count).sorted { $0.key < $1.key })"
