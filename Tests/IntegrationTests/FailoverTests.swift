@@ -34,14 +34,8 @@ struct FailoverTests {
     static let servedAgainWithin: Duration = .seconds(30)
 
     @Test func killNineOfThePrimaryAndPromoteTheSynchronousStandbyLosesNothingAcknowledged() throws {
-        let primary = try PostgresCluster()
-        defer { primary.remove() }
-        try primary.psql("CREATE DATABASE tokend")
-        let standby = try PostgresCluster(standbyOf: primary)
-        defer { standby.remove() }
-        try primary.requireSynchronousStandby()
-
-        let url = "postgres://postgres@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/tokend?target_session_attrs=read-write"
+        let (primary, standby, url) = try Self.synchronousPair()
+        defer { primary.remove(); standby.remove() }
         let keywords = "host=127.0.0.1,127.0.0.1 port=\(primary.port),\(standby.port) dbname=tokend user=postgres target_session_attrs=read-write"
         let a = try LiveServer(workers: 1, threads: 4, backend: .postgres, databaseURL: url)
         defer { a.stop() }
@@ -140,13 +134,8 @@ struct FailoverTests {
     /// write again: once the standby is back, the commit completes on its own, and the token
     /// exists once (an unused token, listed and revocable), not twice.
     @Test func aWriteWhoseCommitOutcomeIsUnknownIsNeitherAcknowledgedNorRepeated() throws {
-        let primary = try PostgresCluster()
-        defer { primary.remove() }
-        try primary.psql("CREATE DATABASE tokend")
-        let standby = try PostgresCluster(standbyOf: primary)
-        defer { standby.remove() }
-        try primary.requireSynchronousStandby()
-        let url = "postgres://postgres@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/tokend?target_session_attrs=read-write"
+        let (primary, standby, url) = try Self.synchronousPair()
+        defer { primary.remove(); standby.remove() }
         let host = try LiveServer(workers: 1, threads: 2, backend: .postgres, databaseURL: url)
         defer { host.stop() }
         let admin = try host.createToken(name: "admin", scopes: "api")
@@ -171,6 +160,27 @@ struct FailoverTests {
         let check = try host.tokend(["store", "check"])
         #expect(check.contains("tokens 4\n"), "admin, before, unknown, after: \(check)")
         #expect(try host.tokend(["audit", "verify"]).contains("ok: the chain is intact"))
+    }
+
+    /// A primary with a database `tokend`, its synchronous standby, and the multi-host URL of
+    /// both that tokend is given (libpq picks the one that accepts writes).
+    static func synchronousPair() throws -> (primary: PostgresCluster, standby: PostgresCluster, url: String) {
+        let primary = try PostgresCluster()
+        do {
+            try primary.psql("CREATE DATABASE tokend")
+            let standby = try PostgresCluster(standbyOf: primary)
+            do {
+                try primary.requireSynchronousStandby()
+            } catch {
+                standby.remove()
+                throw error
+            }
+            let url = "postgres://postgres@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/tokend?target_session_attrs=read-write"
+            return (primary, standby, url)
+        } catch {
+            primary.remove()
+            throw error
+        }
     }
 
     /// Statuses by count, for messages.
