@@ -36,7 +36,9 @@ struct FailoverTests {
     @Test func killNineOfThePrimaryAndPromoteTheSynchronousStandbyLosesNothingAcknowledged() throws {
         let (primary, standby, url) = try Self.synchronousPair()
         defer { primary.remove(); standby.remove() }
-        let keywords = "host=127.0.0.1,127.0.0.1 port=\(primary.port),\(standby.port) dbname=tokend user=postgres target_session_attrs=read-write"
+        // A password (which trust authentication never asks for) that no log may show.
+        let secret = "s3cret-\(UInt64.random(in: 0...UInt64.max))"
+        let keywords = "host=127.0.0.1,127.0.0.1 port=\(primary.port),\(standby.port) dbname=tokend user=postgres password='\(secret)' target_session_attrs=read-write"
         let a = try LiveServer(workers: 1, threads: 4, backend: .postgres, databaseURL: url)
         defer { a.stop() }
         let b = try LiveServer(workers: 1, threads: 4, backend: .postgres, databaseURL: keywords)
@@ -104,6 +106,9 @@ struct FailoverTests {
         #expect(refused.allSatisfy { $0.retryAfter.map { Int($0) != nil } == true }, "a 503 without Retry-After")
         #expect(refused.allSatisfy { $0.message?.hasPrefix("503 Service Unavailable") == true }, "\(Set(refused.compactMap(\.message)))")
         #expect(all.contains { $0.status == 503 && $0.at > killed && $0.at < promoted }, "no request fell in the gap")
+
+        #expect(!b.workerLogs.contains(secret) && !a.workerLogs.contains(secret), "a password in the log")
+        #expect(b.workerLogs.contains("127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/tokend"), "errors name host:port/db")
 
         // Every acknowledged token is on the promoted server and authenticates, through either host.
         let acknowledged = all.filter { $0.status == 201 }
