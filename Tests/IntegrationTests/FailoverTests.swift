@@ -137,7 +137,8 @@ struct FailoverTests {
     /// primary's commit waits for it; tokend gives up after its 5 s answer bound and drops the
     /// connection. The client hears 503 with Retry-After, not 201, and tokend does not send the
     /// write again: once the standby is back, the commit completes on its own, and the token
-    /// exists once (an unused token, listed and revocable), not twice.
+    /// exists once (an unused token, listed and revocable), not twice. Before that, a worker
+    /// given the standby alone hears "read-only" and answers 503 with Retry-After too.
     @Test func aWriteWhoseCommitOutcomeIsUnknownIsNeitherAcknowledgedNorRepeated() throws {
         let (primary, standby, url) = try Self.synchronousPair()
         defer { primary.remove(); standby.remove() }
@@ -145,6 +146,14 @@ struct FailoverTests {
         defer { host.stop() }
         let admin = try host.createToken(name: "admin", scopes: "api")
         #expect(try host.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=before&scopes[]=api").status == 201)
+
+        // A worker given the standby alone (no target_session_attrs): the server refuses writes
+        // as read-only (25006), which is 503 with Retry-After like the rest of a failover.
+        let readOnly = try LiveServer(workers: 1, initialize: false, backend: .postgres, databaseURL: standby.url(database: "tokend"))
+        defer { readOnly.stop() }
+        let refused = try readOnly.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=standby&scopes[]=api")
+        #expect(refused.status == 503 && refused.header("Retry-After") != nil, "\(refused.status) \(refused.body)")
+        readOnly.stop()
 
         standby.stop()
         let unknown = try host.request("POST", "/users/1/personal_access_tokens", token: admin, form: "name=unknown&scopes[]=api")
@@ -163,7 +172,7 @@ struct FailoverTests {
         let listed = try host.request("GET", "/personal_access_tokens?search=unknown&per_page=100", token: admin)
         #expect(listed.json?.arrayValue?.count == 1, "the unknown write, exactly once: \(listed.body)")
         let check = try host.tokend(["store", "check"])
-        #expect(check.contains("tokens 4\n"), "admin, before, unknown, after: \(check)")
+        #expect(check.contains("tokens 4\n"), "admin, before, unknown, after (none through the standby): \(check)")
         #expect(try host.tokend(["audit", "verify"]).contains("ok: the chain is intact"))
     }
 
