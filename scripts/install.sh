@@ -45,10 +45,10 @@ if [ "$uninstall" = yes ]; then
         "$root$completions/fish/vendor_completions.d/tokend.fish"
     if systemd_runs; then systemctl daemon-reload; fi
     if [ "$purge" = yes ]; then
-        # What this script and the README's steps create: the data, the copy a restore set
-        # aside, mod_fcgid's data, logs, the runtime directory, and the web servers' snippets
+        # What this script and the README's steps create: the data, the copies a restore set
+        # aside (`tokend store restore` names them $state.replaced-<time>), mod_fcgid's data, logs, the runtime directory, and the web servers' snippets
         # (with the Include lines the README's Apache steps add).
-        rm -rf "$root$state" "$root$state.replaced" "$root/var/lib/tokend-fcgid" "$root/var/log/tokend" "$root/run/tokend"
+        rm -rf "$root$state" "$root$state.replaced" "$root$state".replaced-* "$root/var/lib/tokend-fcgid" "$root/var/log/tokend" "$root/run/tokend"
         rm -f "$root"/etc/nginx/conf.d/tokend.conf "$root"/etc/nginx/conf.d/tokend-tls.conf \
             "$root"/etc/nginx/conf.d/auth-gate.conf "$root"/etc/apache2/conf-available/tokend-*.conf \
             "$root"/etc/apache2/conf-enabled/tokend-*.conf
@@ -58,7 +58,7 @@ if [ "$uninstall" = yes ]; then
         if [ -z "$root" ] && getent passwd tokend >/dev/null; then
             userdel tokend || echo "install.sh: the tokend user stays (is a worker still running as tokend?)" >&2
         fi
-        echo "tokend removed, with its data ($state, $state.replaced, /var/lib/tokend-fcgid), its logs, /run/tokend,"
+        echo "tokend removed, with its data ($state, $state.replaced*, /var/lib/tokend-fcgid), its logs, /run/tokend,"
         echo "its nginx and Apache snippets and the tokend user. Reload nginx and Apache if they run."
         # Backups hold secret.key: kept, and made root's, so that a user created later with the
         # deleted user's uid does not own them.

@@ -15,7 +15,8 @@ public final class FastCGIServer: Service {
     public let name = "fastcgi"
     let listenFD: Int32
     let threadCount: Int
-    let application: Application
+    /// The application answering: replaced once when a worker's store opens late.
+    let application: ApplicationHandle
     let logger: Logger
     /// One line per answered request; nil writes none.
     let accessLog: AccessLog?
@@ -28,7 +29,11 @@ public final class FastCGIServer: Service {
         let handle = Mutex<pthread_t?>(nil)
     }
 
-    public init(listenFD: Int32, threads: Int, application: Application, logger: Logger, accessLog: AccessLog?) {
+    public convenience init(listenFD: Int32, threads: Int, application: Application, logger: Logger, accessLog: AccessLog?) {
+        self.init(listenFD: listenFD, threads: threads, application: ApplicationHandle(application), logger: logger, accessLog: accessLog)
+    }
+
+    public init(listenFD: Int32, threads: Int, application: ApplicationHandle, logger: Logger, accessLog: AccessLog?) {
         self.listenFD = listenFD
         self.threadCount = max(1, threads)
         self.application = application
@@ -160,7 +165,7 @@ public final class FastCGIServer: Service {
             }
         }
         let started = monotonicNanoseconds()
-        let answer = parameters.answer(with: application, requestID: requestID) { length in readBody(request.pointee.`in`, length: length) }
+        let answer = parameters.answer(with: application.application, requestID: requestID) { length in readBody(request.pointee.`in`, length: length) }
         write(answer.response.cgiMessage(requestID: requestID), to: request.pointee.out)
         accessLog?.record(
             method: RequestMetrics.methodLabel(parameters[.requestMethod] ?? "-"), route: answer.telemetry.route,

@@ -3,19 +3,22 @@ import Glibc
 #endif
 import Synchronization
 
-/// A service that runs `work` on a thread of its own every `interval`, and once more when it
-/// stops, so nothing it holds is lost at shutdown: the request log's batch (every second), the
+/// A service that runs `work` on a thread of its own every `interval`, and (unless told not to)
+/// once more when it stops, so nothing it holds is lost at shutdown: the request log's batch (every second), the
 /// failed authentications' batch (every five seconds).
 public final class PeriodicTask: Service {
     public let name: String
     let interval: Duration
     let work: @Sendable () -> Void
+    /// Whether `work` runs once more when the task stops (a flusher's last batch).
+    let runsAtStop: Bool
     private let signal = StopSignal()
     private let thread = Mutex<pthread_t?>(nil)
 
-    public init(_ name: String, every interval: Duration, _ work: @escaping @Sendable () -> Void) {
+    public init(_ name: String, every interval: Duration, runsAtStop: Bool = true, _ work: @escaping @Sendable () -> Void) {
         self.name = name
         self.interval = interval
+        self.runsAtStop = runsAtStop
         self.work = work
     }
 
@@ -52,7 +55,7 @@ public final class PeriodicTask: Service {
 
     private func loop() {
         while signal.wait(for: interval) { work() }
-        work()
+        if runsAtStop { work() }
     }
 }
 

@@ -146,7 +146,7 @@ public enum ErrorMapping {
             return .message(.serviceUnavailable, "503 Service Unavailable - the store refused the write; see the server log")
         case .unavailable:
             return .message(
-                .serviceUnavailable, "503 Service Unavailable - the database cannot be reached, retry shortly", headerFields: [.retryAfter: "5"])
+                .serviceUnavailable, "503 Service Unavailable - the store cannot be reached, retry shortly", headerFields: [.retryAfter: "5"])
         }
     }
 }

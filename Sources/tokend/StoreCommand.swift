@@ -7,7 +7,7 @@ struct StoreCommand: ParsableCommand {
         commandName: "store",
         abstract: "Inspect and maintain the store (the data directory, or the PostgreSQL database of --store).",
         subcommands: [
-            CheckStore.self, CompactStore.self, BackupStore.self, SeedStore.self, MigrateStore.self, ExportStore.self,
+            CheckStore.self, CompactStore.self, BackupStore.self, RestoreStore.self, SeedStore.self, MigrateStore.self, ExportStore.self,
             ImportStore.self,
         ]
     )

@@ -59,7 +59,8 @@ struct InstallerTests {
         // What the README's steps leave besides: a restore's set-aside copy, mod_fcgid's data,
         // logs, the runtime directory, web server snippets and the Include line, a backup.
         let created = [
-            "/var/lib/tokend.replaced/tokens.snapshot.jsonl", "/var/lib/tokend-fcgid/secret.key", "/var/log/tokend/tokend.log",
+            "/var/lib/tokend.replaced/tokens.snapshot.jsonl", "/var/lib/tokend.replaced-20261207T031500Z/secret.key",
+            "/var/lib/tokend-fcgid/secret.key", "/var/log/tokend/tokend.log",
             "/run/tokend/tokend.pid", "/etc/nginx/conf.d/tokend.conf", "/etc/apache2/conf-available/tokend-fcgid.conf",
         ].map { stage + $0 }
         let backup = stage + "/var/backups/tokend-2026-01-01-1200"

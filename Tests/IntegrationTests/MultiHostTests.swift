@@ -175,7 +175,7 @@ struct MultiHostTests {
             #expect(write.header("Retry-After") != nil)
             let ready = try host.request("GET", "//-/readiness")
             #expect(ready.status == 503)
-            #expect(ready.body.contains(#""db_check":[{"status":"failed"}]"#), "\(ready.body)")
+            #expect(ready.body.contains(#""db_check":[{"status":"failed","message":"connect failed on 127.0.0.1:"#), "\(ready.body)")
             #expect(!read.body.contains("postgres://") && !host.workerLogs.contains(token))
         }
 

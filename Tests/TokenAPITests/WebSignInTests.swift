@@ -223,4 +223,23 @@ struct WebSignInTests {
             #expect(client.request("GET", "//-/auth", headers: ["Cookie": cookieHeader(setCookie)]).status == 401)
         }
     }
+
+    @Test func theGatesRefusalNamesTheSignInPageWithTheWholeTargetEncoded() throws {
+        let (off, _) = try client(gateSessions: false)
+        #expect(off.request("GET", "//-/auth", headers: ["X-Forwarded-Uri": "/tools/report"]).header("X-Tokend-Sign-In") == nil)
+        let (client, _) = try client(gateSessions: true)
+        let refused = client.request("GET", "//-/auth", headers: ["X-Forwarded-Uri": "/tools/report?a=1&b=%2F"])
+        #expect(refused.status == 401)
+        #expect(refused.header("X-Tokend-Sign-In") == "/users/sign_in?redirect_to=%2Ftools%2Freport%3Fa%3D1%26b%3D%252F")
+        // Not a path of this origin, or no target at all: the sign-in page alone.
+        for target in ["//evil.example/x", "https://evil.example/", nil] {
+            let headers = target.map { ["X-Forwarded-Uri": $0] } ?? [:]
+            #expect(client.request("GET", "//-/auth", headers: headers).header("X-Tokend-Sign-In") == "/users/sign_in")
+        }
+        // A refusal that is not a 401 names nothing.
+        let (_, setCookie) = try signIn(client)
+        let forbidden = client.request("GET", "//-/auth/read_repository", headers: ["Cookie": cookieHeader(setCookie), "X-Forwarded-Uri": "/tools/"])
+        #expect(forbidden.status == 403)
+        #expect(forbidden.header("X-Tokend-Sign-In") == nil)
+    }
 }

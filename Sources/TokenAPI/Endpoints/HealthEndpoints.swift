@@ -32,8 +32,18 @@ enum HealthEndpoints {
         }
     }
 
+    /// GitLab's shape: each check a list of results; a failed store check carries `message`,
+    /// why the store cannot be read (the database's address or the directory, never a password).
     private static func readiness(_ dependencies: APIDependencies) -> APIResponse {
-        let ready = (try? dependencies.repository.read { _ in true }) ?? false
+        var failure: String?
+        do {
+            _ = try dependencies.repository.read { _ in true }
+        } catch let error as RepositoryError {
+            failure = error.message
+        } catch {
+            failure = "the store cannot be read"
+        }
+        let ready = failure == nil
         var w = JSONWriter()
         w.beginObject()
         w.field("status", ready ? "ok" : "failed")
@@ -43,6 +53,7 @@ enum HealthEndpoints {
             w.beginArray()
             w.beginObject()
             w.field("status", ready ? "ok" : "failed")
+            if let failure, check != "master_check" { w.field("message", failure) }
             w.endObject()
             w.endArray()
         }

@@ -26,7 +26,28 @@ extension AuthGate {
     }
 }
 
+extension AuthGate {
+    /// Where a proxy sends a browser the gate refused (`X-Tokend-Sign-In` on a 401 with
+    /// `--gate-sessions`): the sign-in page, with `redirect_to` the target the browser asked
+    /// for, percent-encoded whole (a query's `&` included, which nginx and Caddy cannot encode
+    /// themselves). The target comes from `X-Forwarded-Uri` (Caddy's `forward_auth` sets it; the
+    /// shipped nginx file sets it from `$request_uri`); a value that is not a path of this origin
+    /// is left out, as the sign-in page would refuse it anyway.
+    static func signInLocation(for request: APIRequest) -> String {
+        guard let asked = request.head.headerFields[GateHeaders.forwardedURI], let target = RedirectTarget.sameOrigin(asked) else {
+            return SignInPage.path
+        }
+        return SignInPage.path + "?redirect_to=" + PercentEncoding.encodeQueryComponent(target)
+    }
+}
+
 extension GateHeaders {
+    /// On a 401 from a gate that accepts sessions: the sign-in page's path and query for the
+    /// proxy's redirect (``AuthGate/signInLocation(for:)``). Only percent-encoded ASCII.
+    static let signIn = HTTPField.Name("X-Tokend-Sign-In")!
+    /// The target the proxy was asked for, as the proxy passes it to the gate.
+    static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
+
     /// The headers for a signed-in browser's user: no token (`X-Tokend-Token-Id` empty), the
     /// scopes a session stands for (`api`), never a bot (bots cannot sign in).
     static func fields(forSessionOf user: User) -> HTTPFields? {

@@ -20,7 +20,8 @@ import TokenCore
 ///
 /// With `--gate-sessions`, a request without a token may instead carry a signed-in browser's
 /// session cookie (``admitSession(_:request:)``): the session acts as its user, like a token
-/// with the `api` scope.
+/// with the `api` scope; and a 401 names the sign-in page that brings the browser back
+/// (``signInLocation(for:)``).
 struct AuthGate {
     let dependencies: APIDependencies
     let requestID: String?
@@ -72,7 +73,11 @@ struct AuthGate {
             telemetry.userID = credential.user.id.rawValue
             return Answer(response: APIResponse(status: .noContent, headerFields: fields), telemetry: telemetry)
         } catch {
-            return Answer(response: refusal(error, basic: basic, presented: presented), telemetry: telemetry)
+            var response = refusal(error, basic: basic, presented: presented)
+            if response.status == .unauthorized, dependencies.web.gateAcceptsSessions {
+                response.headerFields[GateHeaders.signIn] = AuthGate.signInLocation(for: request)
+            }
+            return Answer(response: response, telemetry: telemetry)
         }
     }
 

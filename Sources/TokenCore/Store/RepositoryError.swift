@@ -11,7 +11,8 @@ public struct RepositoryError: Error, Hashable, Sendable, CustomStringConvertibl
         /// A durability failure (fsync) or a corrupt store: this process refuses writes.
         case failed
         /// The store's server (PostgreSQL) cannot be reached or did not answer within the
-        /// bound; retry shortly (503 + Retry-After). Reads fail too: nothing is served stale.
+        /// bound, or the data directory cannot be read (its owner or modes); retry shortly
+        /// (503 + Retry-After). Reads fail too: nothing is served stale.
         case unavailable
     }
 

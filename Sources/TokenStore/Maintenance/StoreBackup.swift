@@ -30,9 +30,9 @@ public enum StoreBackup {
     static let lockTimeoutMilliseconds = 10_000
 
     /// Copies the store in `source` to the new directory `destination` (which must not exist).
-    /// Run as root, the copy gets the owner and group of the source directory, so it can be
-    /// moved into place as it is.
-    public static func copy(from source: String, to destination: String) throws(StoreError) -> Summary {
+    /// Run as root, the copy gets the owner and group of `ownerOf` (by default the source
+    /// directory), so it can be moved into place as it is.
+    public static func copy(from source: String, to destination: String, ownerOf model: String? = nil) throws(StoreError) -> Summary {
         let layout = StoreLayout(directory: source)
         let target = StoreLayout(directory: destination)
         if FileIO.exists(target.directory) {
@@ -60,8 +60,8 @@ public enum StoreBackup {
             try write(inside.lock, from: .bytes([]))
             try copyAudit(frozen.audit, into: inside)
             if geteuid() == 0 {
-                try giveAway(staging, to: layout.directory)
-                if FileIO.exists(inside.auditDirectory) { try giveAway(inside.auditDirectory, to: layout.directory) }
+                try giveAway(staging, to: model ?? layout.directory)
+                if FileIO.exists(inside.auditDirectory) { try giveAway(inside.auditDirectory, to: model ?? layout.directory) }
             }
             try FileIO.fsyncDirectory(staging)
             if rename(staging, target.directory) != 0 { throw .syscall("rename", target.directory) }
@@ -238,7 +238,7 @@ public enum StoreBackup {
         rmdir(directory)
     }
 
-    private static func parent(of path: String) -> String {
+    static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }

@@ -105,6 +105,8 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         compactionThreshold = tuning.compactionBytes
         failpoints = Failpoints(spec: tuning.failpoint)
         guard FileIO.exists(layout.snapshot) else {
+            // A directory this user may not enter is no missing store: say EACCES.
+            if errno != ENOENT { throw .syscall("open", layout.snapshot) }
             throw StoreError(
                 operation: "open", path: layout.snapshot, errno: ENOENT,
                 detail: "no store here; run `tokend init --data \(layout.directory)` first")

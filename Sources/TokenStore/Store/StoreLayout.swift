@@ -4,6 +4,8 @@
 /// - `tokens.snapshot.jsonl`: a header line, then one record per line (generation G).
 /// - `tokens.journal.<G>.jsonl`: the changes since that snapshot, one per line, append-only.
 /// - `secret.key`: the HMAC key under which token digests are computed (hex).
+/// - `workers.lock`: empty; every serving process holds a shared `flock` on it, which
+///   `tokend store restore` takes exclusively (``WorkerPresence``). Not part of a backup.
 public struct StoreLayout: Sendable {
     public let directory: String
 
