@@ -22,6 +22,7 @@ deb:            ## Debian package: dist/tokend_<version>_<arch>.deb (binary, uni
 clean:
 	rm -rf .build dist
 
-bench:          ## benchmark tokend against a C libfcgi hello and nginx itself; writes BENCHMARKS.md
+bench:          ## benchmark tokend against a C libfcgi hello and nginx itself, then the 10-minute soak; writes BENCHMARKS.md
 	Benchmarks/run
 	Benchmarks/page-render
+	SOAK_SKIP_BUILD=1 Benchmarks/soak

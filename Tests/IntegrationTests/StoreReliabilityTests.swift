@@ -20,7 +20,7 @@ struct StoreReliabilityTests {
     /// never a mix, and the next write succeeds.
     @Test(arguments: [
         ("journal.before-write", 0), ("journal.half-line", 0), ("journal.after-write-before-sync", 1),
-        ("journal.after-sync", 1),
+        ("journal.after-append-before-flush", 1), ("journal.after-sync", 1),
     ])
     func crashDuringAnAppend(failpoint: String, added: Int) throws {
         let server = try LiveServer()

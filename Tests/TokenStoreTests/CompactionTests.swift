@@ -48,7 +48,7 @@ struct CompactionTests {
         let status = try compacting.status()
         #expect(status.generation == 2)
         #expect(status.lastSeq == 15)
-        #expect(try files() == ["audit", "audit.key", "secret.key", "tokens.journal.2.jsonl", "tokens.lock", "tokens.snapshot.jsonl"])
+        #expect(try files() == ["audit", "audit.key", "secret.key", "tokens.journal.2.jsonl", "tokens.lock", "tokens.shm", "tokens.snapshot.jsonl"])
         let journal = try String(contentsOfFile: directory + "/tokens.journal.2.jsonl", encoding: .utf8)
         #expect(journal.split(separator: "\n").count == 4)
         for store in [try JSONFileStore(directory: directory), other, try JSONFileStore(directory: directory, loading: .onDemand)] {
@@ -74,7 +74,7 @@ struct CompactionTests {
         try other.withCurrentStoreLocked { try other.compactLocked(holding: lock) }
         try addTokens(other, ["d"])
         #expect(try slow.run(plan) == false)
-        #expect(try files() == ["audit", "audit.key", "secret.key", "tokens.journal.2.jsonl", "tokens.lock", "tokens.snapshot.jsonl"])
+        #expect(try files() == ["audit", "audit.key", "secret.key", "tokens.journal.2.jsonl", "tokens.lock", "tokens.shm", "tokens.snapshot.jsonl"])
         #expect(try slow.status().generation == 2)
         #expect(try JSONFileStore(directory: directory).read { $0.tokens.count } == 4)
     }

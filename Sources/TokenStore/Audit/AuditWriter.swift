@@ -8,9 +8,10 @@ import TokenCore
 /// one process at a time extends the chain; each call first catches up with what other
 /// processes appended (``catchUp()``).
 ///
-/// Lines are written but not synced: the journal, synced with the change, is the durable copy
-/// of every event until a compaction drops it, and compaction syncs the audit file first
-/// (``sync()``). After a crash the missing lines are carried from the journal again.
+/// Lines are written but not synced: the journal, flushed before the change is acknowledged,
+/// is the durable copy of every event until a compaction drops it, and compaction syncs the
+/// audit file first (``sync()``). After a crash the missing lines are carried from the journal
+/// again.
 final class AuditWriter {
     /// When files rotate and how long they are kept.
     struct Policy: Sendable {
@@ -47,6 +48,9 @@ final class AuditWriter {
     deinit { if fd >= 0 { close(fd) } }
 
     private var path: String { layout.file(firstSeq: firstSeq) }
+
+    /// True once the current audit file is open (``catchUp()`` opens it).
+    var isOpen: Bool { fd >= 0 }
 
     // MARK: Catching up
 
@@ -153,6 +157,18 @@ final class AuditWriter {
         size += bytes.count
         tail = link
         witness.record(link)
+    }
+
+    /// Removes chained lines whose journal lines were cut off (an undo after a failed flush:
+    /// their writes were never acknowledged) from the end of the current file.
+    func cutBack(afterJournalSeq seq: Int) throws(StoreError) {
+        try catchUp()
+        while tail.journalSeq > seq, size > 0, let last = try AuditLayout.lastLine(fd, size: size, path: path) {
+            try truncate(to: last.end - last.line.count - 1)
+            close(fd)
+            fd = -1
+            try catchUp()
+        }
     }
 
     /// Makes the current file durable (before a compaction drops the journal).

@@ -14,17 +14,18 @@ import TokenRecords
 /// writer, at start-up, by `tokend audit verify`, and always before a compaction drops a
 /// journal (``prepareAuditForCompaction()``).
 extension JSONFileStore {
-    /// Call under both locks, after the journal holding `changes` (from sequence number
-    /// `firstSeq` on) is synced. Failure is logged, not thrown: the change is durable and its
-    /// events wait in the journal.
-    func chainAuditEvents(of changes: [StoreChange], firstSeq: Int) {
+    /// Call under both locks, right after the journal lines holding `changes` (from sequence
+    /// number `firstSeq` on) were appended. Failure is logged, not thrown: the events wait in
+    /// the journal. The audit files are caught up first only when another process may have
+    /// appended (`othersWrote`): otherwise this process's view of them is exact.
+    func chainAuditEvents(of changes: [StoreChange], firstSeq: Int, othersWrote: Bool) {
         var entries: [(journalSeq: Int, event: AuditEvent)] = []
         for (index, change) in changes.enumerated() {
             if case .audit(let event) = change { entries.append((firstSeq + index, event)) }
         }
         guard !entries.isEmpty, let writer = auditWriter else { return }
         do {
-            try writer.catchUp()
+            if othersWrote || !writer.isOpen { try writer.catchUp() }
             try carryAuditEvents(before: firstSeq)
             try writer.append(entries)
         } catch {
@@ -95,6 +96,12 @@ extension JSONFileStore {
     /// taken may be lost.
     func drainAuditSpill(into state: inout StoreState) {
         let path = layout.auditSpill
+        if counters.isShared {
+            // CGI processes bump the spill count after appending: no look at the file without one.
+            let spill = counters.spillCount
+            guard spill != seenSpill else { return }
+            seenSpill = spill
+        }
         guard FileIO.exists(path) else { return }
         let taken = path + ".\(getpid()).draining"
         guard rename(path, taken) == 0 else { return }
@@ -147,5 +154,6 @@ public enum AuditSpill {
         var bytes: [UInt8] = []
         for event in events { bytes += AuditEventCoding.bytes(event) + [0x0A] }
         try? FileIO.writeAll(fd, bytes, path: layout.auditSpill)
+        SharedCounters(path: layout.sharedCounters, readOnly: false).noteSpill()
     }
 }

@@ -31,7 +31,8 @@ extension JSONFileStore {
         let lock: CompactionLock
     }
 
-    /// The journal size beyond which a write compacts.
+    /// The journal size beyond which a write compacts (counting record lines only: audit lines
+    /// are carried into `audit/`, not into the snapshot, and once doubled the compaction rate).
     var compactionFloor: Int {
         compactionThreshold < 4 << 20 ? compactionThreshold : max(compactionThreshold, snapshotSize / 4)
     }
@@ -39,7 +40,7 @@ extension JSONFileStore {
     /// Call under both locks after a write: a plan when the journal is due for compaction and
     /// no other compaction runs.
     func compactionPlanIfDue() -> CompactionPlan? {
-        guard journalOffset > compactionFloor, let lock = try? CompactionLock(directory: layout.directory) else { return nil }
+        guard journalOffset - auditJournalBytes > compactionFloor, let lock = try? CompactionLock(directory: layout.directory) else { return nil }
         return plan(holding: lock)
     }
 
@@ -69,22 +70,20 @@ extension JSONFileStore {
         defer { if !installed { unlink(temp) } }
         failpoints.hit("compaction.before-swap")
         try rw.withWriteLock {
-            guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
-                throw RepositoryError(.busy, "the store lock was held for more than \(lockTimeoutMilliseconds) ms")
-            }
-            defer { lock.release() }
-            try refresh()
-            try verifyJournalPath()
-            try repairTornTail()
-            guard generation == plan.generation, journalOffset >= plan.journalOffset else { return }
-            try prepareAuditForCompaction()
-            let tail = try FileIO.pread(
-                journalFD, offset: plan.journalOffset, count: journalOffset - plan.journalOffset,
-                path: layout.journal(generation: generation))
-            installed = true
-            try install(temp, snapshotSize: bytes.count, tail: tail)
+            try withStoreLock { _ in try swapIn(plan, temp: temp, snapshotSize: bytes.count, installed: &installed) }
         }
         return installed
+    }
+
+    /// Step 3, holding both locks and caught up.
+    private func swapIn(_ plan: CompactionPlan, temp: String, snapshotSize: Int, installed: inout Bool) throws {
+        guard generation == plan.generation, journalOffset >= plan.journalOffset else { return }
+        try prepareAuditForCompaction()
+        let tail = try FileIO.pread(
+            journalFD, offset: plan.journalOffset, count: journalOffset - plan.journalOffset,
+            path: layout.journal(generation: generation))
+        installed = true
+        try install(temp, snapshotSize: snapshotSize, tail: tail)
     }
 
     /// Step 3 under the locks: the next generation's journal holds `tail`, then the temp file
@@ -106,10 +105,11 @@ extension JSONFileStore {
         }
         // The new generation is live from here on: adopt it, whatever fails next.
         let oldJournal = layout.journal(generation: generation)
-        close(journalFD)
-        journalFD = newFD
+        journal = JournalFile(fd: newFD, path: newJournal)
+        journalIdentity = try? FileIO.identity(ofDescriptor: newFD, path: newJournal)
         generation = next
         journalOffset = tail.count
+        auditJournalBytes = Self.auditBytes(in: tail)
         journalSeenSize = tail.count
         snapshotSize = size
         let pinned = try FileIO.open(layout.snapshot, O_RDONLY)
@@ -117,12 +117,26 @@ extension JSONFileStore {
         snapshotFD = pinned
         snapshotIdentity = try FileIO.identity(ofDescriptor: pinned, path: layout.snapshot)
         try FileIO.fsyncDirectory(layout.directory)
+        // Everything appended to the old journal is now in the synced snapshot or new journal:
+        // writers still waiting for a flush of it are covered.
+        counters.beginEpoch(durableTo: tail.count, generation: next)
         failpoints.hit("compaction.before-unlink")
         unlink(oldJournal)
         try FileIO.fsyncDirectory(layout.directory)
         logger.info(
             "compacted the store",
             metadata: ["generation": "\(next)", "records": "\(state.users.count + state.tokens.count)", "carried_bytes": "\(tail.count)"])
+    }
+
+    /// The bytes of audit lines among complete journal lines.
+    static func auditBytes(in lines: [UInt8]) -> Int {
+        var total = 0
+        var start = 0
+        while let newline = lines[start...].firstIndex(of: 0x0A) {
+            if FastRecordDecoder.journalAuditSeq(lines[start..<newline]) != nil { total += newline + 1 - start }
+            start = newline + 1
+        }
+        return total
     }
 
     /// Writes a new snapshot generation from the current state with the store lock held (and

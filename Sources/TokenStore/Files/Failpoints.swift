@@ -11,7 +11,10 @@ import Glibc
 /// operation fails with EIO), `sleep-MS` (stall, holding whatever is held).
 ///
 /// Points: `journal.before-write`, `journal.half-line` (write half the bytes, then crash),
-/// `journal.after-write-before-sync`, `journal.sync`, `journal.after-sync`,
+/// `journal.after-write-before-sync` (appended, the store lock still held),
+/// `journal.after-append-before-flush` (appended and both locks let go, before waiting for the
+/// shared flush), `journal.sync` (the flush's `fdatasync`), `journal.after-sync` (the write
+/// is durable, not yet acknowledged),
 /// `lock.after-acquire`, `compaction.before-swap` (the new snapshot written, no lock held),
 /// `snapshot.after-fsync-before-rename` (the next journal written too),
 /// `snapshot.after-rename-before-dirsync`, `compaction.before-unlink`.

@@ -12,11 +12,13 @@ extension JSONFileStore {
     /// Removes temp files and journals of other generations that a crash left behind, under the
     /// lock so no compaction is in progress. Best effort: a failure only leaves litter.
     func sweepLeftovers() {
-        guard !readOnly, (try? lock.acquire(timeoutMilliseconds: 200)) == true else { return }
-        defer { lock.release() }
+        guard !readOnly else { return }
         // Another process may have compacted since we loaded: learn the live generation under
         // the lock before deciding which journal is stale.
-        guard (try? refresh()) != nil else { return }
+        _ = try? rw.withWriteLock { try withStoreLock(timeoutMilliseconds: 200) { _ in sweepLocked() } }
+    }
+
+    private func sweepLocked() {
         repairAuditAtStart()
         guard let directory = opendir(layout.directory) else { return }
         defer { closedir(directory) }
@@ -56,16 +58,7 @@ extension JSONFileStore {
 
     /// Runs `body` holding both locks on a state caught up with the files (maintenance work).
     func withCurrentStoreLocked<T>(_ body: () throws -> T) throws -> T {
-        try rw.withWriteLock {
-            guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
-                throw RepositoryError(.busy, "the store lock is held by another process")
-            }
-            defer { lock.release() }
-            try refresh()
-            try verifyJournalPath()
-            try repairTornTail()
-            return try body()
-        }
+        try rw.withWriteLock { try withStoreLock { _ in try body() } }
     }
 
     /// Generation, last sequence number and file sizes, for `tokend store check`.

@@ -41,6 +41,9 @@ extension JSONFileStore {
         }
         let size: Int
         let consumed: Int?
+        let oldAuditBytes = auditJournalBytes
+        auditJournalBytes = 0
+        defer { if !adopted { auditJournalBytes = oldAuditBytes } }
         do throws(StoreError) {
             size = try FileIO.fileSize(newFD, path: journalPath)
             let bytes = try FileIO.pread(newFD, offset: 0, count: size, path: journalPath)
@@ -55,8 +58,8 @@ extension JSONFileStore {
             close(newFD)
             return false
         }
-        close(journalFD)
-        journalFD = newFD
+        journal = JournalFile(fd: newFD, path: journalPath)
+        journalIdentity = try? FileIO.identity(ofDescriptor: newFD, path: journalPath)
         generation = header.generation
         journalOffset = consumed
         journalSeenSize = size

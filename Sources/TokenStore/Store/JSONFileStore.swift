@@ -12,10 +12,12 @@ import TokenRecords
 /// shared safely by any number of worker processes and threads.
 ///
 /// - Writes hold the in-process lock exclusively and `flock` on `tokens.lock`, catch up with other
-///   processes, run the domain transaction, append one line per change in one `write`, and
-///   `fdatasync` before returning: nothing is acknowledged before it is durable.
-/// - Reads take no file lock: they `stat` the snapshot and `fstat` the journal, and apply only
-///   the new complete lines, so their cost does not grow with the store.
+///   processes, run the domain transaction and append one line per change in one `write`; then,
+///   with no lock held, they wait for a shared `fdatasync` that covers them (``GroupCommit``)
+///   before returning: nothing is acknowledged before it is durable.
+/// - Reads take no file lock and, while the change count in `tokens.shm` has not moved, no
+///   system call; otherwise they `stat` the snapshot and `fstat` the journal, and apply only the
+///   new complete lines, so their cost does not grow with the store.
 /// - When the journal outgrows the snapshot, a writer compacts both into a new generation.
 public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     public let layout: StoreLayout
@@ -37,12 +39,31 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     /// we still compare against it (racy-git: identity must not repeat).
     var snapshotFD: Int32 = -1
     var snapshotSize = 0
-    var journalFD: Int32 = -1
+    /// The live journal, shared with a flusher that may still be syncing it after a compaction.
+    var journal: JournalFile?
+    var journalFD: Int32 { journal?.fd ?? -1 }
+    /// The journal's (device, inode), to check under the lock that its path still names it.
+    var journalIdentity: FileIdentity?
     var journalOffset = 0
+    /// Bytes of audit lines in the live journal: left out of the compaction arithmetic.
+    var auditJournalBytes = 0
     /// The journal size at the last refresh (larger than the offset while a torn tail waits).
     var journalSeenSize = 0
-    private var failure: RepositoryError?
+    var failure: RepositoryError?
     private var warnedTornTail = false
+    /// The counters all processes share (`tokens.shm`): the change count readers compare
+    /// instead of `stat`ing, and how far the journal is durable.
+    let counters: SharedCounters
+    /// The change count at this process's last refresh or write (nil: never caught up).
+    var seenChange: UInt64?
+    /// The entry count this process's last section under the store lock took.
+    var seenEntries: UInt64?
+    /// The undo marker at the last refresh: a change means lines this process read were cut off.
+    var seenUndo: UInt64 = 0
+    /// The spill count when this process last drained the failed-authentication spill file.
+    var seenSpill: UInt64?
+    /// Shares `fdatasync` among concurrent writers (when ``counters`` are shared).
+    let groupCommit: GroupCommit
     /// The directory could only be opened read-only (EROFS): reads work, writes are refused.
     var readOnly = false
     let failpoints: Failpoints
@@ -114,6 +135,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         if !allowNetworkFilesystem { try FilesystemCheck.verify(directory: layout.directory) }
         lock = try StoreLock(path: layout.lock)
         readOnly = lock.readOnly
+        counters = SharedCounters(path: layout.sharedCounters, readOnly: readOnly)
+        groupCommit = GroupCommit(counters: counters)
+        seenUndo = counters.undoMarker
         if readOnly {
             logger.warning("the store is on a read-only filesystem: serving reads, refusing writes", metadata: ["path": "\(layout.directory)"])
         } else {
@@ -123,7 +147,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
         switch loading {
         case .eager:
+            let observed = counters.changeCount
             try reload()
+            seenChange = observed
             sweepLeftovers()
         case .onDemand:
             lazyView = try LazyStoreView(layout: layout)
@@ -131,7 +157,6 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
     }
 
     deinit {
-        if journalFD >= 0 { close(journalFD) }
         if snapshotFD >= 0 { close(snapshotFD) }
     }
 
@@ -161,138 +186,37 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         }
     }
 
-    /// True when the snapshot is the one loaded and the journal holds no bytes not yet applied
-    /// (two syscalls, no mutation: safe under the shared lock).
+    /// True when the snapshot is the one loaded and the journal holds no bytes not yet applied:
+    /// the shared change count is the one last seen (no system call), or without shared
+    /// counters, two `stat`s. No mutation: safe under the shared lock.
     private func isCurrent() throws(StoreError) -> Bool {
+        if counters.isShared { return snapshotIdentity != nil && seenChange == counters.changeCount }
         guard snapshotIdentity != nil, try FileIO.identity(ofPath: layout.snapshot) == snapshotIdentity else { return false }
         return try FileIO.fileSize(journalFD, path: layout.journal(generation: generation)) == journalSeenSize
     }
 
-    /// The primitive under ``TokenRepository/write(_:_:)``: both locks, the state caught up
-    /// with the files, and ``JournalStorage`` to append the transaction's changes; a compaction
-    /// that came due runs after both locks are released (the write is acknowledged already).
-    public func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
-        var due: CompactionPlan?
-        let result = try rw.withWriteLock {
-            if let failure { throw failure }
-            if readOnly { throw RepositoryError(.readOnly, "the store is on a read-only filesystem: \(layout.directory)") }
-            do {
-                guard try lock.acquire(timeoutMilliseconds: lockTimeoutMilliseconds) else {
-                    throw RepositoryError(.busy, "the store lock was held for more than \(lockTimeoutMilliseconds) ms")
-                }
-            } catch let error as StoreError {
-                throw error.repositoryError
-            }
-            defer { lock.release() }
-            failpoints.hit("lock.after-acquire")
-            do throws(StoreError) {
-                try refresh()
-                try verifyJournalPath()
-                try repairTornTail()
-            } catch {
-                throw error.repositoryError
-            }
-            let storage = JournalStorage(store: self)
-            let result = try work(&state, storage)
-            if storage.appended { due = compactionPlanIfDue() }
-            return result
-        }
-        if let due { compact(due) }
-        return result
-    }
-
-    /// Persists a transaction on the JSON store: the audit events a CGI process left join it,
-    /// every change becomes a journal line in one write and one `fdatasync`, and its audit
-    /// events are chained into `audit/` (still under the store lock).
-    private final class JournalStorage: TransactionStorage {
-        let store: JSONFileStore
-        private(set) var appended = false
-
-        init(store: JSONFileStore) { self.store = store }
-
-        func persist(_ state: inout StoreState) throws -> PersistOutcome {
-            store.drainAuditSpill(into: &state)
-            let changes = state.pendingChanges
-            let firstSeq = try store.append(changes)
-            appended = true
-            store.chainAuditEvents(of: changes, firstSeq: firstSeq)
-            return .persisted
-        }
-    }
-
-    // MARK: Writing
-
-    /// Appends the changes as journal lines in one write, then fdatasync; on failure undoes the
-    /// partial append (the transaction rolls back the state). Returns the first change's sequence number.
-    fileprivate func append(_ changes: [StoreChange]) throws -> Int {
-        var bytes: [UInt8] = []
-        var seq = lastSeq
-        let auditKey = auditWriter?.key
-        for change in changes {
-            seq += 1
-            bytes += RecordCoding.journalLine(change, seq: seq, auditKey: auditKey)
-        }
-        let path = layout.journal(generation: generation)
-        do throws(StoreError) {
-            try failpoints.check("journal.before-write", path: path)
-            if failpoints.hit("journal.half-line") != nil {
-                try FileIO.writeAll(journalFD, Array(bytes.prefix(bytes.count / 2)), path: path)
-                _exit(137)
-            }
-            try FileIO.writeAll(journalFD, bytes, path: path)
-            failpoints.hit("journal.after-write-before-sync")
-        } catch {
-            ftruncate(journalFD, off_t(journalOffset))
-            logger.error("journal append failed; nothing was written", metadata: ["error": "\(error)"])
-            throw error.repositoryError
-        }
-        do throws(StoreError) {
-            try failpoints.check("journal.sync", path: path)
-            try FileIO.fdatasync(journalFD, path: path)
-        } catch {
-            // An fsync failure is final for this process (PostgreSQL's lesson): no retry, no pretending.
-            // The lines were not acknowledged: take them back out of the file, best effort, so no
-            // reader (here or in another worker) sees a change its client was told failed.
-            ftruncate(journalFD, off_t(journalOffset))
-            let failed = RepositoryError(.failed, "\(error); this worker refuses writes until it is restarted")
-            failure = failed
-            logger.critical("store sync failed; refusing writes until restart", metadata: ["error": "\(error)"])
-            throw failed
-        }
-        journalOffset += bytes.count
-        journalSeenSize = journalOffset
-        let first = lastSeq + 1
-        lastSeq = seq
-        failpoints.hit("journal.after-sync")
-        return first
-    }
-
-    /// A torn last line (a writer died mid-append) is truncated before the next append.
-    func repairTornTail() throws(StoreError) {
-        let path = layout.journal(generation: generation)
-        let size = try FileIO.fileSize(journalFD, path: path)
-        guard size > journalOffset else { return }
-        logger.warning("truncating a torn journal tail", metadata: ["path": "\(path)", "offset": "\(journalOffset)"])
-        if ftruncate(journalFD, off_t(journalOffset)) != 0 { throw .syscall("ftruncate", path) }
-        try FileIO.fdatasync(journalFD, path: path)
-        journalSeenSize = journalOffset
-    }
-
-    /// The journal path must still name our descriptor; otherwise we would append to an unlinked file.
-    func verifyJournalPath() throws(StoreError) {
-        let path = layout.journal(generation: generation)
-        let onDisk = try FileIO.identity(ofPath: path)
-        let ours = try FileIO.identity(ofDescriptor: journalFD, path: path)
-        if onDisk != ours { try reload() }
-    }
-
     // MARK: Reading
 
-    /// Brings the in-memory state up to date with the files: a new snapshot generation is
-    /// followed through the journals when possible (``followCompaction()``), else reloaded;
-    /// new journal bytes are applied line by line.
-    func refresh() throws(StoreError) {
+    /// Brings the in-memory state up to date with the files: nothing to do when the shared
+    /// change count has not moved; a new snapshot generation is followed through the journals
+    /// when possible (``followCompaction()``), else reloaded; new journal bytes are applied line
+    /// by line; lines cut off after a failed flush (an undo) mean a reload. `force` looks at the
+    /// files whatever the count says (a lock holder died before bumping it).
+    func refresh(force: Bool = false) throws(StoreError) {
         lazyView = nil
+        let observed = counters.changeCount
+        if !force, counters.isShared, snapshotIdentity != nil, observed == seenChange { return }
+        let undo = counters.undoMarker
+        if undo != seenUndo {
+            try reload()
+            seenUndo = undo
+        } else {
+            try refreshFromFiles()
+        }
+        seenChange = observed
+    }
+
+    private func refreshFromFiles() throws(StoreError) {
         let identity = try FileIO.identity(ofPath: layout.snapshot)
         guard identity == snapshotIdentity else {
             if try !followCompaction() { try reload() }
@@ -336,6 +260,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
                     lastSeq = seq
                 }
                 lastAuditJournalSeq = max(lastAuditJournalSeq, seq)
+                auditJournalBytes += newline + 1 - start
                 start = newline + 1
                 continue
             } else if let fast = FastRecordDecoder.journalToken(slice, interner: scopeInterner) {
@@ -386,8 +311,9 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         let journalPath = layout.journal(generation: header.generation)
         let fd = try readOnly
             ? FileIO.open(journalPath, O_RDONLY) : FileIO.open(journalPath, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
-        if journalFD >= 0 { close(journalFD) }
-        journalFD = fd
+        let opened = JournalFile(fd: fd, path: journalPath)
+        journalIdentity = try FileIO.identity(ofDescriptor: fd, path: journalPath)
+        journal = opened
         if snapshotFD >= 0 { close(snapshotFD) }
         snapshotFD = newSnapshotFD
         keep = true
@@ -397,6 +323,7 @@ public final class JSONFileStore: TokenRepository, @unchecked Sendable {
         snapshotIdentity = identity
         snapshotSize = size
         journalOffset = 0
+        auditJournalBytes = 0
         let journalSize = try FileIO.fileSize(fd, path: journalPath)
         let journal = try FileIO.pread(fd, offset: 0, count: journalSize, path: journalPath)
         journalOffset = try applyJournal(journal, path: journalPath, baseOffset: 0, strictSeq: true) ?? 0
