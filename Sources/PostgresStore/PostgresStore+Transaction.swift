@@ -32,7 +32,7 @@ extension PostgresStore {
                 let staging = StagingStorage()
                 state.beginBatch()
                 inBatch = true
-                for write in batch { write.run(&state, staging) }
+                for write in batch { write.run?(&state, staging) }
                 let changes = staging.changes
                 let since = lastSeq
                 guard !changes.isEmpty else {

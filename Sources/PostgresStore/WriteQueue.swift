@@ -39,6 +39,7 @@ final class WriteQueue: Sendable {
             return taken
         }
         execute(batch)
+        for taken in batch { taken.run = nil }
         let next = queue.withLock { queue -> QueuedWrite? in
             guard let first = queue.waiting.first else {
                 queue.leading = false
@@ -56,8 +57,10 @@ final class WriteQueue: Sendable {
 final class QueuedWrite: @unchecked Sendable {
     enum Turn: Equatable { case waiting, lead, done }
 
-    /// Runs the write's transaction (its result stays with the caller's closure).
-    let run: (inout StoreState, any TransactionStorage) -> Void
+    /// Runs the write's transaction (its result stays with the caller's closure); let go once
+    /// its batch is over, before its thread is woken: the caller's closure must not outlive
+    /// its call (`withoutActuallyEscaping`).
+    fileprivate(set) var run: ((inout StoreState, any TransactionStorage) -> Void)?
     /// Set when the batch's call did not commit: the write's answer.
     var failure: (any Error)?
     private let turn = Mutex<Turn>(.waiting)
