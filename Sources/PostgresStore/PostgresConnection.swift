@@ -80,9 +80,7 @@ final class PostgresConnection: @unchecked Sendable {
     func script(_ sql: SQLScript, timeoutMilliseconds: Int) throws(PostgresError) -> [PostgresResult] {
         guard PQsendQuery(handle, sql.text) == 1 else { throw failure("query", unreachable: true) }
         let results = try collect(timeoutMilliseconds: timeoutMilliseconds)
-        for result in results where !result.isSuccess {
-            throw result.error(operation: "query", location: location)
-        }
+        for result in results where !result.isSuccess { throw serverError(result, "query") }
         return results
     }
 
@@ -129,11 +127,20 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     private func single(_ results: [PostgresResult], _ operation: String) throws(PostgresError) -> PostgresResult {
-        for result in results where !result.isSuccess { throw result.error(operation: operation, location: location) }
+        for result in results where !result.isSuccess { throw serverError(result, operation) }
         guard let last = results.last else {
             throw PostgresError(.server, operation: operation, location: location, detail: "no result")
         }
         return last
+    }
+
+    /// The server's error. A server that is read-only (25006: a standby, or a primary that was
+    /// demoted) stays so: the connection is dropped, and the next one asks libpq again, which
+    /// may find the server that accepts writes.
+    private func serverError(_ result: PostgresResult, _ operation: String) -> PostgresError {
+        let error = result.error(operation: operation, location: location)
+        if error.sqlState == "25006" { isBroken = true }
+        return error
     }
 
     private func timedOut(_ milliseconds: Int) -> PostgresError {

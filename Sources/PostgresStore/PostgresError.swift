@@ -44,8 +44,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case .server:
             // 55P03 lock_not_available (lock_timeout), 57014 query_canceled (statement_timeout),
             // 40001/40P01 serialization failure or deadlock, 57P01-03 the server shutting down,
-            // 53xxx out of resources: all pass; the client may retry.
-            if let state = sqlState, ["55P03", "57014", "40001", "40P01", "57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("53") || state.hasPrefix("08") {
+            // 53xxx out of resources, 25006 a read-only server (a standby, reached without
+            // target_session_attrs=read-write): all pass; the client may retry.
+            if let state = sqlState, ["55P03", "57014", "40001", "40P01", "57P01", "57P02", "57P03", "25006"].contains(state) || state.hasPrefix("53") || state.hasPrefix("08") {
                 return RepositoryError(state == "55P03" ? .busy : .unavailable, description)
             }
             return RepositoryError(.failed, description)

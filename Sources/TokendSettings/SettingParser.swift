@@ -69,6 +69,9 @@ public struct SettingParser: Sendable {
         .success(text.split(separator: ",").map { Substring($0).trimmed }.filter { !$0.isEmpty })
     }
 
+    /// A PostgreSQL URL or libpq's keyword/value form (``PostgresConninfo``).
+    public static let postgres = SettingParser(PostgresConninfo.self, PostgresConninfo.parse)
+
     /// Text that `isValid` accepts; `otherwise` is the problem with any other.
     public static func checked(otherwise: String, _ isValid: @escaping @Sendable (String) -> Bool) -> SettingParser {
         SettingParser(String.self) { text in isValid(text) ? .success(text) : .failure(SettingsError(otherwise)) }

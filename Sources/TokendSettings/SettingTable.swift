@@ -15,10 +15,9 @@ extension SettingName {
             SettingDeclaration(.store, "The data directory.", value: "dir", default: "./var")
         case .store:
             SettingDeclaration(
-                .store, "The PostgreSQL store instead of the JSON store in --data: postgres://user@host:port/db.", value: "url",
-                instead: "the JSON store in --data",
-                parser: .checked(otherwise: "takes a PostgreSQL URL, postgres://user@host:port/database (the JSON store needs none: it is in --data)", PostgresURL.isValid),
-                shown: PostgresURL.redacted)
+                .store,
+                "The PostgreSQL store instead of the JSON store in --data: postgres://user@host:port/db, or libpq's host=… port=… dbname=… form.",
+                value: "url", instead: "the JSON store in --data", parser: .postgres, shown: PostgresConninfo.shown)
         case .logLevel:
             SettingDeclaration(.store, "Log level: trace, debug, info, notice, warning, error, critical.", value: "level", default: "info", parser: .logLevel)
         case .config:

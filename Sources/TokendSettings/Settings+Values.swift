@@ -9,8 +9,9 @@ import Glibc
 /// The settings by name, typed as the table declares them: what the rest of tokend reads.
 extension Settings {
     public var data: String { required(.data) }
-    /// `--store postgres://user@host:port/db`: the PostgreSQL store; nil: the JSON store in ``data``.
-    public var postgresURL: String? { value(.store) }
+    /// `--store postgres://user@host:port/db` (or libpq's keyword/value form): the PostgreSQL
+    /// store; nil: the JSON store in ``data``.
+    public var postgresStore: PostgresConninfo? { value(.store) }
     public var logLevel: Logger.Level { required(.logLevel) }
     /// The config file's path, when one was named.
     public var configPath: String? { value(.config) }

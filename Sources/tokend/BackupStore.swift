@@ -29,7 +29,7 @@ struct BackupStore: ParsableCommand {
     var to: String
 
     func validate() throws {
-        guard try store.settings().postgresURL == nil else {
+        guard try store.settings().postgresStore == nil else {
             throw ValidationError("the PostgreSQL store is backed up with PostgreSQL's tools (pg_dump), or moved with `tokend store export`")
         }
         guard !to.isEmpty else { throw ValidationError("--to takes the path of a new directory") }

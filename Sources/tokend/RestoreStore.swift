@@ -46,7 +46,7 @@ struct RestoreStore: ParsableCommand {
 
     func validate() throws {
         let settings = try store.settings()
-        guard settings.postgresURL == nil else {
+        guard settings.postgresStore == nil else {
             throw ValidationError(
                 "the PostgreSQL store is restored with `tokend store import --from FILE` (a `tokend store export` file) or PostgreSQL's own tools")
         }

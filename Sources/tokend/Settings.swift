@@ -51,7 +51,9 @@ extension Settings {
 
     /// The PostgreSQL store's location, when `--store` names one.
     var postgres: PostgresLocation? {
-        postgresURL.map { PostgresLocation(url: $0, description: PostgresURL.location($0)) }
+        postgresStore.map { store in
+            PostgresLocation(parameters: store.parameters.map { ($0.keyword, $0.value) }, description: store.location)
+        }
     }
 
     /// Opens the store in the data directory, refusing unsafe filesystems unless allowed. Run

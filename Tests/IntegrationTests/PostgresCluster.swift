@@ -63,15 +63,26 @@ final class PostgresCluster: @unchecked Sendable {
         return cluster.url(database: name)
     }
 
-    /// Initialises and starts a cluster of its own.
-    init() throws {
+    /// Initialises and starts a cluster of its own; with `standbyOf`, a streaming standby of that
+    /// cluster instead (`pg_basebackup -R`: a copy of its data that follows its WAL, read-only
+    /// until promoted, ``PostgresCluster+Failover``).
+    init(standbyOf primary: PostgresCluster? = nil) throws {
         guard let bin = Self.binDirectory else { throw HarnessError(Self.unavailable ?? "no PostgreSQL") }
         directory = try LiveServer.makeTemporaryDirectory()
         port = try LiveServer.freePort()
         if getuid() == 0 { chown(directory, 65534, 65534) }
-        let initdb = try Self.asServerUser(
-            bin + "/initdb", ["-D", directory + "/data", "--auth=trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
-        guard initdb.status == 0 else { throw HarnessError("initdb failed: \(initdb.stdout) \(initdb.stderr)") }
+        let made: LiveServer.RunResult
+        if let primary {
+            // Bounded: `timeout` ends it after 2 minutes.
+            made = try Self.asServerUser(
+                "/usr/bin/timeout",
+                ["120", bin + "/pg_basebackup", "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", directory + "/data", "-R", "-X", "stream",
+                 "--checkpoint=fast", "--no-sync"])
+        } else {
+            made = try Self.asServerUser(
+                bin + "/initdb", ["-D", directory + "/data", "--auth=trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
+        }
+        guard made.status == 0 else { throw HarnessError("\(primary == nil ? "initdb" : "pg_basebackup") failed: \(made.stdout) \(made.stderr)") }
         try start()
     }
 
@@ -122,6 +133,9 @@ final class PostgresCluster: @unchecked Sendable {
         waitpid(pid, &status, 0)
     }
 
+    /// After the postmaster was killed and reaped elsewhere (``killHard()``): nothing left to stop.
+    func forgetProcess() { pid = 0 }
+
     /// Removes the cluster's files (after ``stop()``).
     func remove() {
         stop()
@@ -138,7 +152,7 @@ final class PostgresCluster: @unchecked Sendable {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func asServerUser(_ program: String, _ arguments: [String]) throws -> LiveServer.RunResult {
+    static func asServerUser(_ program: String, _ arguments: [String]) throws -> LiveServer.RunResult {
         if getuid() == 0 { return try LiveServer.run("/usr/sbin/runuser", ["-u", "nobody", "--", program] + arguments) }
         return try LiveServer.run(program, arguments)
     }

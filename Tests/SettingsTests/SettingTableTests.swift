@@ -45,7 +45,7 @@ struct SettingTableTests {
 
     @Test func theTypedValuesHaveTheirDefaults() throws {
         let settings = try Settings.resolve(flags: [:], environment: [:], file: nil)
-        #expect(settings.data == "./var" && settings.postgresURL == nil && settings.configPath == nil)
+        #expect(settings.data == "./var" && settings.postgresStore == nil && settings.configPath == nil)
         #expect(settings.logLevel == .info && !settings.allowNetworkFilesystem)
         #expect(settings.instance == InstanceSettings())
         #expect(settings.externalURL == nil && settings.listenSocket == nil && settings.threads == nil)
