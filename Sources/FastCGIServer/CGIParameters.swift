@@ -217,20 +217,24 @@ extension CGIParameters {
 }
 
 extension APIResponse {
-    /// The CGI response head: `Status:` line, headers, blank line.
-    public var cgiHead: [UInt8] {
-        var head: [UInt8] = []
-        head.reserveCapacity(256)
+    /// The whole CGI response in one buffer, for one write: the `Status:` line, the headers,
+    /// `X-Request-Id`, `Content-Length` when the response has none, a blank line, the body.
+    /// `requestID` is the transport's own (hex digits), written as it is.
+    public func cgiMessage(requestID: String?) -> [UInt8] {
+        var message: [UInt8] = []
+        message.reserveCapacity(256 + body.count)
         func line(_ name: String, _ value: String) {
-            head.append(contentsOf: name.utf8)
-            head.append(contentsOf: ": ".utf8)
-            head.append(contentsOf: value.utf8)
-            head.append(contentsOf: "\r\n".utf8)
+            message.append(contentsOf: name.utf8)
+            message.append(contentsOf: ": ".utf8)
+            message.append(contentsOf: value.utf8)
+            message.append(contentsOf: "\r\n".utf8)
         }
         line("Status", String(status.code) + " " + status.reasonPhrase)
         for field in headerFields { line(field.name.rawName, field.value) }
-        if status != .noContent && headerFields[.contentLength] == nil { line("Content-Length", String(body.count)) }
-        head.append(contentsOf: "\r\n".utf8)
-        return head
+        if let requestID { line("X-Request-Id", requestID) }
+        if status != .noContent && !headerFields.contains(.contentLength) { line("Content-Length", String(body.count)) }
+        message.append(contentsOf: "\r\n".utf8)
+        message.append(contentsOf: body)
+        return message
     }
 }

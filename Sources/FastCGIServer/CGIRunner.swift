@@ -15,9 +15,8 @@ public enum CGIRunner {
         let parameters = CGIParameters(pairs: environment.map { ($0.key, $0.value) })
         var ids = RequestIDGenerator()
         let requestID = ids.next()
-        var answer = parameters.answer(with: application, requestID: requestID, readBody: readStandardInput)
-        answer.response.headerFields[.requestID] = requestID
-        let output = answer.response.cgiHead + answer.response.body
+        let answer = parameters.answer(with: application, requestID: requestID, readBody: readStandardInput)
+        let output = answer.response.cgiMessage(requestID: requestID)
         defer { application.flushAudit() }
         var written = 0
         while written < output.count {

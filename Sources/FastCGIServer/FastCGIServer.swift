@@ -165,11 +165,10 @@ public final class FastCGIServer: Service {
             }
         }
         let started = monotonicNanoseconds()
-        var answer = parameters.answer(with: application.application, requestID: requestID) { length in readBody(request.pointee.`in`, length: length) }
-        answer.response.headerFields[.requestID] = requestID
-        write(answer.response, to: request.pointee.out)
+        let answer = parameters.answer(with: application.application, requestID: requestID) { length in readBody(request.pointee.`in`, length: length) }
+        write(answer.response.cgiMessage(requestID: requestID), to: request.pointee.out)
         accessLog?.record(
-            method: RequestMetrics.methodLabel(parameters.value(named: "REQUEST_METHOD") ?? "-"), route: answer.telemetry.route,
+            method: RequestMetrics.methodLabel(parameters[.requestMethod] ?? "-"), route: answer.telemetry.route,
             status: answer.response.status.code, microseconds: (monotonicNanoseconds() - started) / 1000,
             userID: answer.telemetry.userID, requestID: requestID)
     }
@@ -192,16 +191,14 @@ public final class FastCGIServer: Service {
         return body
     }
 
-    /// Writes head and body; stops at the first failed write (the client went away).
-    private func write(_ response: APIResponse, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
-        guard let stream else { return }
-        for part in [response.cgiHead, response.body] where !part.isEmpty {
-            let written = part.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: part.count) {
-                    FCGX_PutStr($0, Int32(part.count), stream)
-                }
+    /// Writes the whole response (``APIResponse/cgiMessage(requestID:)``) in one call; a
+    /// failed write means the client went away.
+    private func write(_ message: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>?) {
+        guard let stream, !message.isEmpty else { return }
+        _ = message.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: message.count) {
+                FCGX_PutStr($0, Int32(message.count), stream)
             }
-            if written < 0 { return }
         }
     }
 }

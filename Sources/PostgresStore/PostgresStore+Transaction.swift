@@ -1,83 +1,78 @@
+import Synchronization
 import TokenAudit
 import TokenCore
 
 extension PostgresStore {
-    /// Persists a transaction on PostgreSQL in one round trip: a call of `tokend.write` with the
-    /// changes as bound values, one statement that PostgreSQL runs in a transaction of its own
-    /// and commits before it answers (on the last attempt, inside the transaction that holds
-    /// the lock, then `COMMIT`). Under the write lock the function checks that the log still
-    /// ends where the replica does; if so it appends and updates the tables, and that is all. If
-    /// another host wrote first, it changes nothing and answers the entries missed: the
-    /// transaction rolls back, they are applied (``catchUp(_:)``) and the body runs again. The
-    /// third attempt takes the lock first and catches up under it, so it cannot lose.
-    final class WriteCallStorage: TransactionStorage {
-        let store: PostgresStore
-        let connection: PostgresConnection
-        /// The last attempt holds the advisory lock in an open transaction from ``prepare``.
-        private var holdsLock = false
-        /// A script of this attempt may have left the connection inside a transaction.
-        private var opened = false
-        /// What the function answered when another write came first.
-        private var missed: (answer: PostgresResult, since: Int)?
+    /// Attempts of a batch before it gives up; the last takes the write lock first.
+    static let maximumAttempts = 3
 
-        init(store: PostgresStore, connection: PostgresConnection) {
-            self.store = store
-            self.connection = connection
+    /// Runs a batch of queued writes (``WriteQueue``) and sends all their changes in one call
+    /// of `tokend.write`, committed in the same round trip.
+    ///
+    /// Each write's transaction runs on the replica in turn (``StoreState/transaction(in:recording:_:)``
+    /// with a ``StagingStorage``), each on the state the ones before it left, as if they had run
+    /// one after another: a write that fails its own checks rolls back alone and answers its
+    /// own error, and the others go on. The replica keeps what the committed ones did undoable
+    /// as one (``StoreState/beginBatch()``). Under the write lock the function checks that the
+    /// log still ends where the replica does; if so it appends and updates the tables. If
+    /// another host wrote first, it changes nothing and answers the entries missed: the whole
+    /// batch rolls back, they are applied and every write runs again. The third attempt takes
+    /// the lock first (`BEGIN`, the lock, the catch-up under it), so it cannot lose. A call that
+    /// fails (the database down, the connection lost during `COMMIT`) fails every write of the
+    /// batch, which the replica undoes; the next catch-up applies whatever did commit.
+    func execute(_ batch: [QueuedWrite], on connection: PostgresConnection) throws {
+        var inBatch = false
+        do {
+            for attempt in 0..<Self.maximumAttempts {
+                if attempt == Self.maximumAttempts - 1 {
+                    try connection.script("BEGIN; \(unsafeSQL: PostgresStore.lockStatement)", timeoutMilliseconds: queryTimeoutMilliseconds)
+                    let missed = try connection.query(PostgresStore.changesSince(lastSeq), timeoutMilliseconds: queryTimeoutMilliseconds)
+                    try apply(missed, since: lastSeq, on: connection, into: &state)
+                }
+                let staging = StagingStorage()
+                state.beginBatch()
+                inBatch = true
+                for write in batch { write.run?(&state, staging) }
+                let changes = staging.changes
+                let since = lastSeq
+                guard !changes.isEmpty else {
+                    state.endBatch()
+                    inBatch = false
+                    if connection.inTransaction { try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds) }
+                    return
+                }
+                let call = try writeCall(changes, since: since, state: state)
+                let answer = try connection.prepared("tokend_write", call.sql, timeoutMilliseconds: queryTimeoutMilliseconds)
+                if connection.inTransaction { try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds) }
+                writeCallCount.add(1, ordering: .relaxed)
+                if answer.rowCount == 0 {
+                    state.endBatch()
+                    inBatch = false
+                    lastSeq += changes.count
+                    if call.tail != auditTail { auditWitness.record(call.tail) }
+                    auditTail = call.tail
+                    return
+                }
+                state.rollbackBatch()
+                inBatch = false
+                try apply(answer, since: since, on: connection, into: &state)
+            }
+        } catch {
+            if inBatch { state.rollbackBatch() }
+            rollback(connection)
+            throw error
         }
+        throw RepositoryError(.busy, "other writes kept committing first (\(Self.maximumAttempts) attempts)")
+    }
 
-        var maximumAttempts: Int { 3 }
-
-        func prepare(attempt: Int, state: inout StoreState) throws {
-            guard attempt == maximumAttempts - 1 else { return }
-            opened = true
-            try connection.script(
-                "BEGIN; \(unsafeSQL: PostgresStore.lockStatement)", timeoutMilliseconds: store.queryTimeoutMilliseconds)
-            holdsLock = true
-            let missed = try connection.query(PostgresStore.changesSince(store.lastSeq), timeoutMilliseconds: store.queryTimeoutMilliseconds)
-            try store.apply(missed, since: store.lastSeq, on: connection, into: &state)
-        }
+    /// The storage each write of a batch runs its transaction with: its changes join the
+    /// batch's one call instead of going to the database on their own.
+    final class StagingStorage: TransactionStorage {
+        private(set) var changes: [StoreChange] = []
 
         func persist(_ state: inout StoreState) throws -> PersistOutcome {
-            let changes = state.pendingChanges
-            let since = store.lastSeq
-            // Not committed, or (the connection lost during COMMIT) not known: either way the
-            // client hears a failure (the transaction rolls back), and the next catch-up
-            // applies whatever did commit.
-            let call = try store.writeCall(changes, since: since, state: state)
-            opened = true
-            let answer = try connection.prepared("tokend_write", call.sql, timeoutMilliseconds: store.queryTimeoutMilliseconds)
-            if holdsLock { try connection.script("COMMIT", timeoutMilliseconds: store.queryTimeoutMilliseconds) }
-            holdsLock = false
-            opened = false
-            guard answer.rowCount > 0 else {
-                store.lastSeq += changes.count
-                if call.tail != store.auditTail { store.auditWitness.record(call.tail) }
-                store.auditTail = call.tail
-                return .persisted
-            }
-            missed = (answer, since)
-            return .superseded
-        }
-
-        func catchUp(_ state: inout StoreState) throws {
-            guard let missed else { return }
-            self.missed = nil
-            try store.apply(missed.answer, since: missed.since, on: connection, into: &state)
-        }
-
-        /// A transaction that changed nothing on the last attempt still holds the lock.
-        func finish() throws {
-            guard holdsLock else { return }
-            holdsLock = false
-            opened = false
-            try connection.script("COMMIT", timeoutMilliseconds: store.queryTimeoutMilliseconds)
-        }
-
-        func abandon() {
-            guard opened else { return }
-            store.rollback(connection)
-            holdsLock = false
-            opened = false
+            changes.append(contentsOf: state.pendingChanges)
+            return .persisted
         }
     }
 }

@@ -54,6 +54,10 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     let tickets = Mutex<(sent: Int, fresh: Int)>((0, 0))
     /// The last catch-up found new entries: the next one asks for them straight away.
     let logMoving = Atomic<Bool>(false)
+    /// Writes waiting to go to the database together.
+    let writes = WriteQueue()
+    /// Calls of `tokend.write` made (``writeCalls``).
+    let writeCallCount = Atomic<Int>(0)
     /// Client-side bound on any one answer from the database.
     public var queryTimeoutMilliseconds = 5_000
     /// How long a writer waits for another host's write lock before answering 503.
@@ -89,20 +93,48 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     }
 
     /// The primitive under ``TokenRepository/write(_:_:)``: the replica held exclusively and
-    /// loaded, one connection, and ``WriteCallStorage`` to send the transaction's changes. Under
+    /// loaded, one connection, and a ``StagingStorage`` that adds the transaction's changes to
+    /// its batch's one call (``execute(_:on:)``). Under
     /// the advisory lock the write catches up and commits with no other commit in between:
     /// afterwards the replica is as fresh as a query sent now.
+    ///
+    /// Concurrent writes of this process go together (``WriteQueue``): one thread runs each
+    /// queued write's transaction on the replica in turn and sends all their changes in one call
+    /// (``execute(_:on:)``); each write returns once the commit that holds it is known.
     public func writeWithoutTransaction<T>(_ work: (inout StoreState, any TransactionStorage) throws -> T) throws -> T {
-        try rw.withWriteLock {
-            try mapped {
-                try loadIfNeeded()
-                let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
-                let result = try pool.withConnection { connection in try work(&state, WriteCallStorage(store: self, connection: connection)) }
-                tickets.withLock { $0.fresh = max($0.fresh, ticket) }
-                return result
+        var result: Result<T, any Error>?
+        let failure = withoutActuallyEscaping(work) { work -> (any Error)? in
+            let write = QueuedWrite { state, storage in result = Result { try work(&state, storage) } }
+            writes.submit(write) { batch in run(batch) }
+            return write.failure
+        }
+        if let failure { throw failure }
+        guard let result else { throw RepositoryError(.failed, "a queued write was never run") }
+        return try result.get()
+    }
+
+    /// Runs one batch of writes with the replica held exclusively and current, on one
+    /// connection; a failure of the batch becomes the answer of each of its writes.
+    private func run(_ batch: [QueuedWrite]) {
+        do {
+            try rw.withWriteLock {
+                try mapped {
+                    try loadIfNeeded()
+                    let ticket = tickets.withLock { $0.sent += 1; return $0.sent }
+                    try pool.withConnection { connection in try execute(batch, on: connection) }
+                    tickets.withLock { $0.fresh = max($0.fresh, ticket) }
+                }
             }
+        } catch {
+            for write in batch { write.failure = error }
         }
     }
+
+    /// Calls of `tokend.write` this process made (one per batch attempt): for tests and monitoring.
+    public var writeCalls: Int { writeCallCount.load(ordering: .relaxed) }
+
+    /// Writes waiting for a batch to take them.
+    public var queuedWrites: Int { writes.waiting }
 
     /// `SELECT * FROM tokend.write(since, changes, next ids)`, every value bound, and where the
     /// audit chain will stand once it commits: each audit event's entry carries its chained

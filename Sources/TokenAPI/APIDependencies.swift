@@ -27,6 +27,9 @@ public struct APIDependencies: Sendable {
     public var auditLog: (any AuditLogReading)?
     /// Signing people in to the web pages: passwords, sessions, the web server's sign-in.
     public var web: WebSignInConfiguration
+    /// `GET …/self`'s entity and the gate's headers per token, kept beside the record they were
+    /// made from (``TokenResponseCache``).
+    public var responseCache: TokenResponseCache
     /// The webhook token cipher (keyed from the secret).
     public var webhookTokens: WebhookTokenBox { WebhookTokenBox(secret: secret, random: random) }
 
@@ -35,8 +38,10 @@ public struct APIDependencies: Sendable {
         clock: Clock, settings: InstanceSettings = .default, externalURL: String? = nil,
         maximumBodySize: Int = 1 << 20, monitoringAllowList: [String] = [], metrics: RequestMetrics = RequestMetrics(),
         logger: Logger = Logger(label: "tokend"), failedAuthentications: FailedAuthenticationLog? = nil,
-        auditLog: (any AuditLogReading)? = nil, web: WebSignInConfiguration? = nil
+        auditLog: (any AuditLogReading)? = nil, web: WebSignInConfiguration? = nil,
+        responseCache: TokenResponseCache = TokenResponseCache()
     ) {
+        self.responseCache = responseCache
         self.web = web ?? WebSignInConfiguration(signIn: SignInService(secret: secret, random: random))
         self.repository = repository
         self.secret = secret

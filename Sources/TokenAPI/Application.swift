@@ -162,12 +162,20 @@ public struct Application: Sendable {
         return HTTPError.internalError.response
     }
 
-    /// GitLab's headers on every API answer; no body for HEAD.
+    /// GitLab's headers on every API answer; no body for HEAD. The fields are constants,
+    /// validated once (``noSniff``, ``sameOrigin``), not at every answer.
     private func finish(_ response: inout APIResponse, method: HTTPRequest.Method?) {
-        response.headerFields[.xContentTypeOptions] = "nosniff"
-        if response.headerFields[.frameOptions] == nil { response.headerFields[.frameOptions] = "SAMEORIGIN" }
+        if response.headerFields.contains(.xContentTypeOptions) {
+            response.headerFields[.xContentTypeOptions] = "nosniff"
+        } else {
+            response.headerFields.append(Self.noSniff)
+        }
+        if !response.headerFields.contains(.frameOptions) { response.headerFields.append(Self.sameOrigin) }
         if method == .head { response.body = [] }
     }
+
+    private static let noSniff = HTTPField(name: .xContentTypeOptions, value: "nosniff")
+    private static let sameOrigin = HTTPField(name: .frameOptions, value: "SAMEORIGIN")
 
     private func record(_ answer: Answer, method: HTTPRequest.Method?, started: ContinuousClock.Instant) {
         let elapsed = started.duration(to: .now).components

@@ -57,8 +57,9 @@ enum PersonalAccessTokenEndpoints {
 
     // MARK: Self
 
+    /// The token's entity from the cache: written once per version of the record.
     @Sendable static func showSelf(_ context: AuthenticatedContext) throws -> APIResponse {
-        TokenEntity.response(.ok, context.token, [.lastUsedIPs], now: context.now)
+        .json(.ok, bytes: context.dependencies.responseCache.selfEntity(context.token, now: context.now))
     }
 
     /// Revokes the authenticating token. A non-admin may not revoke their impersonation token.

@@ -119,7 +119,7 @@ struct AuthGate {
             settings: dependencies.settings, detectsReuse: false
         ).recordUseIfPending(in: dependencies.repository, metrics: dependencies.metrics, logger: dependencies.logger)
         if let refusal = found.membership { throw refusal }
-        guard let fields = GateHeaders.fields(for: credential, botPath: found.botPath) else {
+        guard let fields = dependencies.responseCache.gateFields(for: credential, botPath: found.botPath) else {
             logger.error("gate: a stored name cannot go into a header", metadata: ["user_id": "\(credential.user.id.rawValue)"])
             throw HTTPError.internalError
         }

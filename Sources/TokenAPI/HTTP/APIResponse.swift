@@ -16,10 +16,19 @@ public struct APIResponse: Sendable {
 
     /// A JSON response with GitLab's content type.
     public static func json(_ status: HTTPResponse.Status, _ writer: JSONWriter, headerFields: HTTPFields = [:]) -> APIResponse {
-        var fields: HTTPFields = [.contentType: "application/json"]
-        fields.append(contentsOf: headerFields)
-        return APIResponse(status: status, headerFields: fields, body: writer.bytes)
+        json(status, bytes: writer.bytes, headerFields: headerFields)
     }
+
+    /// A JSON response of bytes already written.
+    public static func json(_ status: HTTPResponse.Status, bytes: [UInt8], headerFields: HTTPFields = [:]) -> APIResponse {
+        var fields = jsonContentType
+        if !headerFields.isEmpty { fields.append(contentsOf: headerFields) }
+        return APIResponse(status: status, headerFields: fields, body: bytes)
+    }
+
+    /// `Content-Type: application/json`, validated once (swift-http-types checks every value it
+    /// is given; this one is a constant).
+    static let jsonContentType: HTTPFields = [.contentType: "application/json"]
 
     /// `text/plain` bytes.
     public static func text(_ status: HTTPResponse.Status, _ text: String, contentType: String = "text/plain") -> APIResponse {

@@ -25,8 +25,10 @@ public struct StoreState: Sendable {
     /// Changes made since ``beginTransaction()``, in order.
     public private(set) var pendingChanges: [StoreChange] = []
     private var undoLog: [Undo] = []
+    /// The undo entries of the transactions committed in a batch (``beginBatch()``).
+    var batchUndoLog: [Undo]?
 
-    private enum Undo: Sendable {
+    enum Undo: Sendable {
         case user(UserID, User?)
         case token(TokenID, AccessToken?)
         case group(GroupID, Group?)
@@ -131,26 +133,29 @@ public struct StoreState: Sendable {
     public mutating func commit() -> [StoreChange] {
         let changes = pendingChanges
         pendingChanges.removeAll()
+        batchUndoLog?.append(contentsOf: undoLog)
         undoLog.removeAll()
         return changes
     }
 
     /// Ends the transaction, undoing everything it did.
     public mutating func rollback() {
-        for entry in undoLog.reversed() {
-            switch entry {
-            case .user(let id, let old): setUser(id, old)
-            case .token(let id, let old): setToken(id, old)
-            case .change(let undo): apply(undo)
-            case .group(let id, let old): setGroup(id, old)
-            case .project(let id, let old): setProject(id, old)
-            case .membership(let key, let old): resourceRecords.setMembership(key, old)
-            case .nextIDs(let u, let t, let g, let p, let h, let d):
-                nextIDs = (u, t, g, p, h, d)
-            }
-        }
+        for entry in undoLog.reversed() { undo(entry) }
         pendingChanges.removeAll()
         undoLog.removeAll()
+    }
+
+    mutating func undo(_ entry: Undo) {
+        switch entry {
+        case .user(let id, let old): setUser(id, old)
+        case .token(let id, let old): setToken(id, old)
+        case .change(let undo): apply(undo)
+        case .group(let id, let old): setGroup(id, old)
+        case .project(let id, let old): setProject(id, old)
+        case .membership(let key, let old): resourceRecords.setMembership(key, old)
+        case .nextIDs(let u, let t, let g, let p, let h, let d):
+            nextIDs = (u, t, g, p, h, d)
+        }
     }
 
     public mutating func allocateUserID() -> UserID {
