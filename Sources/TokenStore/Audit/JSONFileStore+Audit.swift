@@ -38,6 +38,12 @@ extension JSONFileStore {
     /// writer that died between its journal sync and its audit append. Call under both locks.
     func carryAuditEvents(before limit: Int = .max) throws(StoreError) {
         guard let writer = auditWriter, lastAuditJournalSeq > writer.tail.journalSeq else { return }
+        // The journal holds events past this process's view of the audit files. Another process
+        // may have chained them already (a read caught the state up from the journal without
+        // the audit files), so the files are read again first: carrying from a stale tail
+        // would chain those events a second time.
+        try writer.catchUp()
+        guard lastAuditJournalSeq > writer.tail.journalSeq else { return }
         let path = layout.journal(generation: generation)
         let bytes = try FileIO.pread(journalFD, offset: 0, count: journalOffset, path: path)
         var entries: [(journalSeq: Int, event: AuditEvent)] = []
