@@ -14,18 +14,24 @@ public struct AccessLog: Sendable {
     public init(sink: LogSink) { self.sink = sink }
 
     func record(method: String, route: String, status: Int, microseconds: UInt64, userID: Int?, requestID: String) {
+        // The keys and the constant values are written as one literal run each (quoting them
+        // at every request was a tenth of the line's cost); the values still go through
+        // JSONWriter's quoting. The line is byte for byte what `field` after `field` wrote.
         var w = JSONWriter(capacity: 256)
-        w.beginObject()
-        w.field("ts", Self.now().iso8601)
-        w.field("level", "info")
-        w.field("message", "request")
-        w.field("method", method)
-        w.field("route", route)
-        w.field("status", status)
-        w.key("duration_ms")
+        w.fragment(#"{"ts":"#)
+        w.string(Self.now().iso8601)
+        w.fragment(#","level":"info","message":"request","method":"#)
+        w.string(method)
+        w.fragment(#","route":"#)
+        w.string(route)
+        w.fragment(#","status":"#)
+        w.int(status)
+        w.fragment(#","duration_ms":"#)
         w.raw(String(Double(microseconds) / 1000))
-        w.field("request_id", requestID)
-        w.field("user_id", userID)
+        w.fragment(#","request_id":"#)
+        w.string(requestID)
+        w.fragment(#","user_id":"#)
+        if let userID { w.int(userID) } else { w.null() }
         w.endObject()
         var line = w.bytes
         line.append(0x0A)

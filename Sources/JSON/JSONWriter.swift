@@ -25,6 +25,14 @@ public struct JSONWriter: Sendable {
     public mutating func int64(_ value: Int64) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8); needsComma = true }
+    /// Constant JSON text written as it is, the next value following it without a comma:
+    /// `{"ts":` or `,"level":"info","method":` (a fixed run of keys and values, spelled once
+    /// instead of quoted at every call). Only ever a literal, never data.
+    public mutating func fragment(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        needsComma = false
+    }
+
     /// A number already formatted as JSON (`1.5`), written as it is.
     public mutating func raw(_ number: String) { separate(); bytes.append(contentsOf: number.utf8); needsComma = true }
 

@@ -40,9 +40,10 @@ struct GateRequest {
 
     /// `read_api+write_repository` → both; every name must be a scope tokend knows.
     static func scopes(in rawPath: Substring) throws(HTTPError) -> [Scope] {
-        guard rawPath != path else { return [] }
-        let segment = rawPath.dropFirst(path.count + 1)
-        guard !segment.isEmpty, !segment.contains("/") else { throw HTTPError.routeNotFound }
+        // The raw path is ASCII, and starts with `/-/auth` (its route's prefix): compared as bytes.
+        guard !rawPath.utf8.elementsEqual(path.utf8) else { return [] }
+        let segment = Substring(rawPath.utf8.dropFirst(path.utf8.count + 1))
+        guard !segment.isEmpty, !segment.utf8.contains(UInt8(ascii: "/")) else { throw HTTPError.routeNotFound }
         guard let decoded = PercentEncoding.decode(segment) else { throw HTTPError.malformed }
         var scopes: [Scope] = []
         for name in decoded.split(separator: "+", omittingEmptySubsequences: false) {

@@ -107,7 +107,10 @@ public struct WebRoutes: Sendable {
     /// The route for a request, 405 with the methods the path has, or nil when no page has
     /// this path. HEAD is answered as GET.
     func match(method: HTTPRequest.Method, rawPath: Substring) -> Match? {
-        guard !rawPath.hasPrefix("/api/"), rawPath != "/api", let path = WebRoute.segments(of: rawPath) else { return nil }
+        // As bytes (a raw path is ASCII): String's hasPrefix here was 2% of every API request.
+        let bytes = rawPath.utf8
+        guard !bytes.starts(with: "/api/".utf8), !bytes.elementsEqual("/api".utf8), let path = WebRoute.segments(of: rawPath)
+        else { return nil }
         let wanted = method == .head ? .get : method
         var allowed: [HTTPRequest.Method] = []
         for route in routes {
