@@ -36,7 +36,8 @@ public struct CGIParameters: Sendable {
         let nameLength = entry.distance(to: UnsafePointer(equals))
         entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) { start in
             let name = UnsafeBufferPointer(start: start, count: nameLength)
-            if name.starts(with: "HTTP_".utf8) {
+            // `HTTP_`, byte by byte (the generic starts(with:) was 2% of a request).
+            if nameLength >= 5, start[0] == 0x48, start[1] == 0x54, start[2] == 0x54, start[3] == 0x50, start[4] == 0x5F {
                 let header = Substring(decoding: UnsafeBufferPointer(rebasing: name[5...]), as: UTF8.self)
                 if !headers.contains(where: { $0.name == header }) { headers.append((header, String(cString: equals + 1))) }
             } else if let index = Self.variableIndex(name), values[index] == nil {
@@ -233,17 +234,26 @@ extension APIResponse {
     public func cgiMessage(requestID: String?) -> [UInt8] {
         var message: [UInt8] = []
         message.reserveCapacity(256 + body.count)
+        // Each string copied from its contiguous UTF-8 (String.utf8 through the generic
+        // append(contentsOf:) was most of this function: a gate answer has a dozen lines).
+        func append(_ text: String) {
+            var text = text
+            text.withUTF8 { message.append(contentsOf: $0) }
+        }
         func line(_ name: String, _ value: String) {
-            message.append(contentsOf: name.utf8)
-            message.append(contentsOf: ": ".utf8)
-            message.append(contentsOf: value.utf8)
-            message.append(contentsOf: "\r\n".utf8)
+            append(name)
+            message.append(UInt8(ascii: ":"))
+            message.append(UInt8(ascii: " "))
+            append(value)
+            message.append(0x0D)
+            message.append(0x0A)
         }
         line("Status", String(status.code) + " " + status.reasonPhrase)
         for field in headerFields { line(field.name.rawName, field.value) }
         if let requestID { line("X-Request-Id", requestID) }
         if status != .noContent && !headerFields.contains(.contentLength) { line("Content-Length", String(body.count)) }
-        message.append(contentsOf: "\r\n".utf8)
+        message.append(0x0D)
+        message.append(0x0A)
         message.append(contentsOf: body)
         return message
     }
