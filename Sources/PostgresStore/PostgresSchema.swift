@@ -247,6 +247,8 @@ enum PostgresSchema {
             ALTER TABLE tokend.projects ADD COLUMN ci_config_path text;
             """
         ),
+        // tokend.write: the log, new tokens (and their families) and audit rows in one statement.
+        (9, "tokend.write: the log, new tokens and audit rows each in one insert", ""),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
