@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TransportTests",
-            dependencies: ["FastCGIServer", "TokenAPI", "TokenCore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["FastCGIServer", "TokenAPI", "TokenCore", "JSON", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
