@@ -40,7 +40,7 @@ enum DeployTokenPage {
             return (state.resources.fullPath(of: resource) ?? "", state.deployTokens.tokens(of: resource).filter { $0.isActive(now: now) })
         }
         let path = basePath(kind, fullPath)
-        let view = DeployTokenView(basePath: path, viewer: viewer, now: now)
+        let view = DeployTokenView(basePath: path, viewer: viewer, now: now, pages: TablePage.Requested(context))
         let noun = kind == .group ? "group" : "project"
         let content: HTML = """
             <h1>Repository settings</h1><p class="lead">\(fullPath)</p>

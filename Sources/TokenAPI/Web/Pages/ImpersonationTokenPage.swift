@@ -27,7 +27,7 @@ enum ImpersonationTokenPage {
             return (user, state.tokens(ownedBy: user.id).filter(\.impersonation))
         }
         let issuer = context.api.issuer
-        let view = TokenListView(basePath: path(user), viewer: viewer, now: context.now)
+        let view = TokenListView(basePath: path(user), viewer: viewer, now: context.now, pages: TablePage.Requested(context))
         let content: HTML = """
             <h1>Impersonation tokens of @\(user.username)</h1><p class="lead">Tokens that act as \(user.name) through the API.</p>
             \(banner)\(view.tables(tokens))\

@@ -30,7 +30,7 @@ enum PersonalAccessTokenPage {
         let me = viewer.user.id
         let tokens = try context.read { state in state.tokens(ownedBy: me).filter { !$0.impersonation } }
         let issuer = context.api.issuer
-        let view = TokenListView(basePath: path, viewer: viewer, now: context.now)
+        let view = TokenListView(basePath: path, viewer: viewer, now: context.now, pages: TablePage.Requested(context))
         let page = Layout.page(title: "Personal access tokens", current: path, viewer: viewer, capacity: TokenListView.capacity(for: tokens.count)) { out in
             out.append("""
                 <h1>Personal access tokens</h1>

@@ -49,7 +49,7 @@ enum ResourceTokenPage {
         let listing = try listing(context, kind)
         let path = basePath(kind, listing.fullPath)
         let issuer = context.api.issuer
-        let view = TokenListView(basePath: path, viewer: viewer, now: context.now, roles: listing.roles)
+        let view = TokenListView(basePath: path, viewer: viewer, now: context.now, roles: listing.roles, pages: TablePage.Requested(context))
         let noun = kind == .group ? "Group" : "Project"
         let content: HTML = """
             <h1>\(noun) access tokens</h1><p class="lead">\(listing.fullPath): tokens that act as a bot member of this \(kind == .group ? "group" : "project"), with the role you give it.</p>
