@@ -41,9 +41,19 @@ struct WebPageTests {
         }
     }
 
+    /// A browser that has opened the sign-in form: its pre-session cookie and the form's token.
+    static func atSignIn(_ client: TestClient) throws -> Browser {
+        var browser = Browser(client: client)
+        let form = browser.get("/users/sign_in")
+        try #require(form.status == 200, "\(form.body)")
+        browser.cookie = String(try #require(form.header("Set-Cookie")).split(separator: ";")[0])
+        browser.csrf = try #require(Self.value(after: "name=\"authenticity_token\" value=\"", in: form.body))
+        return browser
+    }
+
     static func signIn(_ client: TestClient, as username: String) throws -> Browser {
         try setPassword(client, username)
-        var browser = Browser(client: client)
+        var browser = try atSignIn(client)
         let signedIn = browser.post("/users/sign_in", "user%5Blogin%5D=\(username)&user%5Bpassword%5D=correct+horse+battery")
         try #require(signedIn.status == 302, "\(signedIn.body)")
         let setCookie = try #require(signedIn.header("Set-Cookie"))
@@ -97,7 +107,7 @@ struct WebPageTests {
         #expect(Browser(client: client).get("/").header("Location") == "/users/sign_in")
         _ = try client.createUser("alice")
         try Self.setPassword(client, "alice")
-        let back = Browser(client: client).post(
+        let back = try Self.atSignIn(client).post(
             "/users/sign_in", "user%5Blogin%5D=alice&user%5Bpassword%5D=correct+horse+battery&redirect_to=%2Fadmin%2Fusers%3Fa%3D1")
         #expect(back.status == 302 && back.header("Location") == "/admin/users?a=1")
     }
@@ -108,7 +118,7 @@ struct WebPageTests {
         let client = TestClient()
         _ = try client.createUser("alice")
         try Self.setPassword(client, "alice")
-        let signedIn = Browser(client: client).post(
+        let signedIn = try Self.atSignIn(client).post(
             "/users/sign_in", "user%5Blogin%5D=alice&user%5Bpassword%5D=correct+horse+battery&redirect_to=\(PercentEncoding.encodeQueryComponent(target))")
         #expect(signedIn.status == 302)
         #expect(signedIn.header("Location") == "/-/user_settings/personal_access_tokens")
@@ -118,8 +128,9 @@ struct WebPageTests {
         let client = TestClient()
         _ = try client.createUser("alice")
         try Self.setPassword(client, "alice")
-        let wrong = Browser(client: client).post("/users/sign_in", "user%5Blogin%5D=alice&user%5Bpassword%5D=nope+nope+nope")
-        let unknown = Browser(client: client).post("/users/sign_in", "user%5Blogin%5D=nobody&user%5Bpassword%5D=nope+nope+nope")
+        let browser = try Self.atSignIn(client)
+        let wrong = browser.post("/users/sign_in", "user%5Blogin%5D=alice&user%5Bpassword%5D=nope+nope+nope")
+        let unknown = browser.post("/users/sign_in", "user%5Blogin%5D=nobody&user%5Bpassword%5D=nope+nope+nope")
         #expect(wrong.status == 401 && unknown.status == 401)
         #expect(wrong.body.replacingOccurrences(of: "alice", with: "X") == unknown.body.replacingOccurrences(of: "nobody", with: "X"))
         #expect(wrong.header("Set-Cookie") == nil)
@@ -223,7 +234,7 @@ struct WebPageTests {
         #expect(root.post("/admin/users/carol/password", "password=short").status == 422, "GitLab's minimum length")
         #expect(root.post("/admin/users/carol/password", "password=another+long+one").status == 200)
         #expect(carol.get("/-/user_settings/personal_access_tokens").status == 302, "their sessions end")
-        let again = Browser(client: client).post("/users/sign_in", "user%5Blogin%5D=carol&user%5Bpassword%5D=another+long+one")
+        let again = try Self.atSignIn(client).post("/users/sign_in", "user%5Blogin%5D=carol&user%5Bpassword%5D=another+long+one")
         #expect(again.status == 302)
     }
 

@@ -28,6 +28,13 @@ public struct WebSessionSecret: Sendable {
         secret.digest(of: "web_session:" + id)
     }
 
+    /// The digest a pre-session id stands for: the id of the cookie the sign-in form sets for
+    /// a visitor before anyone signs in, whose CSRF token is ``csrfToken(for:)`` of this digest.
+    /// Derived under its own label, so it is never a session's digest; never stored.
+    public func preSessionDigest(of id: String) -> TokenDigest {
+        secret.digest(of: "web_presession:" + id)
+    }
+
     /// The session's CSRF token: HMAC-SHA256 under a key derived for this purpose, over the
     /// session's digest; 43 URL-safe characters.
     public func csrfToken(for digest: TokenDigest) -> String {
