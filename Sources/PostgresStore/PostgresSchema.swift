@@ -247,6 +247,8 @@ enum PostgresSchema {
             ALTER TABLE tokend.projects ADD COLUMN ci_config_path text;
             """
         ),
+        // The page's flash kept in a session (sealed: ``WebSession/flash``).
+        (8, "web sessions: the flash", "ALTER TABLE tokend.web_sessions ADD COLUMN flash text;"),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
