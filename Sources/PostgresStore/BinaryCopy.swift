@@ -133,10 +133,12 @@ struct BinaryCopyRow {
     /// ±infinity, which no millisecond count holds.
     static func milliseconds(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard let micros = int64(cell), micros != .max, micros != .min else { return nil }
-        var milliseconds = micros / 1000
-        let rest = micros % 1000
+        let (sinceEpoch, overflow) = micros.addingReportingOverflow(postgresEpochMilliseconds * 1000)
+        guard !overflow else { return nil }
+        var milliseconds = sinceEpoch / 1000
+        let rest = sinceEpoch % 1000
         if rest >= 500 { milliseconds += 1 } else if rest <= -500 { milliseconds -= 1 }
-        return milliseconds + postgresEpochMilliseconds
+        return milliseconds
     }
 
     /// A `date` cell (days since 2000-01-01) in years 1 to 9999 (``CivilDate``'s); nil else.

@@ -97,6 +97,19 @@ struct RowDecodingTests {
         return tokens
     }
 
+    /// A `timestamptz` cell (microseconds since 2000) becomes milliseconds since 1970 rounded
+    /// half away from zero, as `(extract(epoch from c) * 1000)::bigint` gives them; ±infinity
+    /// is no instant.
+    @Test func instantsRoundAsExtractDoes() {
+        func milliseconds(since1970 micros: Int64) -> Int64? {
+            Self.int64(micros - BinaryCopyRow.postgresEpochMilliseconds * 1000).withUnsafeBufferPointer { BinaryCopyRow.milliseconds($0) }
+        }
+        #expect(milliseconds(since1970: 1_000_500) == 1001 && milliseconds(since1970: 1_000_499) == 1000)
+        #expect(milliseconds(since1970: -500) == -1 && milliseconds(since1970: -499) == 0)
+        #expect(Self.int64(.max).withUnsafeBufferPointer { BinaryCopyRow.milliseconds($0) } == nil)
+        #expect(Self.int64(.min).withUnsafeBufferPointer { BinaryCopyRow.milliseconds($0) } == nil)
+    }
+
     /// A token row as the load copies it, in the binary form of each column's type, decoded
     /// through the schema, whole and cut into messages anywhere; then the same row with a
     /// NULL name, which must name `name`, and a copy without its end, which must fail.
