@@ -110,9 +110,12 @@ extension PostgresStore {
         }
     }
 
+    /// How many of the newest change log entries `tokend store compact` keeps unless told.
+    public static let defaultKeptChanges = 10_000
+
     /// Deletes log entries older than the newest `keep`: hosts further behind reload the tables.
     /// Returns how many it deleted.
-    public func pruneLog(keep: Int = 10_000) throws -> Int {
+    public func pruneLog(keep: Int = defaultKeptChanges) throws -> Int {
         try mapped {
             try pool.withConnection { connection in
                 let result = try connection.query(

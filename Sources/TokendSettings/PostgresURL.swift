@@ -7,8 +7,9 @@ public enum PostgresURL {
             && text.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
     }
 
-    /// The URL with any password replaced by `***` (in the authority and in a `password=`
-    /// parameter): for logs, errors and `tokend config check`.
+    /// The URL with any password replaced by `***` (in the authority, and in every parameter
+    /// whose keyword names a secret: `password=`, `sslpassword=`, …, as in the keyword/value
+    /// form): for logs, errors and `tokend config check`.
     public static func redacted(_ url: String) -> String {
         var text = Substring(url)
         var out = ""
@@ -32,7 +33,10 @@ public enum PostgresURL {
         var rest = String(text[authorityEnd...])
         if let query = rest.firstIndex(of: "?") {
             let parameters = rest[rest.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
-                pair.lowercased().hasPrefix("password=") ? "password=***" : String(pair)
+                guard let equals = pair.firstIndex(of: "="),
+                    PostgresKeywordForm.secrets.contains(pair[..<equals].lowercased())
+                else { return String(pair) }
+                return pair[...equals] + "***"
             }
             rest = String(rest[...query]) + parameters.joined(separator: "&")
         }

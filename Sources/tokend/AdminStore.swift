@@ -15,8 +15,9 @@ protocol AdminStore: TokenRepository {
     func replaceAll(secret: String?, _ body: (inout StoreState) throws -> Void) throws
     /// The figures `tokend store check` prints, one `name value` a line, and any problems.
     func check() throws -> (lines: [String], problems: [String])
-    /// `tokend store compact`: a new snapshot generation, or the log pruned; one line of result.
-    func compactNow() throws -> String
+    /// `tokend store compact`: a new snapshot generation, or the log pruned to its newest
+    /// `keepChanges` entries (PostgreSQL only); one line of result.
+    func compactNow(keepChanges: Int?) throws -> String
     /// A copy of the whole current state (`tokend store export`).
     func currentState() throws -> StoreState
 }
@@ -43,7 +44,10 @@ extension JSONFileStore: AdminStore {
         )
     }
 
-    func compactNow() throws -> String {
+    func compactNow(keepChanges: Int?) throws -> String {
+        if keepChanges != nil {
+            throw CommandError("--keep-changes applies to a PostgreSQL store (--store): the JSON store's compaction folds its whole journal")
+        }
         try compact()
         let status = try status()
         return "compacted: generation \(status.generation), last_seq \(status.lastSeq)"
@@ -72,9 +76,10 @@ extension PostgresStore: AdminStore {
         )
     }
 
-    func compactNow() throws -> String {
-        let pruned = try pruneLog()
-        return "pruned \(pruned) change log entries (the newest 10000 are kept; the tables hold every record)"
+    func compactNow(keepChanges: Int?) throws -> String {
+        let keep = keepChanges ?? PostgresStore.defaultKeptChanges
+        let pruned = try pruneLog(keep: keep)
+        return "pruned \(pruned) change log entries (the newest \(keep) are kept; the tables hold every record)"
     }
 
     func currentState() throws -> StoreState { try snapshot() }

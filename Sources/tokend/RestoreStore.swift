@@ -20,9 +20,9 @@ struct RestoreStore: ParsableCommand {
             fsynced; run as root, owned by the old directory's owner).
 
             A backup cannot know what happened after it was taken: tokens revoked or rotated \
-            since are active again in it. From the audit chain of the directory moved aside, \
-            the command lists them (id, owner, name, what happened, when, their state in the \
-            restored store; never a token's value). With --revoke-again it revokes those still \
+            since are active again in it, deploy tokens included. From the audit chain of the \
+            directory moved aside, the command lists them (id, type, owner, name, what happened, \
+            when, their state in the restored store; never a token's value). With --revoke-again it revokes those still \
             active in the restored store, in one audited write.
 
             The PostgreSQL store is restored with `tokend store import` from a `tokend store \
@@ -75,7 +75,7 @@ struct RestoreStore: ParsableCommand {
             for line in try report.revokeAgain(in: settings) { print(line) }
         } else if !report.stillActive.isEmpty {
             print("the backup holds these as active: revoke them again before the workers start (or restore with --revoke-again):")
-            for id in report.stillActive { print("  tokend token revoke --data \(data.directory) --id \(id.rawValue)") }
+            for credential in report.stillActive { print("  " + RevokedSinceBackup.revokeCommand(credential, data: data.directory)) }
         }
         withExtendedLifetime(workers) {}
     }

@@ -52,8 +52,9 @@ struct CompactStore: ParsableCommand {
             Safe while workers run: they notice the new generation on their next request. Workers \
             also compact on their own when the journal outgrows a quarter of the snapshot.
 
-            With --store (PostgreSQL): deletes all but the newest 10,000 entries of the change \
-            log (the tables hold every record; a host further behind reloads them).
+            With --store (PostgreSQL): deletes all but the newest entries of the change log, \
+            10,000 unless --keep-changes says otherwise (the tables hold every record; a host \
+            further behind reloads them).
 
             Example:
               tokend store compact --data /var/lib/tokend
@@ -62,7 +63,18 @@ struct CompactStore: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Option(
+        name: .customLong("keep-changes"),
+        help: ArgumentHelp("PostgreSQL only: how many of the newest change log entries to keep (default: 10000).", valueName: "n"))
+    var keepChanges: Int?
+
+    func validate() throws {
+        if let keepChanges, !(1...10_000_000).contains(keepChanges) {
+            throw ValidationError("--keep-changes takes 1 to 10000000 entries")
+        }
+    }
+
     func run() throws {
-        print(try store.openStore().compactNow())
+        print(try store.openStore().compactNow(keepChanges: keepChanges))
     }
 }

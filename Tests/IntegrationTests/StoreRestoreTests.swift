@@ -27,6 +27,9 @@ struct StoreRestoreTests {
         var successor: (id: Int, token: String)
         var createdAfter: (id: Int, token: String)
         var createdAndRevoked: (id: Int, token: String)
+        /// A project's deploy token made before the backup, deleted after it (its id is a
+        /// deploy token's, counted apart from the others).
+        var deployToken: (id: Int, project: Int, username: String, token: String)
     }
 
     static func scenario() throws -> Scenario {
@@ -43,6 +46,14 @@ struct StoreRestoreTests {
         let kept = try create("kept")
         let revoked = try create("revoked-later")
         let rotated = try create("rotated-later")
+        let project = try #require(try server.request("POST", "/projects", token: admin, form: "name=deployed").json?["id"]?.intValue)
+        let deploy = try server.request(
+            "POST", "/projects/\(project)/deploy_tokens", token: admin, form: "name=deleted-later&scopes%5B%5D=read_repository")
+        #expect(deploy.status == 201, "\(deploy.body)")
+        let deployToken = (
+            try #require(deploy.json?["id"]?.intValue), project, try #require(deploy.json?["username"]?.stringValue),
+            try #require(deploy.json?["token"]?.stringValue)
+        )
         let backup = server.directory + "/backup"
         try server.tokend(["store", "backup", "--data", server.data, "--to", backup])
 
@@ -53,21 +64,31 @@ struct StoreRestoreTests {
         let createdAfter = try create("created-later")
         let createdAndRevoked = try create("created-and-revoked-later")
         try revoke(createdAndRevoked.id)
+        #expect(try server.request("DELETE", "/projects/\(project)/deploy_tokens/\(deployToken.0)", token: admin).status == 204)
         return Scenario(
             server: server, backup: backup, admin: admin, kept: kept, revoked: revoked, rotated: rotated, successor: successor,
-            createdAfter: createdAfter, createdAndRevoked: createdAndRevoked)
+            createdAfter: createdAfter, createdAndRevoked: createdAndRevoked, deployToken: deployToken)
     }
 
     /// The rows of the listing: id → its state in the restored store.
-    static func listed(_ output: String) -> [Int: String] {
-        guard let header = output.range(of: "id\towner\tname\tevent\ttime\tin_restored_store\n") else { return [:] }
-        var rows: [Int: String] = [:]
+    /// The listed tokens' states in the restored store, by "token ID" or "deploy_token ID".
+    static func listed(_ output: String) -> [String: String] {
+        guard let header = output.range(of: "id\ttype\towner\tname\tevent\ttime\tin_restored_store\n") else { return [:] }
+        var rows: [String: String] = [:]
         for line in output[header.upperBound...].split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 6, let id = Int(fields[0]) else { break }
-            rows[id] = String(fields[5])
+            guard fields.count == 7, let id = Int(fields[0]) else { break }
+            rows["\(fields[1]) \(id)"] = String(fields[6])
         }
         return rows
+    }
+
+    /// What the restore lists for the scenario: the deploy token's project path as its owner.
+    static func expectedListing(_ s: Scenario) -> [String: String] {
+        [
+            "token \(s.revoked.id)": "active", "token \(s.rotated.id)": "active", "token \(s.createdAndRevoked.id)": "absent",
+            "deploy_token \(s.deployToken.id)": "active",
+        ]
     }
 
     static func asideDirectories(_ server: LiveServer) throws -> [String] {
@@ -130,7 +151,9 @@ struct StoreRestoreTests {
         #expect(stat(server.directory + "/" + aside, &info) == 0 && info.st_mode & 0o777 == 0o700)
         #expect(try server.tokend(["token", "list", "--data", server.directory + "/" + aside]) == before, "the old store is kept as it was")
         let rows = Self.listed(restored.stdout)
-        #expect(rows == [s.revoked.id: "active", s.rotated.id: "active", s.createdAndRevoked.id: "absent"], "\(restored.stdout)")
+        #expect(rows == Self.expectedListing(s), "\(restored.stdout)")
+        #expect(restored.stdout.contains("\tdeploy_token\troot/deployed\tdeleted-later\tdeploy_token_destroyed\t"), "\(restored.stdout)")
+        #expect(restored.stdout.contains("tokend deploy-token delete --data \(server.data) --id \(s.deployToken.id)"))
         #expect(restored.stdout.contains("tokend token revoke --data \(server.data) --id \(s.revoked.id)"))
         for value in [s.admin, s.kept.token, s.revoked.token, s.rotated.token, s.successor.token] {
             #expect(!restored.stdout.contains(value) && !restored.stderr.contains(value), "a token value was printed")
@@ -145,7 +168,8 @@ struct StoreRestoreTests {
         server.stopWorkers()
         let restored = try LiveServer.run(server.binary, ["store", "restore", "--data", server.data, "--from", s.backup, "--revoke-again"])
         #expect(restored.status == 0, "\(restored.stderr)")
-        #expect(Self.listed(restored.stdout) == [s.revoked.id: "active", s.rotated.id: "active", s.createdAndRevoked.id: "absent"])
+        #expect(Self.listed(restored.stdout) == Self.expectedListing(s), "\(restored.stdout)")
+        #expect(restored.stdout.contains("revoked again: deploy token \(s.deployToken.id) (deleted-later)"), "\(restored.stdout)")
         #expect(restored.stdout.contains("revoked again: token \(s.revoked.id) (revoked-later)"), "\(restored.stdout)")
         #expect(restored.stdout.contains("revoked again: token \(s.rotated.id) (rotated-later)"))
 
@@ -157,6 +181,9 @@ struct StoreRestoreTests {
         }
         // Each revocation is in the restored store's audit chain, by the console.
         #expect(try Self.consoleRevocations(in: server.data) == (try Self.consoleRevocations(in: s.backup)) + 2)
+        let deployTokens = try server.tokend(["deploy-token", "list", "--data", server.data])
+        let deployed = deployTokens.split(separator: "\n").first { $0.hasPrefix("\(s.deployToken.id)\t") }
+        #expect(deployed?.split(separator: "\t").contains("revoked") == true, "\(deployTokens)")
         #expect(try server.tokend(["audit", "verify", "--data", server.data]).contains("ok: the chain is intact"))
         #expect(try server.tokend(["store", "check", "--data", server.data]).contains("tokens"))
     }

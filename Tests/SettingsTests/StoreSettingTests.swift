@@ -37,5 +37,9 @@ struct StoreSettingTests {
         #expect(PostgresURL.location(url) == "db.internal:5432/tokend")
         #expect(PostgresURL.location("postgres:///tokend") == "/tokend")
         #expect(PostgresURL.redacted("postgres://a@b/c") == "postgres://a@b/c")
+        // Every secret keyword, as the keyword/value form hides them.
+        #expect(
+            PostgresURL.redacted("postgres://db/t?sslkey=k.pem&sslpassword=keypass&oauth_client_secret=x&passwordless=1")
+                == "postgres://db/t?sslkey=k.pem&sslpassword=***&oauth_client_secret=***&passwordless=1")
     }
 }

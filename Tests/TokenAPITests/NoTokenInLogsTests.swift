@@ -9,15 +9,7 @@ import TokendTesting
 /// reaches the log. swift-log's in-memory handler sees every line the application writes.
 struct NoTokenInLogsTests {
     @Test func errorPathsLogNoSecret() throws {
-        let logs = InMemoryLogHandler()
-        var faulty: FaultyRepository?
-        let client = TestClient(logger: Logger(label: "test") { _ in logs }) { base in
-            let wrapped = FaultyRepository(base)
-            faulty = wrapped
-            return wrapped
-        }
-        let store = try #require(faulty)
-        let root = try client.repository.read { $0.user(UserID(1))! }
+        let (client, store, logs, root) = try LoggedFaultyClient().parts
         let token = try client.createToken(for: root, name: "admin", scopes: ["api", "sudo"])
         let revoked = try client.createToken(for: root, name: "old", revoked: true)
         let bearer = "Bearer " + token

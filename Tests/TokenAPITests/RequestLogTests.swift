@@ -9,15 +9,7 @@ import TokendTesting
 /// logs; and none carries a token or an `Authorization` value.
 struct RequestLogTests {
     @Test func everyLineOfARequestNamesItsRequestID() throws {
-        let logs = InMemoryLogHandler()
-        var faulty: FaultyRepository?
-        let client = TestClient(logger: Logger(label: "test") { _ in logs }) { base in
-            let wrapped = FaultyRepository(base)
-            faulty = wrapped
-            return wrapped
-        }
-        let store = try #require(faulty)
-        let root = try client.repository.read { $0.user(UserID(1))! }
+        let (client, store, logs, root) = try LoggedFaultyClient().parts
         let token = try client.createToken(for: root, name: "admin", scopes: ["api", "sudo"])
         let bearer = "Bearer " + token
         var secrets = [token, bearer]

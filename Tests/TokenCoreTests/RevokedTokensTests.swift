@@ -20,8 +20,24 @@ struct RevokedTokensTests {
             Self.event(.authenticationFailed, token: 6, at: 6),
         ]
         let entries = RevokedTokens.revoked(by: events)
-        #expect(entries.map(\.id.rawValue) == [3, 4, 10, 5])
+        #expect(entries.map(\.credential) == [3, 4, 10, 5].map { .token(TokenID($0)) })
         #expect(entries.map(\.event) == [.tokenRevoked, .tokenRotated, .tokenReuseDetected, .adminTokenRevoked])
         #expect(entries.first?.time == Timestamp(millisecondsSinceEpoch: 2))
+    }
+
+    @Test func deployTokensRevokedOrDeletedAreCountedApart() {
+        func deployEvent(_ name: AuditEvent.Name, _ id: Int, at ms: Int64) -> AuditEvent {
+            AuditEvent(
+                name: name, time: Timestamp(millisecondsSinceEpoch: ms), actor: .console, entity: AuditEntity(.project, 7),
+                target: AuditTarget(type: AuditTarget.deployTokenType, id: id, details: "deployer"))
+        }
+        let events = [
+            Self.event(.tokenRevoked, token: 3, at: 1),
+            deployEvent(.deployTokenCreated, 4, at: 2),
+            deployEvent(.deployTokenRevoked, 3, at: 3),
+            deployEvent(.deployTokenDestroyed, 3, at: 4),
+            deployEvent(.deployTokenDestroyed, 5, at: 5),
+        ]
+        #expect(RevokedTokens.revoked(by: events).map(\.credential) == [.token(TokenID(3)), .deployToken(DeployTokenID(3)), .deployToken(DeployTokenID(5))])
     }
 }

@@ -152,6 +152,34 @@ struct AuditLogTests {
         #expect(try lines() == carried)
     }
 
+    /// Two workers on one store. A write without audit events (a token's `last_used_at`, a
+    /// web session) catches the second worker's state up with the first's journal lines, their
+    /// audit events included, but has no reason to read the audit files. The next audited write
+    /// must not take the first worker's events, chained long ago, for events a crash left out
+    /// and chain them again (the soak of issue #28: "seq 50 follows seq 50", a line twice).
+    @Test func aWriteWithoutEventsDoesNotMakeTheNextCarryAnotherWorkersEventsAgain() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try JSONFileStore(directory: directory)
+        let second = try JSONFileStore(directory: directory)
+        try addTokens(second, ["second's own"])  // the second worker's audit files are open
+        for round in 0..<3 {
+            try addTokens(first, ["first's \(round)"])
+            try second.write { state in  // no audit event: like a token's last use
+                var used = state.tokens(ownedBy: UserID(1)).first!
+                used.lastUsedAt = now.adding(minutes: Int64(round + 1))
+                state.put(used)
+            }
+            try addTokens(second, ["second's \(round)"])
+        }
+        let written = try lines()
+        #expect(written.count == 8)  // the user, then seven tokens: each event once
+        #expect(Set(written).count == written.count)
+        // Verified as written, before anything could repair the files.
+        let report = try AuditVerification.verify(directory: directory)
+        #expect(report.failure == nil)
+        #expect(report.lines == 8 && report.lastSeq == 8)
+    }
+
     @Test func compactionCarriesAndSyncsBeforeDroppingTheJournal() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try JSONFileStore(directory: directory, tuning: .init(compactionBytes: 2000))

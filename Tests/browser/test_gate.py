@@ -11,8 +11,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
-import urllib.request
 
 import pytest
 
@@ -109,22 +107,11 @@ def gate(request):
                               stderr=log)
     front = (nginx_front if request.param == "nginx" else caddy_front)(work, port, sock, upstream.server_address[1])
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/users/sign_in", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.05)
+    compat.wait_until_answers(url + "/users/sign_in")
     try:
         yield url
     finally:
-        worker.send_signal(signal.SIGTERM)
-        front.send_signal(signal.SIGQUIT if request.param == "nginx" else signal.SIGTERM)
-        for process in (worker, front):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        compat.stop_processes((worker, signal.SIGTERM), (front, signal.SIGQUIT if request.param == "nginx" else signal.SIGTERM))
         upstream.shutdown()
         log.close()
         subprocess.run(["rm", "-rf", work])

@@ -29,6 +29,28 @@ def cli(binary, data, *args):
                           text=True).stdout.strip()
 
 
+def wait_until_answers(url, seconds=10):
+    """Polls `url` until it answers at all; the caller's first request then tells what it says."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.05)
+
+
+def stop_processes(*stopping):
+    """Stops each (Popen, signal) by its PID, then waits for all, killing one that lingers 10 s."""
+    for process, signum in stopping:
+        process.send_signal(signum)
+    for process, _ in stopping:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @contextlib.contextmanager
 def live_tokend(prefix, seed=None):
     """A fresh store (plus what `seed(binary, data)` adds offline), one worker on a unix socket and
@@ -51,22 +73,11 @@ def live_tokend(prefix, seed=None):
     nginx = subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "nginx.conf"), "-e",
                               os.path.join(work, "error.log")])
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/-/liveness", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.05)
+    wait_until_answers(url + "/-/liveness")
     try:
         yield {"url": url, "token": token, "binary": binary, "data": data, "work": work, "worker": worker}
     finally:
-        worker.send_signal(signal.SIGTERM)
-        nginx.send_signal(signal.SIGQUIT)
-        for process in (worker, nginx):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes((worker, signal.SIGTERM), (nginx, signal.SIGQUIT))
         log.close()
         subprocess.run(["rm", "-rf", work])
 

@@ -39,9 +39,10 @@ extension JSONFileStore {
     func carryAuditEvents(before limit: Int = .max) throws(StoreError) {
         guard let writer = auditWriter, lastAuditJournalSeq > writer.tail.journalSeq else { return }
         // The journal holds events past this process's view of the audit files. Another process
-        // may have chained them already (a read caught the state up from the journal without
-        // the audit files), so the files are read again first: carrying from a stale tail
-        // would chain those events a second time.
+        // may have chained them already: a write without events of its own (a token's last use)
+        // caught the state up from the journal, events included, without reading the audit
+        // files, and the next write then saw no other writer. So the files are read again
+        // first: carrying from a stale tail would chain those events a second time.
         try writer.catchUp()
         guard lastAuditJournalSeq > writer.tail.journalSeq else { return }
         let path = layout.journal(generation: generation)
