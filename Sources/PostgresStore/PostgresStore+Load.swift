@@ -87,8 +87,9 @@ extension PostgresStore {
                 nextDeployTokenID: try next("next_deploy_token_id"))
             target = consume fresh
             lastSeq = seq
-        } catch let error as PostgresError where error.kind == .corrupt && error.location.hasPrefix("column ") {
-            // A cell that is not what its column must hold: name the store and the column.
+        } catch let error as PostgresError where error.kind == .corrupt && error.location != location.description {
+            // A cell that is not what its column must hold, or a copy cut short: name the store
+            // and the column (or the copy's row).
             throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "\(error.location): \(error.detail)")
         }
         loaded = true
