@@ -247,6 +247,15 @@ enum PostgresSchema {
             ALTER TABLE tokend.projects ADD COLUMN ci_config_path text;
             """
         ),
+        // tokend.write: the log, new tokens (and their families) and audit rows each in one
+        // insert for the whole call. `tokend.ms` is STABLE, as its body is (timestamptz
+        // arithmetic): the planner then inlines it instead of running a SQL function per value.
+        (
+            9, "tokend.write: one insert per table for the log, new tokens and audit rows",
+            """
+            ALTER FUNCTION tokend.ms(bigint) STABLE;
+            """
+        ),
     ]
 
     static var latestVersion: Int { migrations.last!.version }

@@ -18,12 +18,37 @@ extension RecordSchema {
     /// this record, whose JSON is in `r`; `extra` are columns the database derives itself
     /// (a token's `family_id`), as (column, expression). ``primaryKey`` is the conflict key.
     func upsert(extra: [(column: String, expression: String)] = []) -> String {
+        let parts = upsertParts(json: "r", extra: extra)
+        return "INSERT INTO \(qualifiedTable) (\(parts.columns))\n"
+            + "VALUES (\(parts.values.joined(separator: ", ")))\n"
+            + "\(parts.onConflict);"
+    }
+
+    /// The statement of `tokend.write` that brings the table up to date with many puts of this
+    /// record at once: each record's JSON in `json`, a column of the rows of `source` whose
+    /// column `seq` orders them. Of several puts of one key the last one wins, as the puts one
+    /// after another would leave it (an upsert may change a row once per statement).
+    func upsertRows(
+        from source: String, json: String, seq: String, extra: [(column: String, expression: String)] = []
+    ) -> String {
+        let parts = upsertParts(json: json, extra: extra)
+        return "INSERT INTO \(qualifiedTable) (\(parts.columns))\n"
+            + "SELECT DISTINCT ON (\(parts.key)) \(parts.values.joined(separator: ", "))\n"
+            + "FROM \(source) ORDER BY \(parts.key), \(seq) DESC\n"
+            + parts.onConflict
+    }
+
+    /// An upsert's column list, its values read from the record's JSON in `json`, the key's
+    /// values, and its `ON CONFLICT` clause (``primaryKey`` the conflict key).
+    private func upsertParts(
+        json: String, extra: [(column: String, expression: String)]
+    ) -> (columns: String, values: [String], key: String, onConflict: String) {
         let columns = extra.map(\.column) + columnFields.map(\.column)
-        let values = extra.map(\.expression) + columnFields.map { Self.jsonExpression($0) }
+        let values = extra.map(\.expression) + columnFields.map { Self.jsonExpression($0, in: json) }
+        let key = primaryKey.map { column in values[columns.firstIndex(of: column)!] }.joined(separator: ", ")
         let updates = columns.filter { !primaryKey.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
-        return "INSERT INTO \(qualifiedTable) (\(columns.joined(separator: ", ")))\n"
-            + "VALUES (\(values.joined(separator: ", ")))\n"
-            + "ON CONFLICT (\(primaryKey.joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "));"
+        let onConflict = "ON CONFLICT (\(primaryKey.joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "))"
+        return (columns.joined(separator: ", "), values, key, onConflict)
     }
 
     /// The plpgsql statements of `tokend.write` that replace the child rows of the record whose

@@ -12,7 +12,9 @@ import TokenRecords
 /// each, sets the next ids, and returns no row. If another write committed first it changes
 /// nothing and returns the instance's sequence with the entries after `since`, as tokend's
 /// catch-up query does. Its statements are planned once per connection, which is most of what
-/// a write costs the server.
+/// a write costs the server; what most writes are (the log, new tokens, audit rows) is one
+/// statement for the whole batch, each table one insert and each entry parsed once, and the
+/// other changes follow one by one in the log's order.
 enum WriteFunction {
     static var sql: String {
         """
@@ -20,23 +22,55 @@ enum WriteFunction {
         RETURNS TABLE (last_seq bigint, seq bigint, change text) LANGUAGE plpgsql AS $write$
         DECLARE
             current bigint;
-            n bigint := since;
+            rest bigint[];
+            o bigint;
             entry text;
             c jsonb;
             r jsonb;
             family bigint;
         BEGIN
             PERFORM pg_advisory_xact_lock(128021892001380);
-            SELECT i.last_seq INTO current FROM tokend.instance i;
-            IF current IS DISTINCT FROM since THEN
+            UPDATE tokend.instance i SET last_seq = since + cardinality(entries), next_user_id = ids[1], next_token_id = ids[2],
+                next_group_id = ids[3], next_project_id = ids[4], next_hook_id = ids[5],
+                -- A worker of the release before deploy tokens sends five ids: keep the sixth.
+                next_deploy_token_id = coalesce(ids[6], i.next_deploy_token_id)
+            WHERE i.last_seq = since;
+            IF NOT FOUND THEN
+                SELECT i.last_seq INTO current FROM tokend.instance i;
                 RETURN QUERY SELECT current, m.seq, m.change FROM (SELECT 1) one LEFT JOIN LATERAL
                     (SELECT ch.seq, ch.change FROM tokend.changes ch WHERE ch.seq > since ORDER BY ch.seq LIMIT 10001) m ON true
                     ORDER BY m.seq;
                 RETURN;
             END IF;
-            FOREACH entry IN ARRAY entries LOOP
-                n := n + 1;
-                INSERT INTO tokend.changes (seq, change) VALUES (n, entry);
+            -- One statement for what most writes are: the log, new tokens (and their
+            -- families) and audit rows, each table in one insert, each entry parsed once.
+            WITH p AS MATERIALIZED (
+                SELECT since + u.o AS seq, u.t, u.t::jsonb AS c FROM unnest(entries) WITH ORDINALITY AS u(t, o)
+            ), e AS MATERIALIZED (
+                SELECT p.seq, p.t, p.c->'record' AS rec, p.c->>'line' AS line,
+                    CASE (p.c->>'kind') || '/' || coalesce(p.c->>'op', 'put')
+                    WHEN 'audit/put' THEN 'audit'
+                    WHEN 'token/put' THEN CASE WHEN p.c->'record'->>'previous_id' IS NULL THEN 'token' END
+                    END AS bulk
+                FROM p
+            ), log AS (
+                INSERT INTO tokend.changes (seq, change) SELECT e.seq, e.t FROM e
+            ), families AS (
+                INSERT INTO tokend.token_families (id, user_id, created_at)
+                SELECT (e.rec->>'id')::bigint, (e.rec->>'user_id')::bigint, tokend.ms((e.rec->>'created_at')::bigint) FROM e WHERE e.bulk = 'token'
+                ON CONFLICT (id) DO NOTHING
+            ), new_tokens AS (
+                \(RecordSchema.token.upsertRows(from: "e WHERE e.bulk = 'token'", json: "e.rec", seq: "e.seq", extra: [("family_id", "(e.rec->>'id')::bigint")]))
+            ), audit AS (
+                INSERT INTO tokend.audit_events (id, change_seq, created_at, entity_type, entity_id, line)
+                SELECT (e.line::jsonb->>'seq')::bigint, e.seq, (e.rec->>'time')::timestamptz, e.rec->'entity'->>'type',
+                    (e.rec->'entity'->>'id')::bigint, e.line
+                FROM e WHERE e.bulk = 'audit'
+            )
+            SELECT array_agg(e.seq - since ORDER BY e.seq) INTO rest FROM e WHERE e.bulk IS NULL;
+            -- The others one after another, in the log's order.
+            FOREACH o IN ARRAY coalesce(rest, '{}') LOOP
+                entry := entries[o];
                 c := entry::jsonb;
                 r := c->'record';
                 CASE (c->>'kind') || '/' || coalesce(c->>'op', 'put')
@@ -45,14 +79,9 @@ enum WriteFunction {
                 WHEN 'user/delete' THEN
                     DELETE FROM tokend.users WHERE id = (c->>'id')::bigint;
                 WHEN 'token/put' THEN
-                    IF r->>'previous_id' IS NULL THEN
-                        family := (r->>'id')::bigint;
-                        INSERT INTO tokend.token_families (id, user_id, created_at)
-                        VALUES (family, (r->>'user_id')::bigint, tokend.ms((r->>'created_at')::bigint)) ON CONFLICT (id) DO NOTHING;
-                    ELSE
-                        SELECT coalesce(max(t.family_id), (r->>'previous_id')::bigint) INTO family
-                        FROM tokend.tokens t WHERE t.id = (r->>'previous_id')::bigint;
-                    END IF;
+                    -- A rotation's token joins its predecessor's family (new families went above).
+                    SELECT coalesce(max(t.family_id), (r->>'previous_id')::bigint) INTO family
+                    FROM tokend.tokens t WHERE t.id = (r->>'previous_id')::bigint;
                     \(RecordSchema.token.upsert(extra: [("family_id", "family")]))
                 WHEN 'group/put' THEN
                     \(RecordSchema.group.upsert())
@@ -89,18 +118,10 @@ enum WriteFunction {
                 WHEN 'notice/delete' THEN
                     DELETE FROM tokend.expiry_notices WHERE hook_id = (r->>'hook_id')::bigint
                         AND token_id = (r->>'token_id')::bigint AND notice_interval = r->>'interval';
-                WHEN 'audit/put' THEN
-                    INSERT INTO tokend.audit_events (id, change_seq, created_at, entity_type, entity_id, line)
-                    VALUES (((c->>'line')::jsonb->>'seq')::bigint, n, (r->>'time')::timestamptz, r->'entity'->>'type',
-                        (r->'entity'->>'id')::bigint, c->>'line');
                 ELSE
                     RAISE EXCEPTION 'tokend.write: unknown change %', left(entry, 80) USING ERRCODE = 'TD002';
                 END CASE;
             END LOOP;
-            UPDATE tokend.instance i SET last_seq = n, next_user_id = ids[1], next_token_id = ids[2], next_group_id = ids[3],
-                next_project_id = ids[4], next_hook_id = ids[5],
-                -- A worker of the release before deploy tokens sends five ids: keep the sixth.
-                next_deploy_token_id = coalesce(ids[6], i.next_deploy_token_id);
         END
         $write$;
         """

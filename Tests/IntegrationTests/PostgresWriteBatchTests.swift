@@ -81,4 +81,49 @@ struct PostgresWriteBatchTests {
         let ids = try reopened.read { state in state.allUsers().map(\.id) }
         #expect(Set(ids).count == ids.count)
     }
+
+    /// One call of `tokend.write` that puts a new token twice, rotates it twice and revokes the
+    /// middle one, all in the same call: the tables end as those puts one after another would
+    /// leave them (one family, named by the first token; the last put of each token wins).
+    @Test func repeatedPutsAndRotationsInOneCallLeaveTheTablesAsInOrder() throws {
+        let url = try PostgresCluster.createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let store = PostgresStore(location: PostgresLocation(url: url, description: "batch"))
+        _ = try store.initialize()
+        let owner = try store.write { state in Self.addUser("owner", in: &state).id }
+        let callsBefore = store.writeCalls
+        let created = Timestamp(iso8601: "2026-06-15T12:00:00Z")!
+        let ids = try store.write { state -> [TokenID] in
+            func token(_ name: String, previous: TokenID?) -> AccessToken {
+                let id = state.allocateTokenID()
+                return AccessToken(
+                    id: id, userID: owner, name: name, scopes: [Scope(rawValue: "api")], expiresAt: nil, createdAt: created,
+                    previousTokenID: previous, digest: TokenDigest(bytes: Array(repeating: UInt8(id.rawValue), count: 32)))
+            }
+            var first = token("first", previous: nil)
+            state.put(first)
+            first.revoked = true
+            state.put(first)
+            var second = token("second", previous: first.id)
+            state.put(second)
+            let third = token("third", previous: second.id)
+            state.put(third)
+            second.revoked = true
+            state.put(second)
+            return [first.id, second.id, third.id]
+        }
+        #expect(store.writeCalls - callsBefore == 1)
+        let cluster = try PostgresCluster.shared()
+        let rows = try cluster.psql(
+            "SELECT string_agg(id || ':' || family_id || ':' || revoked, ' ' ORDER BY id) FROM tokend.tokens", database: database)
+        let family = ids[0].rawValue
+        #expect(rows == "\(ids[0].rawValue):\(family):true \(ids[1].rawValue):\(family):true \(ids[2].rawValue):\(family):false")
+        #expect(try cluster.psql("SELECT string_agg(id::text, ' ') FROM tokend.token_families", database: database) == "\(family)")
+        // The log holds every put, in order, and a fresh process reads what the tables say.
+        let log = "SELECT (SELECT last_seq FROM tokend.instance) = max(seq) AND count(*) = max(seq) FROM tokend.changes"
+        #expect(try cluster.psql(log, database: database) == "t")
+        let reopened = PostgresStore(location: PostgresLocation(url: url, description: "batch"))
+        let revoked = try reopened.read { state in ids.map { state.token($0)?.revoked } }
+        #expect(revoked == [true, true, false])
+    }
 }

@@ -25,6 +25,24 @@ struct RecordTableTests {
         #expect(WriteFunction.sql.contains(upsert))
     }
 
+    /// The batch's upsert in `tokend.write`: the same columns from the rows' JSON, one row per
+    /// key, the last put (highest seq) first, so DISTINCT ON keeps it.
+    @Test func theRowsUpsertKeepsTheLastPutOfEachKey() {
+        let upsert = RecordSchema.token.upsertRows(
+            from: "e WHERE e.bulk = 'token'", json: "e.rec", seq: "e.seq", extra: [("family_id", "(e.rec->>'id')::bigint")])
+        for field in RecordSchema.token.fields {
+            #expect(upsert.contains("e.rec->'\(field.key)'") || upsert.contains("e.rec->>'\(field.key)'"))
+            if field.column != "id" { #expect(upsert.contains("\(field.column) = EXCLUDED.\(field.column)")) }
+        }
+        #expect(upsert.contains("SELECT DISTINCT ON ((e.rec->>'id')::bigint) "))
+        #expect(upsert.contains("ORDER BY (e.rec->>'id')::bigint, e.seq DESC\nON CONFLICT (id) DO UPDATE"))
+        #expect(!upsert.contains("(r->"))
+        #expect(WriteFunction.sql.contains(upsert))
+        // A key of several columns is the same several expressions in DISTINCT ON and ORDER BY.
+        let members = RecordSchema.membership.upsertRows(from: "m", json: "m.r", seq: "m.seq")
+        #expect(members.contains("DISTINCT ON (m.r->>'resource_type', (m.r->>'resource_id')::bigint, (m.r->>'user_id')::bigint)"))
+    }
+
     @Test func copyCellsMatchTheColumnList() {
         let token = AccessToken(
             id: TokenID(3), userID: UserID(1), name: "n\tame", description: "it's", scopes: ["api"], expiresAt: nil,
