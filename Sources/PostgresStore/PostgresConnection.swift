@@ -102,6 +102,40 @@ final class PostgresConnection: @unchecked Sendable {
         _ = try single(try collect(timeoutMilliseconds: timeoutMilliseconds), "copy")
     }
 
+    /// `COPY … TO STDOUT`: hands each CopyData message to `each` as it arrives (libpq's buffer,
+    /// valid during the call), so the server produces rows while this thread decodes them, and
+    /// no result holds them all. The whole copy is bounded by `timeoutMilliseconds`. A failure
+    /// of `each` leaves the copy unfinished: the connection is marked broken and dropped.
+    func copyOut(
+        _ sql: SQLScript, timeoutMilliseconds: Int, _ each: (UnsafeBufferPointer<UInt8>) throws(PostgresError) -> Void
+    ) throws(PostgresError) {
+        let deadline = Self.now() + timeoutMilliseconds
+        guard PQsendQuery(handle, sql.text) == 1 else { throw failure("copy", unreachable: true) }
+        let started = try collect(timeoutMilliseconds: timeoutMilliseconds, untilCopy: true)
+        guard let first = started.last, first.status == PGRES_COPY_OUT else {
+            throw started.first { !$0.isSuccess }?.error(operation: "copy", location: location)
+                ?? PostgresError(.server, operation: "copy", location: location, detail: "the server did not start the copy")
+        }
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(handle, &buffer, 1)
+            if length > 0, let buffer {
+                defer { PQfreemem(buffer) }
+                do {
+                    try each(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(length)))
+                } catch {
+                    isBroken = true
+                    throw error
+                }
+                continue
+            }
+            if length == -1 { break }
+            guard length == 0 else { throw failure("copy", unreachable: true) }
+            try awaitInput(until: deadline, timeoutMilliseconds: timeoutMilliseconds)
+        }
+        _ = try single(try collect(timeoutMilliseconds: max(deadline - Self.now(), 1)), "copy")
+    }
+
     // MARK: Waiting, bounded
 
     /// Reads every result of the query in flight, waiting at most `timeoutMilliseconds` in all.
@@ -113,17 +147,23 @@ final class PostgresConnection: @unchecked Sendable {
                 guard let next = PQgetResult(handle) else { return results }
                 let result = PostgresResult(next)
                 results.append(result)
-                if untilCopy && result.status == PGRES_COPY_IN { return results }
+                if untilCopy && (result.status == PGRES_COPY_IN || result.status == PGRES_COPY_OUT) { return results }
                 if PQstatus(handle) == CONNECTION_BAD { throw failure("query", unreachable: true) }
             }
-            let remaining = deadline - Self.now()
-            guard remaining > 0 else { throw timedOut(timeoutMilliseconds) }
-            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, Int32(min(remaining, Int(Int32.max))))
-            if ready < 0 && errno != EINTR { throw failure("poll", unreachable: true) }
-            if ready == 0 { throw timedOut(timeoutMilliseconds) }
-            guard PQconsumeInput(handle) == 1 else { throw failure("query", unreachable: true) }
+            try awaitInput(until: deadline, timeoutMilliseconds: timeoutMilliseconds)
         }
+    }
+
+    /// Waits until the server sent more (then reads it into libpq's buffer) or `deadline`
+    /// passes, which throws "no answer within `timeoutMilliseconds` ms".
+    private func awaitInput(until deadline: Int, timeoutMilliseconds: Int) throws(PostgresError) {
+        let remaining = deadline - Self.now()
+        guard remaining > 0 else { throw timedOut(timeoutMilliseconds) }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, Int32(min(remaining, Int(Int32.max))))
+        if ready < 0 && errno != EINTR { throw failure("poll", unreachable: true) }
+        if ready == 0 { throw timedOut(timeoutMilliseconds) }
+        guard PQconsumeInput(handle) == 1 else { throw failure("query", unreachable: true) }
     }
 
     private func single(_ results: [PostgresResult], _ operation: String) throws(PostgresError) -> PostgresResult {
@@ -202,7 +242,8 @@ final class PostgresResult {
     var status: ExecStatusType { PQresultStatus(handle) }
     var isSuccess: Bool {
         let status = self.status
-        return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN || status == PGRES_EMPTY_QUERY
+        return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN || status == PGRES_COPY_OUT
+            || status == PGRES_EMPTY_QUERY
     }
     var rowCount: Int { Int(PQntuples(handle)) }
 

@@ -247,6 +247,8 @@ enum PostgresSchema {
             ALTER TABLE tokend.projects ADD COLUMN ci_config_path text;
             """
         ),
+        // The page's flash kept in a session (sealed: ``WebSession/flash``).
+        (8, "web sessions: the flash", "ALTER TABLE tokend.web_sessions ADD COLUMN flash text;"),
         // tokend.write: the log, new tokens (and their families) and audit rows each in one
         // insert for the whole call. `tokend.ms` is STABLE, as its body is (timestamptz
         // arithmetic): the planner then inlines it instead of running a SQL function per value.

@@ -52,6 +52,13 @@ extension PostgresStore {
                 .corrupt, operation: "read", location: location.description,
                 detail: "tokend.instance has no row: run `tokend init` with this store first")
         }
+        // Each table comes in one statement (a COPY), as long as the table takes to stream:
+        // bounded by the load's timeout, not the session's per-statement one, which is put
+        // back afterwards for the rest of the transaction (a write's, when it reloads).
+        let widened = try connection.query(
+            "SELECT current_setting('statement_timeout') AS previous, set_config('statement_timeout', \(String(timeout)), true)",
+            timeoutMilliseconds: timeout)
+        let previousStatementTimeout = try widened.decode(String.self, 0, widened.column("previous"))
         do {
             let seq = try instance.decode(Int.self, 0, instance.column("last_seq"))
             var fresh = StoreState()
@@ -71,6 +78,8 @@ extension PostgresStore {
                     throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "a hook or notice row: \(error)")
                 }
             }
+            try connection.query(
+                "SELECT set_config('statement_timeout', \(previousStatementTimeout), true)", timeoutMilliseconds: queryTimeoutMilliseconds)
             func next(_ name: String) throws(PostgresError) -> Int { try instance.decode(Int.self, 0, instance.column(name)) }
             fresh.reserveIDs(
                 nextUserID: try next("next_user_id"), nextTokenID: try next("next_token_id"), nextGroupID: try next("next_group_id"),
@@ -78,8 +87,9 @@ extension PostgresStore {
                 nextDeployTokenID: try next("next_deploy_token_id"))
             target = consume fresh
             lastSeq = seq
-        } catch let error as PostgresError where error.kind == .corrupt && error.location.hasPrefix("column ") {
-            // A cell that is not what its column must hold: name the store and the column.
+        } catch let error as PostgresError where error.kind == .corrupt && error.location != location.description {
+            // A cell that is not what its column must hold, or a copy cut short: name the store
+            // and the column (or the copy's row).
             throw PostgresError(.corrupt, operation: "read", location: location.description, detail: "\(error.location): \(error.detail)")
         }
         loaded = true
@@ -91,53 +101,37 @@ extension PostgresStore {
 
     /// The users, their columns those of ``RecordSchema/user``.
     private func loadUsers(on connection: PostgresConnection, into state: inout StoreState, timeout: Int) throws {
-        try loadRows(of: .user, orderBy: "id", on: connection, timeout: timeout) { state.apply(.putUser($0)) }
+        try loadRows(of: .user, orderBy: "id", on: connection, timeout: timeout) { user, _ throws(PostgresError) in state.apply(.putUser(user)) }
     }
 
-    /// Every row of `schema`'s table, in `orderBy` order, each column read by name, decoded
-    /// into a record (`extra` adds columns before the schema's, for `each` to read by name).
+    /// Every row of `schema`'s table, in `orderBy` order, by one binary `COPY … TO STDOUT`
+    /// (rows streamed as the server reads them, each decoded in place from libpq's buffer,
+    /// no text printed or parsed), each decoded into a record. `extra` are `bigint` columns
+    /// before the schema's, cells 0, 1… of the row `each` gets. In the load's transaction, so
+    /// in its snapshot.
     func loadRows<Record>(
-        of schema: RecordSchema<Record>, extra: String = "", orderBy: String, on connection: PostgresConnection, timeout: Int,
-        _ each: (Record, _ rows: PostgresResult, _ row: Int) throws -> Void
-    ) throws {
-        let rows = try connection.query(
-            "SELECT \(unsafeSQL: extra + schema.selectList) FROM \(unsafeSQL: schema.qualifiedTable) ORDER BY \(unsafeSQL: orderBy)",
-            timeoutMilliseconds: timeout)
-        let columns = try schema.columns(in: rows)
-        var scopeLists: [String: [Scope]] = [:]
-        for row in 0..<rows.rowCount {
-            try each(try schema.decodeRow(rows, row, columns: columns, scopeLists: &scopeLists), rows, row)
+        of schema: RecordSchema<Record>, extra: [String] = [], orderBy: String, on connection: PostgresConnection, timeout: Int,
+        _ each: (Record, BinaryCopyRow) throws(PostgresError) -> Void
+    ) throws(PostgresError) {
+        let select = (extra.map { "\($0)::bigint" } + [schema.copyList]).joined(separator: ", ")
+        var reader = BinaryCopyReader(columns: extra + schema.columnFields.map(\.column))
+        let interner = ScopeInterner()
+        try connection.copyOut(
+            "COPY (SELECT \(unsafeSQL: select) FROM \(unsafeSQL: schema.qualifiedTable) ORDER BY \(unsafeSQL: orderBy)) TO STDOUT (FORMAT binary)",
+            timeoutMilliseconds: timeout
+        ) { (message) throws(PostgresError) in
+            try reader.read(message) { (row) throws(PostgresError) in try each(try schema.decodeRow(row, from: extra.count, interner: interner), row) }
         }
+        try reader.finish()
     }
 
-    func loadRows<Record>(
-        of schema: RecordSchema<Record>, orderBy: String, on connection: PostgresConnection, timeout: Int, _ each: (Record) throws -> Void
-    ) throws {
-        try loadRows(of: schema, orderBy: orderBy, on: connection, timeout: timeout) { record, _, _ in try each(record) }
-    }
-
-    /// The tokens, through a cursor 50,000 rows at a time (a million at once would hold the
-    /// whole result twice in memory), their columns those of ``RecordSchema/token``.
+    /// The tokens, their columns those of ``RecordSchema/token``, into a state made ready for
+    /// as many as the table holds: their digests indexed in one pass at the end.
     private func loadTokens(on connection: PostgresConnection, into state: inout StoreState, timeout: Int) throws {
         let counted = try connection.query("SELECT count(*) AS tokens FROM tokend.tokens", timeoutMilliseconds: timeout)
-        let count = try counted.decode(Int.self, 0, counted.column("tokens"))
         state.beginBulkLoad()
         defer { state.endBulkLoad() }
-        state.reserveCapacity(tokens: count)
-        let schema = RecordSchema.token
-        try connection.script(
-            "DECLARE tokend_tokens NO SCROLL CURSOR FOR SELECT \(unsafeSQL: schema.selectList) FROM tokend.tokens ORDER BY id",
-            timeoutMilliseconds: timeout)
-        defer { _ = try? connection.script("CLOSE tokend_tokens", timeoutMilliseconds: timeout) }
-        var scopeLists: [String: [Scope]] = [:]
-        while true {
-            let rows = try connection.query("FETCH 50000 FROM tokend_tokens", timeoutMilliseconds: timeout)
-            guard rows.rowCount > 0 else { break }
-            let columns = try schema.columns(in: rows)
-            for row in 0..<rows.rowCount {
-                state.apply(.putToken(try schema.decodeRow(rows, row, columns: columns, scopeLists: &scopeLists)))
-            }
-        }
+        state.reserveCapacity(tokens: try counted.decode(Int.self, 0, counted.column("tokens")))
+        try loadRows(of: .token, orderBy: "id", on: connection, timeout: timeout) { token, _ throws(PostgresError) in state.apply(.putToken(token)) }
     }
-
 }

@@ -108,63 +108,63 @@ extension RecordSchema {
 
     // MARK: Load
 
-    /// The select list of the load: each column in a form ``decodeRow`` reads, under its own name.
-    var selectList: String {
+    /// The select list of the load's binary copy: each column cast to the type whose binary
+    /// form ``decodeRow(_:from:interner:)`` reads (a no-op on this release's tables).
+    var copyList: String {
         columnFields.map { field in
             let c = field.column
             switch field.kind {
-            case .integer, .text, .boolean: return c
-            case .milliseconds: return "(extract(epoch from \(c)) * 1000)::bigint AS \(c)"
-            case .date: return "\(c)::text AS \(c)"
-            case .digest: return "encode(\(c), 'hex') AS \(c)"
-            case .texts, .scopes: return "array_to_string(\(c), E'\\x1f') AS \(c)"
+            case .integer: return "\(c)::bigint"
+            case .milliseconds: return "\(c)::timestamptz"
+            case .text: return "\(c)::text"
+            case .boolean: return "\(c)::boolean"
+            case .date: return "\(c)::date"
+            case .digest: return "\(c)::bytea"
+            case .texts, .scopes: return "\(c)::text[]"
             case .children: preconditionFailure("a child list is a table, not a column")
             }
         }.joined(separator: ", ")
     }
 
-    /// The schema's columns in `result`, found by name.
-    func columns(in result: PostgresResult) throws(PostgresError) -> [PostgresColumn] {
-        var columns: [PostgresColumn] = []
-        for field in columnFields { columns.append(try result.column(field.column)) }
-        return columns
-    }
-
-    /// Row `row` of a ``selectList`` result as a record. A NULL in a column that cannot hold
-    /// one, or a value that is not its column's type, throws an error naming the column.
-    /// `scopeLists` shares equal scope lists among tokens.
-    func decodeRow(
-        _ result: PostgresResult, _ row: Int, columns: [PostgresColumn], scopeLists: inout [String: [Scope]]
-    ) throws(PostgresError) -> Record {
+    /// The cells of `row` from `first` on, in ``copyList`` order, as a record. A NULL in a
+    /// column that cannot hold one, or a value that is not its column's type, throws an error
+    /// naming the column. `interner` shares equal scope lists among tokens.
+    func decodeRow(_ row: BinaryCopyRow, from first: Int, interner: ScopeInterner) throws(PostgresError) -> Record {
         var record = prototype
-        for (field, column) in zip(columnFields, columns) {
-            guard let bytes = result.cell(row, column.index) else {
-                guard field.nullable else { throw result.corrupt(row, column, "is NULL") }
-                _ = field.set(&record, .null)
-                continue
-            }
-            let value: FieldValue?
-            switch field.kind {
-            case .integer, .milliseconds: value = Int64.decode(bytes).map { .integer($0) }
-            case .text: value = .text(String(decoding: bytes, as: UTF8.self))
-            case .boolean: value = Bool.decode(bytes).map { .boolean($0) }
-            case .date: value = CivilDate(iso8601: String(decoding: bytes, as: UTF8.self)).map { .date($0) }
-            case .digest: value = TokenDigest(hexUTF8: bytes).map { .digest($0) }
-            case .texts:
-                value = .texts(bytes.isEmpty ? [] : bytes.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) })
-            case .scopes:
-                let text = String(decoding: bytes, as: UTF8.self)
-                if let known = scopeLists[text] {
-                    value = .scopes(known)
-                } else {
-                    let scopes = text.isEmpty ? [] : text.split(separator: "\u{1f}", omittingEmptySubsequences: false).map { Scope(rawValue: String($0)) }
-                    if scopeLists.count < 1000 { scopeLists[text] = scopes }
-                    value = .scopes(scopes)
+        // Through the buffer: a field read in place, not copied with its closures and strings.
+        try columnFields.withUnsafeBufferPointer { (fields) throws(PostgresError) in
+            for position in fields.indices {
+                let index = first + position
+                guard let bytes = row.cell(index) else {
+                    guard fields[position].nullable else { throw row.corrupt(index, "is NULL") }
+                    _ = fields[position].set(&record, .null)
+                    continue
                 }
-            case .children: value = nil
-            }
-            guard let value, field.set(&record, value) else {
-                throw result.corrupt(row, column, "is not a \(field.kind): \(String(decoding: bytes.prefix(40), as: UTF8.self))")
+                let value: FieldValue?
+                switch fields[position].kind {
+                case .integer: value = BinaryCopyRow.int64(bytes).map { .integer($0) }
+                case .milliseconds: value = BinaryCopyRow.milliseconds(bytes).map { .integer($0) }
+                case .text: value = .text(String(decoding: bytes, as: UTF8.self))
+                case .boolean: value = BinaryCopyRow.boolean(bytes).map { .boolean($0) }
+                case .date: value = BinaryCopyRow.date(bytes).map { .date($0) }
+                case .digest: value = TokenDigest(memory: UnsafeRawBufferPointer(bytes)).map { .digest($0) }
+                case .texts:
+                    var texts: [String] = []
+                    value = BinaryCopyRow.texts(bytes) { texts.append(String(decoding: $0, as: UTF8.self)) } ? .texts(texts) : nil
+                case .scopes:
+                    if let shared = interner.scopes(spelledAs: bytes) {
+                        value = .scopes(shared)
+                    } else {
+                        var scopes: [Scope] = []
+                        let valid = BinaryCopyRow.texts(bytes) { scopes.append(Scope(rawValue: String(decoding: $0, as: UTF8.self))) }
+                        if valid { interner.remember(scopes, spelledAs: bytes) }
+                        value = valid ? .scopes(scopes) : nil
+                    }
+                case .children: value = nil
+                }
+                guard let value, fields[position].set(&record, value) else {
+                    throw row.corrupt(index, "is not a \(fields[position].kind)")
+                }
             }
         }
         return record

@@ -10,6 +10,7 @@ extension RecordSchema where Record == WebSession {
             .optionalText("client_address", get: { $0.clientAddress }, set: { $0.clientAddress = $1 }),
             .milliseconds("created_at", required: true, get: { $0.createdAt }, set: { $0.createdAt = $1 }),
             .digest("digest", get: { $0.digest }, set: { $0.digest = $1 }),
+            .optionalText("flash", get: { $0.flash }, set: { $0.flash = $1 }),
             .milliseconds("last_active_at", get: { $0.lastActiveAt }, set: { $0.lastActiveAt = $1 }, absent: { $0.lastActiveAt = $0.createdAt }),
             .text("method", get: { $0.method }, set: { $0.method = $1 }),
             .optionalText("user_agent", get: { $0.userAgent }, set: { $0.userAgent = $1 }),

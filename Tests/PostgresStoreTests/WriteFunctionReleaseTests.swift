@@ -14,7 +14,8 @@ struct WriteFunctionReleaseTests {
     /// changed it.
     static let fingerprints: [Int: String] = [
         7: "3c74451757aee0b5",
-        9: "54186815328c7253",
+        8: "12bd86a36ec4ab45",
+        9: "d0ab19a61c554eeb",
     ]
 
     @Test func theWriteFunctionChangesOnlyWithAMigration() {

@@ -23,9 +23,9 @@ struct WebDeployTokenPageTests {
         WebPageTests.pageHeaders(page)
         #expect(page.body.contains("Allows read-only access to registry images."))
         #expect(page.body.contains("href=\"/acme/tools/hammer/-/settings/access_tokens\""), "linked beside the access tokens page")
-        let created = maintainer.post(
+        let created = maintainer.follow(maintainer.post(
             path + "/deploy_token/create",
-            "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&expires_at=2026-07-01&scopes%5B%5D=read_registry&scopes%5B%5D=read_repository")
+            "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&expires_at=2026-07-01&scopes%5B%5D=read_registry&scopes%5B%5D=read_repository"))
         #expect(created.status == 200, "\(created.body)")
         #expect(created.header("Cache-Control") == "no-store")
         #expect(created.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !created.body.contains("<script>alert"))
@@ -44,7 +44,7 @@ struct WebDeployTokenPageTests {
         let confirm = maintainer.get(path + "/deploy_token/\(stored.id.rawValue)/revoke")
         #expect(confirm.status == 200 && confirm.body.contains("Revoke deploy token?"))
         #expect(maintainer.post(path + "/deploy_token/\(stored.id.rawValue)/revoke", "", csrf: "").status == 422)
-        let revoked = maintainer.post(path + "/deploy_token/\(stored.id.rawValue)/revoke", "")
+        let revoked = maintainer.follow(maintainer.post(path + "/deploy_token/\(stored.id.rawValue)/revoke", ""))
         #expect(revoked.status == 200 && revoked.body.contains("Revoked the deploy token"))
         #expect(client.request("GET", gate, headers: ["Authorization": GateScenarios.basic(username, value)]).status == 401)
         #expect(try client.repository.read { $0.deployTokens.token(stored.id)?.revoked } == true, "revoked, not destroyed")
@@ -97,7 +97,7 @@ struct WebDeployTokenPageTests {
         let path = "/groups/acme/-/settings/repository"
         let page = owner.get(path)
         #expect(page.status == 200 && page.body.contains("Group settings"), "\(page.body)")
-        let created = owner.post(path + "/deploy_token/create", "name=pkgs&username=pkg-bot&scopes%5B%5D=read_package_registry")
+        let created = owner.follow(owner.post(path + "/deploy_token/create", "name=pkgs&username=pkg-bot&scopes%5B%5D=read_package_registry"))
         #expect(Self.value("deploy_token_user", in: created.body) == "pkg-bot")
         let token = try #require(try client.repository.read { $0.deployTokens.all().first })
         #expect(token.resource == .group(GroupID(fixture.group)))

@@ -186,6 +186,27 @@ def test_csrf_from_another_origin_and_open_redirect(service, browser):
         assert refused.value.code == 422
     browser.refresh()
     assert "forged" not in browser.page_source
+    # Login CSRF: a sign-in POST from elsewhere carries no pre-session cookie and token.
+    form = urllib.parse.urlencode({"user[login]": "alice", "user[password]": PASSWORD}).encode()
+    request = urllib.request.Request(url + "/users/sign_in", data=form, headers={"Origin": url})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 422
+    assert "_tokend_session" not in (refused.value.headers.get("Set-Cookie") or "")
+
+
+def another_user_gets_404_and_sees_nothing(browser, url, page, user, hidden):
+    """`user` signs in in a fresh browser session: their cookie gets GitLab's 404 at `page`, and
+    their browser sees no `hidden` there."""
+    browser.delete_all_cookies()
+    sign_in(browser, url, user=user)
+    cookie = browser.get_cookie("_tokend_session")["value"]
+    request = urllib.request.Request(page, headers={"Cookie": "_tokend_session=" + cookie})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404
+    browser.get(page)
+    assert hidden not in browser.page_source
 
 
 def test_a_maintainer_creates_a_project_access_token_and_a_developer_cannot(service, browser, shots):
@@ -204,15 +225,7 @@ def test_a_maintainer_creates_a_project_access_token_and_a_developer_cannot(serv
     assert api(url, "/projects/acme%2Fweb-app", value) == 200
     assert "release bot" in browser.page_source
     browser.save_screenshot(os.path.join(shots, "project_access_tokens.png"))
-    browser.delete_all_cookies()
-    sign_in(browser, url, user="dave")
-    dave = browser.get_cookie("_tokend_session")["value"]
-    request = urllib.request.Request(page, headers={"Cookie": "_tokend_session=" + dave})
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == 404
-    browser.get(page)
-    assert "release bot" not in browser.page_source
+    another_user_gets_404_and_sees_nothing(browser, url, page, "dave", "release bot")
 
 
 def gate(url, rule, username, value):
@@ -252,7 +265,8 @@ def test_a_maintainer_creates_uses_and_revokes_a_deploy_token_and_a_developer_ca
     rule = "read_registry?project=acme%2Fweb-app"
     assert gate(url, rule, username, value) == 204
     assert gate(url, "write_registry?project=acme%2Fweb-app", username, value) != 204  # not its scope
-    browser.get(page)  # not a refresh, which would send the creation again
+    assert browser.current_url == page  # POST-redirect-GET
+    browser.refresh()  # reloads the page, and sends no creation again
     assert value not in browser.page_source  # shown once
     assert len(browser.find_elements(By.LINK_TEXT, "Revoke")) == 1
 
@@ -261,16 +275,7 @@ def test_a_maintainer_creates_uses_and_revokes_a_deploy_token_and_a_developer_ca
     submit(browser, browser.find_element(By.CSS_SELECTOR, "main form button.danger"))
     assert "Revoked the deploy token" in browser.page_source
     assert gate(url, rule, username, value) == 401
-
-    browser.delete_all_cookies()
-    sign_in(browser, url, user="dave")
-    dave = browser.get_cookie("_tokend_session")["value"]
-    request = urllib.request.Request(page, headers={"Cookie": "_tokend_session=" + dave})
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == 404
-    browser.get(page)
-    assert "deploy-token" not in browser.page_source
+    another_user_gets_404_and_sees_nothing(browser, url, page, "dave", "deploy-token")
 
 
 def test_admin_pages_and_blocking_ends_a_session(service, browser, shots):

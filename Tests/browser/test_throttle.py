@@ -1,7 +1,9 @@
 """The throttle on failed sign-ins, in the browser, on a worker of its own (the throttle counts
 per client address, and every test here comes from 127.0.0.1): ten failed attempts read the same
 as any failure, the eleventh, even with the right password, is refused until the window ends."""
+import http.cookiejar
 import os
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -38,8 +40,12 @@ def test_failed_sign_ins_are_throttled(service, browser):
     assert "Retry later" in browser.page_source
     assert browser.get_cookie("_tokend_session") is None
     assert browser.current_url.startswith(url + "/users/sign_in")
-    form = urllib.parse.urlencode({"user[login]": "alice", "user[password]": pages.PASSWORD}).encode()
+    # The same from a client that opens the form first (its pre-session cookie and token).
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(url + "/users/sign_in", timeout=10) as page:
+        csrf = re.search(r'name="authenticity_token" value="([^"]+)"', page.read().decode()).group(1)
+    form = urllib.parse.urlencode({"authenticity_token": csrf, "user[login]": "alice", "user[password]": pages.PASSWORD}).encode()
     request = urllib.request.Request(url + "/users/sign_in", data=form, headers={"Origin": url})
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
+        opener.open(request, timeout=10)
     assert refused.value.code == 429

@@ -3,7 +3,8 @@ import Logging
 import TokenCore
 
 /// Answers a request at a page path: parameters within the API's bounds, the signed-in person,
-/// the page's access rule, and for every state-changing form the origin and CSRF checks, then
+/// the page's access rule, and for every state-changing form the origin and CSRF checks (the
+/// session's token, or before sign-in the pre-session's, ``SignInFormGuard``), then
 /// the page. Every failure is a page too (never JSON, never a 500 that says more than that),
 /// and every answer carries ``PageResponse``'s headers.
 enum WebPages {
@@ -46,7 +47,10 @@ enum WebPages {
         let changes = request.method != .get && request.method != .head
         if changes { try FormGuard.checkOrigin(request, expectedOrigin: FormGuard.origin(of: context.api.webBase)) }
         switch route.access {
-        case .anyone: return nil
+        case .anyone:
+            // A form anyone may send (signing in) carries the pre-session's token instead.
+            if changes { try SignInFormGuard.check(context) }
+            return nil
         case .signedIn, .admin:
             guard let viewer = context.viewer else {
                 if changes { return PageResponse.redirect(to: SignInPage.path) }

@@ -162,7 +162,10 @@ public struct SignInService: Sendable {
         }
         guard let touched = policy.touched(session, now: now) else { return Resolved(user: user, session: session) }
         try repository.write { state in
-            if state.webSession(digest: digest) != nil { state.put(touched) }
+            // The session as stored now (a flash set since the read stays), its activity moved on.
+            guard var current = state.webSession(digest: digest) else { return }
+            current.lastActiveAt = max(current.lastActiveAt, touched.lastActiveAt)
+            state.put(current)
         }
         return Resolved(user: user, session: touched)
     }

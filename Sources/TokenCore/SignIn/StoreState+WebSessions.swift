@@ -17,6 +17,24 @@ extension StoreState {
         record(.putWebSession(session), undoneBy: undo)
     }
 
+    /// Keeps `sealed` as the session's flash (replacing one not yet shown); false when the
+    /// session is gone.
+    @discardableResult
+    public mutating func setFlash(_ sealed: String, forSession digest: TokenDigest) -> Bool {
+        guard var session = webSession(digest: digest) else { return false }
+        session.flash = sealed
+        put(session)
+        return true
+    }
+
+    /// The session's flash, cleared in the same transaction (so two requests never both show it).
+    public mutating func takeFlash(ofSession digest: TokenDigest) -> String? {
+        guard var session = webSession(digest: digest), let flash = session.flash else { return nil }
+        session.flash = nil
+        put(session)
+        return flash
+    }
+
     /// Ends one session; nothing when there is none.
     public mutating func deleteWebSession(_ digest: TokenDigest) {
         guard let old = webSessionRecords[digest] else { return }

@@ -17,6 +17,10 @@ public struct WebSession: Hashable, Sendable {
     public var clientAddress: String?
     /// The browser's `User-Agent` at sign-in, cut to 255 characters.
     public var userAgent: String?
+    /// What the next page shows once (a new token's value after a form, GitLab's flash), sealed
+    /// by ``WebSessionSecret/seal(_:forSession:)`` under a key derived from the cookie's id,
+    /// which the store never holds: the store cannot read it. Cleared when shown.
+    public var flash: String?
 
     public init(
         digest: TokenDigest, userID: UserID, createdAt: Timestamp, lastActiveAt: Timestamp? = nil, method: String = "password",

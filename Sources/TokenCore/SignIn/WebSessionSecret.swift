@@ -28,6 +28,13 @@ public struct WebSessionSecret: Sendable {
         secret.digest(of: "web_session:" + id)
     }
 
+    /// The digest a pre-session id stands for: the id of the cookie the sign-in form sets for
+    /// a visitor before anyone signs in, whose CSRF token is ``csrfToken(for:)`` of this digest.
+    /// Derived under its own label, so it is never a session's digest; never stored.
+    public func preSessionDigest(of id: String) -> TokenDigest {
+        secret.digest(of: "web_presession:" + id)
+    }
+
     /// The session's CSRF token: HMAC-SHA256 under a key derived for this purpose, over the
     /// session's digest; 43 URL-safe characters.
     public func csrfToken(for digest: TokenDigest) -> String {
@@ -44,6 +51,53 @@ public struct WebSessionSecret: Sendable {
         var difference: UInt8 = 0
         for (a, b) in zip(given, expected) { difference |= a ^ b }
         return difference == 0
+    }
+
+    /// Seals `message` for the session whose cookie carries `id` (a flash kept in its stored
+    /// record): ChaCha20-Poly1305 under a key derived from the instance secret and the id. The
+    /// store holds only the id's digest, so the sealed text is unreadable without the browser's
+    /// cookie. Hex of the nonce, ciphertext and tag.
+    public func seal(_ message: [UInt8], forSession id: String) -> String? {
+        guard let box = try? ChaChaPoly.seal(message, using: flashKey(id)) else { return nil }
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in Array(box.combined) { out += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The message ``seal(_:forSession:)`` sealed for the session `id`; nil when the text is
+    /// not hex, was sealed for another session or under another secret, or was changed.
+    public func open(_ sealed: String, forSession id: String) -> [UInt8]? {
+        guard let bytes = Self.bytes(hex: sealed), let box = try? ChaChaPoly.SealedBox(combined: bytes),
+            let message = try? ChaChaPoly.open(box, using: flashKey(id))
+        else { return nil }
+        return Array(message)
+    }
+
+    /// Bytes from lowercase hex; nil for anything else.
+    private static func bytes(hex: String) -> [UInt8]? {
+        let text = Array(hex.utf8)
+        guard text.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count / 2)
+        var index = 0
+        while index < text.count {
+            guard let high = nibble(text[index]), let low = nibble(text[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private func flashKey(_ id: String) -> SymmetricKey {
+        SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(id.utf8), using: secret.derivedKey(purpose: "tokend web session flash"))))
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

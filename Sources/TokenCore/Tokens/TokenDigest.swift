@@ -14,6 +14,14 @@ public struct TokenDigest: Hashable, Sendable {
         }
     }
 
+    /// From exactly 32 bytes in memory (PostgreSQL's `bytea`), a word at a time; nil for any
+    /// other length. The same as ``init(bytes:)``, without a protocol call per byte.
+    public init?(memory bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 32 else { return nil }
+        func word(_ index: Int) -> UInt64 { UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
+        words = (word(0), word(1), word(2), word(3))
+    }
+
     /// From 64 hex characters (either case); nil for anything else.
     public init?<Hex: Collection<UInt8>>(hexUTF8 hex: Hex) {
         guard hex.count == 64 else { return nil }

@@ -35,12 +35,13 @@ enum DeployTokenPage {
     static func show(_ context: WebContext, _ kind: ResourceKind, banner: HTML? = nil, form: WebContext? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
         let viewer = try context.person
         let now = context.now
+        let banner = try PageFlash.banner(context, else: banner)
         let (fullPath, tokens) = try context.read { state throws -> (String, [DeployToken]) in
             let resource = try managed(context, kind, in: state)
             return (state.resources.fullPath(of: resource) ?? "", state.deployTokens.tokens(of: resource).filter { $0.isActive(now: now) })
         }
         let path = basePath(kind, fullPath)
-        let view = DeployTokenView(basePath: path, viewer: viewer, now: now)
+        let view = DeployTokenView(basePath: path, viewer: viewer, now: now, pages: TablePage.Requested(context))
         let noun = kind == .group ? "group" : "project"
         let content: HTML = """
             <h1>Repository settings</h1><p class="lead">\(fullPath)</p>
@@ -68,7 +69,8 @@ enum DeployTokenPage {
         return (DeployTokenService.Draft(name: name, username: context.field("username"), scopes: scopes, expiresAt: expiresAt), [])
     }
 
-    /// Creates a token; its username and value are shown on this answer only.
+    /// Creates a token; its username and value are kept for the page this answer redirects to
+    /// (``PageFlash``), which shows them once.
     static func create(_ context: WebContext, _ kind: ResourceKind) throws -> APIResponse {
         let viewer = try context.person
         _ = try context.read { state throws in try managed(context, kind, in: state) }
@@ -77,11 +79,14 @@ enum DeployTokenPage {
         let generator = TokenGenerator(prefix: DeployToken.prefix, random: context.dependencies.random)
         let (secret, creator, now) = (context.dependencies.secret, viewer.user.id, context.now)
         do {
-            let created = try context.write { state throws -> (token: DeployToken, plaintext: String) in
+            let fullPath = try context.write { state throws -> String in
                 let resource = try managed(context, kind, in: state)
-                return try DeployTokenService.create(draft, for: resource, by: creator, at: now, generator: generator, secret: secret, in: &state)
+                let created = try DeployTokenService.create(draft, for: resource, by: creator, at: now, generator: generator, secret: secret, in: &state)
+                try PageFlash.newDeployToken(name: created.token.name, username: created.token.username, value: created.plaintext)
+                    .keep(for: viewer, in: &state)
+                return state.resources.fullPath(of: resource) ?? ""
             }
-            return try show(context, kind, banner: DeployTokenView.newToken(created.plaintext, username: created.token.username, name: created.token.name))
+            return PageFlash.redirect(to: basePath(kind, fullPath))
         } catch let failure as DeployTokenService.Failure {
             return try show(context, kind, banner: Layout.errors([failure.sentence]), form: context, status: .unprocessableContent)
         }
@@ -111,11 +116,14 @@ enum DeployTokenPage {
 
     /// Revokes the resource's own token, the right and the token found inside the write.
     static func revoke(_ context: WebContext, _ kind: ResourceKind) throws -> APIResponse {
-        let name = try context.write { state throws -> String in
-            let token = try ownToken(context, of: try managed(context, kind, in: state), in: state)
+        let viewer = try context.person
+        let fullPath = try context.write { state throws -> String in
+            let resource = try managed(context, kind, in: state)
+            let token = try ownToken(context, of: resource, in: state)
             DeployTokenService.revoke(token, in: &state)
-            return token.name
+            try PageFlash.notice("Revoked the deploy token “\(token.name)”.").keep(for: viewer, in: &state)
+            return state.resources.fullPath(of: resource) ?? ""
         }
-        return try show(context, kind, banner: Layout.alert("success", "Revoked the deploy token “\(name)”."))
+        return PageFlash.redirect(to: basePath(kind, fullPath))
     }
 }

@@ -9,10 +9,16 @@ struct DeployTokenView {
     var viewer: SignedInUser
     var now: Timestamp
 
-    /// Active tokens, newest first: name, username, created, expires, scopes, revoke.
+    /// The page of the table to show (``TablePage``, its `page` parameter).
+    var pages = TablePage.Requested()
+
+    /// Active tokens, newest first: name, username, created, expires, scopes, revoke; one
+    /// ``TablePage`` of them under a heading that counts all of them.
     func table(_ tokens: [DeployToken]) -> HTML {
+        let page = TablePage(requested: pages.active, total: tokens.count)
+        let sorted = tokens.sorted(by: { $0.id > $1.id })
         var rows = HTML.empty
-        for token in tokens.sorted(by: { $0.id > $1.id }) {
+        for token in page.rows(sorted) {
             let scopes = token.scopes.map { scope -> HTML in "<span class=\"badge\">\(scope.rawValue)</span>" }
             rows.append("""
                 <tr><td>\(token.name)</td><td>\(token.username)</td><td>\(token.createdAt.date.iso8601)</td>\
@@ -20,12 +26,17 @@ struct DeployTokenView {
                 <td><a href="\(basePath)/deploy_token/\(token.id.rawValue)/revoke" aria-label="Revoke \(token.name)">Revoke</a></td></tr>
                 """)
         }
-        if tokens.isEmpty { rows = "<tr><td class=\"empty\" colspan=\"6\">This has no active deploy tokens.</td></tr>" }
+        if rows.utf8.isEmpty {
+            let empty = tokens.isEmpty ? "This has no active deploy tokens." : "No tokens on this page."
+            rows = "<tr><td class=\"empty\" colspan=\"6\">\(empty)</td></tr>"
+        }
+        var pager = HTML.empty
+        page.writeNavigation(path: basePath, parameter: TablePage.Requested.active, label: "Pages of active deploy tokens", into: &pager)
         return """
             <section class="card" aria-labelledby="active-deploy-tokens"><h2 id="active-deploy-tokens">Active deploy tokens (\(tokens.count))</h2>\
             <div class="table-wrap"><table><caption class="skip">Active deploy tokens</caption><thead><tr><th scope="col">Name</th><th scope="col">Username</th>\
             <th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Scopes</th><th scope="col">Action</th></tr></thead>
-            <tbody>\(rows)</tbody></table></div></section>
+            <tbody>\(rows)</tbody></table></div>\(pager)</section>
             """
     }
 

@@ -22,12 +22,13 @@ enum ImpersonationTokenPage {
 
     static func show(_ context: WebContext, banner: HTML? = nil, form: WebContext? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
         let viewer = try context.person
+        let banner = try PageFlash.banner(context, else: banner)
         let (user, tokens) = try context.read { state throws -> (User, [AccessToken]) in
             let user = try owner(context, in: state)
             return (user, state.tokens(ownedBy: user.id).filter(\.impersonation))
         }
         let issuer = context.api.issuer
-        let view = TokenListView(basePath: path(user), viewer: viewer, now: context.now)
+        let view = TokenListView(basePath: path(user), viewer: viewer, now: context.now, pages: TablePage.Requested(context))
         let content: HTML = """
             <h1>Impersonation tokens of @\(user.username)</h1><p class="lead">Tokens that act as \(user.name) through the API.</p>
             \(banner)\(view.tables(tokens))\
@@ -41,12 +42,16 @@ enum ImpersonationTokenPage {
             return try show(context, banner: Layout.errors(["Expiration date is not a date"]), form: context, status: .unprocessableContent)
         }
         form.request.impersonation = true
+        let viewer = try context.person
         let issuer = context.api.issuer
         do {
-            let issued = try context.write { state throws -> IssuedToken in
-                try issuer.create(form.request, for: try owner(context, in: state), in: &state)
+            let user = try context.write { state throws -> User in
+                let user = try owner(context, in: state)
+                let issued = try issuer.create(form.request, for: user, in: &state)
+                try PageFlash.newToken(name: issued.token.name, value: issued.plaintext).keep(for: viewer, in: &state)
+                return user
             }
-            return try show(context, banner: TokenListView.newToken(issued.plaintext, name: issued.token.name))
+            return PageFlash.redirect(to: path(user))
         } catch let error as TokenError {
             return try show(context, banner: Layout.errors(TokenForm.messages(error)), form: context, status: .unprocessableContent)
         }
@@ -71,12 +76,14 @@ enum ImpersonationTokenPage {
 
     static func act(_ context: WebContext) throws -> APIResponse {
         guard try PersonalAccessTokenPage.action(context) == "revoke" else { throw HTTPError.notFound }
+        let viewer = try context.person
         let issuer = context.api.issuer
-        let name = try context.write { state throws -> String in
+        let user = try context.write { state throws -> User in
             let token = try impersonationToken(context, in: state)
             try issuer.revoke(token.id, in: &state)
-            return token.name
+            try PageFlash.notice("Revoked the impersonation token “\(token.name)”.").keep(for: viewer, in: &state)
+            return try owner(context, in: state)
         }
-        return try show(context, banner: Layout.alert("success", "Revoked the impersonation token “\(name)”."))
+        return PageFlash.redirect(to: path(user))
     }
 }

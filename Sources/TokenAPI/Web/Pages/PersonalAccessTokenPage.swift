@@ -28,9 +28,10 @@ enum PersonalAccessTokenPage {
     static func show(_ context: WebContext, banner: HTML? = nil, form: WebContext? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
         let viewer = try context.person
         let me = viewer.user.id
+        let banner = try PageFlash.banner(context, else: banner)
         let tokens = try context.read { state in state.tokens(ownedBy: me).filter { !$0.impersonation } }
         let issuer = context.api.issuer
-        let view = TokenListView(basePath: path, viewer: viewer, now: context.now)
+        let view = TokenListView(basePath: path, viewer: viewer, now: context.now, pages: TablePage.Requested(context))
         let page = Layout.page(title: "Personal access tokens", current: path, viewer: viewer, capacity: TokenListView.capacity(for: tokens.count)) { out in
             out.append("""
                 <h1>Personal access tokens</h1>
@@ -43,7 +44,8 @@ enum PersonalAccessTokenPage {
         return PageResponse.html(status, page)
     }
 
-    /// Creates the person's token; the value is shown on this answer only.
+    /// Creates the person's token; its value is kept for the page this answer redirects to
+    /// (``PageFlash``), which shows it once.
     static func create(_ context: WebContext) throws -> APIResponse {
         let viewer = try context.person
         guard let form = TokenForm(context, allowed: Set(offeredScopes(viewer)), issuer: context.api.issuer) else {
@@ -52,12 +54,13 @@ enum PersonalAccessTokenPage {
         let issuer = context.api.issuer
         let me = viewer.user.id
         do {
-            let issued = try context.write { state throws -> IssuedToken in
+            try context.write { state throws in
                 guard let owner = state.user(me) else { throw HTTPError.notFound }
                 if let problem = form.scopeProblem { throw problem }
-                return try issuer.create(form.request, for: owner, in: &state)
+                let issued = try issuer.create(form.request, for: owner, in: &state)
+                try PageFlash.newToken(name: issued.token.name, value: issued.plaintext).keep(for: viewer, in: &state)
             }
-            return try show(context, banner: TokenListView.newToken(issued.plaintext, name: issued.token.name))
+            return PageFlash.redirect(to: path)
         } catch let error as TokenError {
             return try show(context, banner: Layout.errors(TokenForm.messages(error)), form: context, status: .unprocessableContent)
         }
@@ -88,23 +91,24 @@ enum PersonalAccessTokenPage {
             content: "<h1>Personal access tokens</h1>\(view.confirm(token, action: action))"))
     }
 
-    /// Rotates or revokes, the token found among the person's own inside the transaction.
+    /// Rotates or revokes, the token found among the person's own inside the transaction; the
+    /// outcome is kept for the page this answer redirects to (``PageFlash``).
     static func act(_ context: WebContext) throws -> APIResponse {
+        let viewer = try context.person
         let action = try action(context)
         let issuer = context.api.issuer
         do {
-            if action == "revoke" {
-                let name = try context.write { state throws -> String in
-                    let token = try ownToken(context, in: state)
+            try context.write { state throws in
+                let token = try ownToken(context, in: state)
+                if action == "revoke" {
                     try issuer.revoke(token.id, in: &state)
-                    return token.name
+                    try PageFlash.notice("Revoked the token “\(token.name)”.").keep(for: viewer, in: &state)
+                } else {
+                    let issued = try issuer.rotate(token.id, expiresAt: nil, in: &state)
+                    try PageFlash.newToken(name: issued.token.name, value: issued.plaintext).keep(for: viewer, in: &state)
                 }
-                return try show(context, banner: Layout.alert("success", "Revoked the token “\(name)”."))
             }
-            let issued = try context.write { state throws -> IssuedToken in
-                try issuer.rotate(try ownToken(context, in: state).id, expiresAt: nil, in: &state)
-            }
-            return try show(context, banner: TokenListView.newToken(issued.plaintext, name: issued.token.name))
+            return PageFlash.redirect(to: path)
         } catch let error as TokenError {
             return try show(context, banner: Layout.errors(TokenForm.messages(error)), status: .unprocessableContent)
         }

@@ -47,9 +47,10 @@ enum ResourceTokenPage {
     static func show(_ context: WebContext, _ kind: ResourceKind, banner: HTML? = nil, form: WebContext? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
         let viewer = try context.person
         let listing = try listing(context, kind)
+        let banner = try PageFlash.banner(context, else: banner)
         let path = basePath(kind, listing.fullPath)
         let issuer = context.api.issuer
-        let view = TokenListView(basePath: path, viewer: viewer, now: context.now, roles: listing.roles)
+        let view = TokenListView(basePath: path, viewer: viewer, now: context.now, roles: listing.roles, pages: TablePage.Requested(context))
         let noun = kind == .group ? "Group" : "Project"
         let content: HTML = """
             <h1>\(noun) access tokens</h1><p class="lead">\(listing.fullPath): tokens that act as a bot member of this \(kind == .group ? "group" : "project"), with the role you give it.</p>
@@ -67,19 +68,20 @@ enum ResourceTokenPage {
 
     static func create(_ context: WebContext, _ kind: ResourceKind) throws -> APIResponse {
         let viewer = try context.person
-        _ = try listing(context, kind)
+        let listing = try listing(context, kind)
         guard let form = TokenForm(context, allowed: Set(Scope.resourceBot), issuer: context.api.issuer),
             let level = context.field("access_level").flatMap(Int.init).flatMap(AccessLevel.init(rawValue:)),
             AccessLevel.memberLevels.contains(level)
         else { return try show(context, kind, banner: Layout.errors(["Expiration date or role is not valid"]), form: context, status: .unprocessableContent) }
         let service = service(context)
         do {
-            let issued = try context.write { state throws -> IssuedToken in
+            try context.write { state throws in
                 let resource = try context.api.visibleResource(kind, in: state)
                 if let problem = form.scopeProblem { throw ResourceTokenService.Failure.token(problem) }
-                return try service.create(form.request, accessLevel: level, in: resource, by: viewer.caller, state: &state)
+                let issued = try service.create(form.request, accessLevel: level, in: resource, by: viewer.caller, state: &state)
+                try PageFlash.newToken(name: issued.token.name, value: issued.plaintext).keep(for: viewer, in: &state)
             }
-            return try show(context, kind, banner: TokenListView.newToken(issued.plaintext, name: issued.token.name))
+            return PageFlash.redirect(to: basePath(kind, listing.fullPath))
         } catch let failure as ResourceTokenService.Failure {
             return try show(context, kind, banner: Layout.errors(messages(failure)), form: context, status: .unprocessableContent)
         }
@@ -116,25 +118,23 @@ enum ResourceTokenPage {
     static func act(_ context: WebContext, _ kind: ResourceKind) throws -> APIResponse {
         let viewer = try context.person
         let action = try PersonalAccessTokenPage.action(context)
-        _ = try listing(context, kind)
+        let listing = try listing(context, kind)
         let (service, caller, now) = (service(context), viewer.caller, context.now)
         do {
-            if action == "revoke" {
-                let name = try context.write { state throws -> String in
-                    let resource = try context.api.visibleResource(kind, in: state)
+            try context.write { state throws in
+                let resource = try context.api.visibleResource(kind, in: state)
+                if action == "revoke" {
                     let token = try ownToken(context, of: resource, in: state)
                     try service.revoke(token, in: resource, by: caller, state: &state)
-                    return token.name
+                    try PageFlash.notice("Revoked the token “\(token.name)”.").keep(for: viewer, in: &state)
+                } else {
+                    guard AccessPolicy.canManageTokens(resource, by: caller, state: state, now: now) else { throw HTTPError.notFound }
+                    let token = try ownToken(context, of: resource, in: state)
+                    let issued = try service.rotate(token, in: resource, by: caller, expiresAt: nil, state: &state)
+                    try PageFlash.newToken(name: issued.token.name, value: issued.plaintext).keep(for: viewer, in: &state)
                 }
-                return try show(context, kind, banner: Layout.alert("success", "Revoked the token “\(name)”."))
             }
-            let issued = try context.write { state throws -> IssuedToken in
-                let resource = try context.api.visibleResource(kind, in: state)
-                guard AccessPolicy.canManageTokens(resource, by: caller, state: state, now: now) else { throw HTTPError.notFound }
-                let token = try ownToken(context, of: resource, in: state)
-                return try service.rotate(token, in: resource, by: caller, expiresAt: nil, state: &state)
-            }
-            return try show(context, kind, banner: TokenListView.newToken(issued.plaintext, name: issued.token.name))
+            return PageFlash.redirect(to: basePath(kind, listing.fullPath))
         } catch let failure as ResourceTokenService.Failure {
             return try show(context, kind, banner: Layout.errors(messages(failure)), status: .unprocessableContent)
         }

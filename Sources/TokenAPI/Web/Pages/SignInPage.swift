@@ -15,20 +15,24 @@ enum SignInPage {
         WebRoute(.post, "users/sign_out") { try signOut($0) },
     ]
 
-    /// The form; a signed-in person goes straight on to where they were going.
+    /// The form, with the pre-session's CSRF token (``SignInFormGuard``); a signed-in person
+    /// goes straight on to where they were going.
     static func form(_ context: WebContext, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> APIResponse {
         let next = RedirectTarget.sameOrigin(context.field("redirect_to"))
         if context.viewer != nil, error == nil, context.request.method != .post { return PageResponse.redirect(to: next ?? RedirectTarget.home) }
         let hidden: HTML? = next.map { "<input type=\"hidden\" name=\"redirect_to\" value=\"\($0)\">" }
         let alert: HTML? = error.map { Layout.alert("error", "\($0)") }
+        let preSession = SignInFormGuard.preSession(context)
         let body: HTML = """
             <main id="content" class="signin"><h1>Sign in to tokend</h1>\(alert)
-            <form method="post" action="\(path)">\(hidden)
+            <form method="post" action="\(path)">\(SignInFormGuard.csrfField(preSession: preSession.id, context.dependencies))\(hidden)
             <label for="user_login">Username or primary email</label><input type="text" id="user_login" name="user[login]" autocomplete="username" required autofocus value="\(context.field("user[login]") ?? "")">
             <label for="user_password">Password</label><input type="password" id="user_password" name="user[password]" autocomplete="current-password" required>
             <button class="primary" type="submit">Sign in</button></form></main>
             """
-        return PageResponse.html(status, Layout.document(title: "Sign in", body: body))
+        var response = PageResponse.html(status, Layout.document(title: "Sign in", body: body))
+        if let cookie = preSession.setCookie { response.headerFields[.setCookie] = cookie }
+        return response
     }
 
     /// The form's POST: on success a fresh session's cookie and a redirect to a same-origin

@@ -10,9 +10,12 @@ struct TokenListView {
     var now: Timestamp
     /// The role column (project and group tokens).
     var roles: [UserID: AccessLevel]? = nil
+    /// The page of each table to show (``TablePage``).
+    var pages = TablePage.Requested()
 
-    /// Active tokens, then inactive ones (revoked or expired), newest first. Written into
-    /// `out` row by row: a page of a thousand tokens is one buffer, never nested fragments.
+    /// Active tokens, then inactive ones (revoked or expired), newest first, each table one
+    /// ``TablePage`` of rows under a heading that counts all of them. Written into `out` row by
+    /// row: one buffer, never nested fragments.
     func writeTables(_ tokens: [AccessToken], into out: inout HTML) {
         var active: [AccessToken] = []
         var inactive: [AccessToken] = []
@@ -23,18 +26,29 @@ struct TokenListView {
         out.append(markup: "<section class=\"card\" aria-labelledby=\"active-tokens\"><h2 id=\"active-tokens\">Active tokens (")
         out.append(number: active.count)
         out.append(markup: ")</h2><div class=\"table-wrap\">")
-        writeTable(active, actions: true, into: &out)
-        out.append(markup: "</div></section>\n<section class=\"card\" aria-labelledby=\"inactive-tokens\"><h2 id=\"inactive-tokens\">Inactive tokens (")
+        let activePage = TablePage(requested: pages.active, total: active.count)
+        let inactivePage = TablePage(requested: pages.inactive, total: inactive.count)
+        writeTable(activePage.rows(active), actions: true, into: &out)
+        out.append(markup: "</div>")
+        activePage.writeNavigation(
+            path: basePath, parameter: TablePage.Requested.active, label: "Pages of active tokens",
+            keeping: [(TablePage.Requested.inactive, inactivePage)], into: &out)
+        out.append(markup: "</section>\n<section class=\"card\" aria-labelledby=\"inactive-tokens\"><h2 id=\"inactive-tokens\">Inactive tokens (")
         out.append(number: inactive.count)
         out.append(markup: ")</h2><div class=\"table-wrap\">")
-        writeTable(inactive, actions: false, into: &out)
-        out.append(markup: "</div></section>\n")
+        writeTable(inactivePage.rows(inactive), actions: false, into: &out)
+        out.append(markup: "</div>")
+        inactivePage.writeNavigation(
+            path: basePath, parameter: TablePage.Requested.inactive, label: "Pages of inactive tokens",
+            keeping: [(TablePage.Requested.active, activePage)], into: &out)
+        out.append(markup: "</section>\n")
     }
 
-    /// The bytes a page of `count` tokens takes, about, to reserve up front.
-    static func capacity(for count: Int) -> Int { 16_384 + 640 * count }
+    /// The bytes a page of `count` tokens takes, about, to reserve up front (two tables of at
+    /// most one ``TablePage`` each).
+    static func capacity(for count: Int) -> Int { 16_384 + 640 * min(count, 2 * TablePage.size) }
 
-    func writeTable(_ tokens: [AccessToken], actions: Bool, into out: inout HTML) {
+    func writeTable(_ tokens: ArraySlice<AccessToken>, actions: Bool, into out: inout HTML) {
         out.append(markup: "<table><caption class=\"skip\">")
         out.append(markup: actions ? "Active tokens" : "Inactive tokens")
         out.append(markup: "</caption><thead><tr><th scope=\"col\">Token name</th><th scope=\"col\">Description</th><th scope=\"col\">Scopes</th>")
@@ -45,7 +59,12 @@ struct TokenListView {
         for token in tokens { writeRow(token, actions: actions, into: &out) }
         if tokens.isEmpty {
             out.append(markup: "<tr><td class=\"empty\" colspan=\"8\">")
-            out.append(markup: actions ? "This user has no active access tokens." : "This user has no inactive access tokens.")
+            // An empty slice of a table that has rows: a page past the last.
+            if tokens.startIndex > 0 {
+                out.append(markup: "No tokens on this page.")
+            } else {
+                out.append(markup: actions ? "This user has no active access tokens." : "This user has no inactive access tokens.")
+            }
             out.append(markup: "</td></tr>")
         }
         out.append(markup: "</tbody></table>")

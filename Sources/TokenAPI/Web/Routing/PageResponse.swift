@@ -15,9 +15,10 @@ enum PageResponse {
         return response
     }
 
-    /// 302 to a path of this origin (`location` is built by tokend or checked by ``RedirectTarget``).
-    static func redirect(to location: String) -> APIResponse {
-        var response = APIResponse(status: .found, headerFields: [.location: location])
+    /// 302 (or `status`) to a path of this origin (`location` is built by tokend or checked by
+    /// ``RedirectTarget``).
+    static func redirect(to location: String, status: HTTPResponse.Status = .found) -> APIResponse {
+        var response = APIResponse(status: status, headerFields: [.location: location])
         secure(&response)
         return response
     }

@@ -17,24 +17,30 @@ public enum SessionCookie {
 
     /// The session id in `request`'s cookies: the first `_tokend_session` whose value has an
     /// id's shape. One pass over at most ``maximumHeaderBytes`` bytes.
-    public static func sessionID(in request: APIRequest) -> Substring? {
+    public static func sessionID(in request: APIRequest) -> Substring? { id(named: name, in: request) }
+
+    /// The first cookie called `cookieName` in `request`'s `Cookie` headers whose value has the
+    /// shape of a ``WebSessionSecret`` id. One pass over at most ``maximumHeaderBytes`` bytes.
+    static func id(named cookieName: String, in request: APIRequest) -> Substring? {
         var budget = maximumHeaderBytes
         for field in request.head.headerFields where field.name == .cookie {
             let value = field.value
             guard budget > 0 else { return nil }
             let bounded = value.utf8.count > budget ? String(decoding: value.utf8.prefix(budget), as: UTF8.self)[...] : value[...]
             budget -= bounded.utf8.count
-            if let id = sessionID(inCookieHeader: bounded) { return id }
+            if let id = id(named: cookieName, inCookieHeader: bounded) { return id }
         }
         return nil
     }
 
     /// The session id in one `Cookie` header value (`a=1; _tokend_session=…; b=2`), if any.
-    static func sessionID(inCookieHeader header: Substring) -> Substring? {
+    static func sessionID(inCookieHeader header: Substring) -> Substring? { id(named: name, inCookieHeader: header) }
+
+    static func id(named cookieName: String, inCookieHeader header: Substring) -> Substring? {
         for pair in header.split(separator: ";", omittingEmptySubsequences: true) {
             let trimmed = pair.drop { $0 == " " || $0 == "\t" }
             guard let equals = trimmed.firstIndex(of: "=") else { continue }
-            guard trimmed[..<equals] == name else { continue }
+            guard trimmed[..<equals] == cookieName else { continue }
             var value = trimmed[trimmed.index(after: equals)...]
             while value.last == " " || value.last == "\t" { value = value.dropLast() }
             if WebSessionSecret.isWellFormed(value) { return value }

@@ -11,6 +11,9 @@ public import TokenCore
 public struct SignedInUser: Sendable {
     public let user: User
     public let session: WebSession
+    /// The id the browser's cookie carries (the store holds only its digest): the key to what
+    /// is sealed for this session (``PageFlash``). Never shown, never logged.
+    let sessionID: String
     /// The session's CSRF token: put it in every form that changes something (a hidden field),
     /// and check what comes back with ``checkCSRFToken(_:)``. Derived, never stored.
     public let csrfToken: String
@@ -23,9 +26,10 @@ public struct SignedInUser: Sendable {
     let dependencies: APIDependencies
     let now: Timestamp
 
-    init(user: User, session: WebSession, setCookie: String?, dependencies: APIDependencies, now: Timestamp) {
+    init(user: User, session: WebSession, sessionID: String, setCookie: String?, dependencies: APIDependencies, now: Timestamp) {
         self.user = user
         self.session = session
+        self.sessionID = sessionID
         self.setCookie = setCookie
         self.dependencies = dependencies
         self.now = now

@@ -36,14 +36,15 @@ public enum WebSignIn {
         let resolved = try cookie.flatMap { try service.resolve(sessionID: $0, in: dependencies.repository, now: now) }
         let trusted = dependencies.web.trustedUsername(in: request)
         if let resolved, trusted.map({ $0.lowercased() == resolved.user.username.lowercased() }) ?? true {
-            return SignedInUser(user: resolved.user, session: resolved.session, setCookie: nil, dependencies: dependencies, now: now)
+            return SignedInUser(
+                user: resolved.user, session: resolved.session, sessionID: String(cookie ?? ""), setCookie: nil, dependencies: dependencies, now: now)
         }
         guard let trusted else { return nil }
         if let cookie, resolved != nil { try service.signOut(sessionID: cookie, in: dependencies.repository) }
         switch try service.signInTrusted(username: trusted, client: client(of: request), in: dependencies.repository, now: now) {
         case .success(let started):
             return SignedInUser(
-                user: started.user, session: started.session, setCookie: startCookie(started.sessionID, request, dependencies),
+                user: started.user, session: started.session, sessionID: started.sessionID, setCookie: startCookie(started.sessionID, request, dependencies),
                 dependencies: dependencies, now: now)
         case .failure:
             return nil
@@ -63,7 +64,9 @@ public enum WebSignIn {
             if let old = SessionCookie.sessionID(in: request) { try service.signOut(sessionID: old, in: dependencies.repository) }
             let cookie = startCookie(started.sessionID, request, dependencies)
             return .signedIn(
-                SignedInUser(user: started.user, session: started.session, setCookie: cookie, dependencies: dependencies, now: now),
+                SignedInUser(
+                    user: started.user, session: started.session, sessionID: started.sessionID, setCookie: cookie, dependencies: dependencies,
+                    now: now),
                 setCookie: cookie)
         }
     }
