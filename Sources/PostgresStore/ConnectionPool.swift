@@ -37,6 +37,20 @@ final class ConnectionPool: Sendable {
         idle.withLock { $0.append(connection) }
     }
 
+    /// Opens connections until `count` are idle, as a worker with `count` threads will hold
+    /// them anyway: its first requests then wait for no connect, and what it holds is the same
+    /// from its start. Best effort: a connection that cannot be opened now opens at first use.
+    func prefill(_ count: Int) {
+        var opened: [PostgresConnection] = []
+        while idle.withLock({ $0.count }) + opened.count < count {
+            guard let connection = try? PostgresConnection(parameters: location.connectionParameters, location: location.description),
+                (try? setup(connection)) != nil
+            else { break }
+            opened.append(connection)
+        }
+        for connection in opened { give(connection) }
+    }
+
     /// Closes every idle connection (after the database restarted, say).
     func drain() { idle.withLock { $0.removeAll() } }
 }

@@ -85,6 +85,10 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         }
     }
 
+    /// Opens the connections a worker with `threads` request threads holds, before its first
+    /// request (best effort: those that cannot be opened now open at first use).
+    public func openConnections(forThreads threads: Int) { pool.prefill(threads) }
+
     // MARK: TokenRepository
 
     public func read<T>(_ body: (borrowing StoreState) throws -> T) throws -> T {

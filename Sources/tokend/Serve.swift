@@ -83,7 +83,7 @@ struct Serve: ParsableCommand {
             logger.critical("cannot listen", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        let threadCount = settings.threads ?? 2 * ProcessInfo.processInfo.activeProcessorCount
+        let threadCount = settings.workerThreads
         let accessLog = settings.logLevel <= .info ? AccessLog(sink: .standardError) : nil
         let server = FastCGIServer(listenFD: fd, threads: threadCount, application: handle, logger: logger, accessLog: accessLog)
         // Request lines are batched; a second is the longest one waits to reach the log. Failed

@@ -40,6 +40,9 @@ extension StoreOptions {
 }
 
 extension Settings {
+    /// A worker's request threads: `--threads`, else twice the cores.
+    var workerThreads: Int { threads ?? 2 * ProcessInfo.processInfo.activeProcessorCount }
+
     /// Opens the store: the PostgreSQL database of `--store`, else the data directory.
     func openStore(loading: JSONFileStore.Loading = .eager) throws -> any AdminStore {
         if let postgres { return PostgresStore(location: postgres, logger: logger("tokend"), auditWitness: witness) }

@@ -35,8 +35,12 @@ enum StoreBackend: Sendable {
         case .postgres(let location):
             let store = PostgresStore(location: location, logger: settings.logger("tokend"), auditWitness: settings.witness)
             let secret = try store.loadSecret()
-            // A long-lived worker loads its replica now, not at its first request.
-            if lifetime == .worker { try store.read { _ in } }
+            // A long-lived worker loads its replica and opens its connections now, not at its
+            // first requests.
+            if lifetime == .worker {
+                try store.read { _ in }
+                store.openConnections(forThreads: settings.workerThreads)
+            }
             return ServedStore(repository: store, secret: secret, failedAuthentications: .writing(to: store))
         case .directory:
             // One CGI request reads a token or two: find them in the files rather than load all.

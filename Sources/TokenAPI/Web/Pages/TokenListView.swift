@@ -23,25 +23,38 @@ struct TokenListView {
         for token in tokens.sorted(by: { $0.id.rawValue > $1.id.rawValue }) {
             if token.isActive(at: now) { active.append(token) } else { inactive.append(token) }
         }
-        out.append(markup: "<section class=\"card\" aria-labelledby=\"active-tokens\"><h2 id=\"active-tokens\">Active tokens (")
-        out.append(number: active.count)
-        out.append(markup: ")</h2><div class=\"table-wrap\">")
         let activePage = TablePage(requested: pages.active, total: active.count)
         let inactivePage = TablePage(requested: pages.inactive, total: inactive.count)
-        writeTable(activePage.rows(active), actions: true, into: &out)
-        out.append(markup: "</div>")
-        activePage.writeNavigation(
-            path: basePath, parameter: TablePage.Requested.active, label: "Pages of active tokens",
-            keeping: [(TablePage.Requested.inactive, inactivePage)], into: &out)
-        out.append(markup: "</section>\n<section class=\"card\" aria-labelledby=\"inactive-tokens\"><h2 id=\"inactive-tokens\">Inactive tokens (")
-        out.append(number: inactive.count)
+        writeSection(
+            "active-tokens", title: "Active tokens", activePage.rows(active), of: activePage, actions: true,
+            parameter: TablePage.Requested.active, keeping: (TablePage.Requested.inactive, inactivePage), into: &out)
+        out.append(markup: "\n")
+        writeSection(
+            "inactive-tokens", title: "Inactive tokens", inactivePage.rows(inactive), of: inactivePage, actions: false,
+            parameter: TablePage.Requested.inactive, keeping: (TablePage.Requested.active, activePage), into: &out)
+        out.append(markup: "\n")
+    }
+
+    /// One table's card: its heading (counting every row of `page`), the rows shown, and the
+    /// links to its other pages, which keep the other table's page (`keeping`).
+    private func writeSection(
+        _ id: StaticString, title: StaticString, _ rows: ArraySlice<AccessToken>, of page: TablePage, actions: Bool,
+        parameter: StaticString, keeping: (name: StaticString, page: TablePage), into out: inout HTML
+    ) {
+        out.append(markup: "<section class=\"card\" aria-labelledby=\"")
+        out.append(markup: id)
+        out.append(markup: "\"><h2 id=\"")
+        out.append(markup: id)
+        out.append(markup: "\">")
+        out.append(markup: title)
+        out.append(markup: " (")
+        out.append(number: page.total)
         out.append(markup: ")</h2><div class=\"table-wrap\">")
-        writeTable(inactivePage.rows(inactive), actions: false, into: &out)
+        writeTable(rows, actions: actions, into: &out)
         out.append(markup: "</div>")
-        inactivePage.writeNavigation(
-            path: basePath, parameter: TablePage.Requested.inactive, label: "Pages of inactive tokens",
-            keeping: [(TablePage.Requested.active, activePage)], into: &out)
-        out.append(markup: "</section>\n")
+        page.writeNavigation(
+            path: basePath, parameter: parameter, label: "Pages of \(title.description.lowercased())", keeping: [keeping], into: &out)
+        out.append(markup: "</section>")
     }
 
     /// The bytes a page of `count` tokens takes, about, to reserve up front (two tables of at
