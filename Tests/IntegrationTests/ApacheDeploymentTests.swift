@@ -10,7 +10,7 @@ import Glibc
 /// mod_proxy_fcgi to a running worker, and mod_fcgid spawning the worker itself (server config
 /// and the shared-hosting .htaccess). Each sends GitLab clients' requests through a private
 /// Apache on loopback and checks what reaches tokend.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct ApacheDeploymentTests {
     /// A shipped file from deploy/apache.
     static func shipped(_ name: String) throws -> String {

@@ -9,7 +9,7 @@ import Glibc
 /// The audit log through nginx and real workers: every event type with its actor, read back
 /// through the audit events API and from the files; no token value in any line; `tokend audit
 /// verify` on intact and tampered copies; CGI's failed authentications carried by the next write.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct AuditIntegrationTests {
     @Test func everyEventTypeWithItsActorThroughNginx() throws {
         let server = try LiveServer()

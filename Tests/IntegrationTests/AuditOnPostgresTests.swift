@@ -9,7 +9,7 @@ import TokendTesting
 /// store check` finds the tables and the change log in agreement; `tokend audit verify` checks
 /// the rows' chain as it checks the JSON store's files.
 @Suite(
-    .timeLimit(.minutes(10)),
+    .timeLimit(.minutes(20)),
     .disabled(if: PostgresCluster.unavailable != nil, "\(PostgresCluster.unavailable ?? "")"))
 struct AuditOnPostgresTests {
     @Test func everyEventTypeWithItsActor() throws {

@@ -11,7 +11,7 @@ import Glibc
 /// `tokend audit verify` compares the chain with the journal and the records the store holds,
 /// checks a head recorded outside the data directory (`--head`, from the witness), never signs
 /// what the store did not write, and the CGI spill file carries only failed authentications.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct AuditTruncationTests {
     /// A store with a few users and tokens in two or more small audit files, the workers
     /// stopped, and the witness writing to a file the test owns.

@@ -6,7 +6,7 @@ import TokendTesting
 /// The forward-auth gate and the admin token API for real: the shared scenarios through nginx
 /// to a worker, then a real nginx (`nginx/auth-gate.conf`) and a real Caddy
 /// (`deploy/caddy/Caddyfile.example`) guarding a second service on loopback.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct AuthGateIntegrationTests {
     @Test(arguments: [
         ("gate statuses and headers", GateScenarios.statusesAndHeaders),

@@ -9,7 +9,7 @@ import Glibc
 /// `tokend store backup` under write load through nginx, and a restore from it as the README
 /// describes (copy into a new directory, check, serve): every write acknowledged before the
 /// backup started is in the copy, and the copy holds nothing the live store does not.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct BackupRestoreTests {
     /// Ids of the tokens in a data directory, from `tokend token list`.
     static func tokenIDs(_ server: LiveServer, data: String) throws -> Set<Int> {

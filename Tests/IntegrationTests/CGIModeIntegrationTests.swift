@@ -5,7 +5,7 @@ import Testing
 /// The binary as a plain CGI program (one process per request, as Apache mod_cgi or fcgiwrap
 /// run it), which reads single records on demand: answers agree with a worker's, and writes
 /// (which load the whole store) are seen by the next process.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct CGIModeIntegrationTests {
     /// Runs one CGI request; returns the status code and the JSON body.
     func cgi(_ server: LiveServer, _ method: String, _ uri: String, token: String) throws -> (status: Int, json: JSONValue?) {

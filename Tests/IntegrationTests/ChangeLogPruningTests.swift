@@ -7,7 +7,7 @@ import TokendTesting
 /// `--keep-changes N`), while a worker serves: the tables keep every record, the worker goes on
 /// serving every token, and a worker started afterwards loads them all from the tables.
 @Suite(
-    .timeLimit(.minutes(10)),
+    .timeLimit(.minutes(20)),
     .disabled(if: PostgresCluster.unavailable != nil, "\(PostgresCluster.unavailable ?? "")"))
 struct ChangeLogPruningTests {
     @Test func compactKeepsTheNewestEntriesAndEveryRecord() throws {

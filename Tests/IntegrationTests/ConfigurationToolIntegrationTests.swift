@@ -3,7 +3,7 @@ import Testing
 
 /// What configuration tools write and read back (a user's profile, a project's settings, every
 /// hook setting) survives a worker restart on both backends, through nginx.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct ConfigurationToolIntegrationTests {
     @Test(arguments: Backend.available)
     func storedSettingsSurviveARestart(backend: Backend) throws {

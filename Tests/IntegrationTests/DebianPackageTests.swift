@@ -10,7 +10,7 @@ import Glibc
 /// on this machine with apt as an operator would: the files of its list, the tokend user and an
 /// initialised /var/lib/tokend, a worker that serves through nginx, an upgrade over itself that
 /// keeps the data, and a purge that leaves nothing behind.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct DebianPackageTests {
     /// `TOKEND_DEB`, as an absolute path (apt-get takes a relative one for a package name).
     static var package: String? {

@@ -6,7 +6,7 @@ import TokendTesting
 /// Deploy tokens for real, on both stores: the shared scenarios through nginx to a worker, and
 /// the shipped `nginx/auth-gate.conf` guarding a registry location with a deploy token sent as
 /// `docker login` and package managers send it, across a restart of the worker.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct DeployTokenIntegrationTests {
     @Test(arguments: [
         ("deploy token rules and shapes", DeployTokenScenarios.rulesAndShapes),

@@ -7,7 +7,7 @@ import Glibc
 
 /// The deployment files started for real: systemd units verified, socket activation run, and
 /// deploy/spawn-fcgi/tokend-spawn started as root. (The production nginx files: NginxSiteTests.)
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct DeploymentTests {
     /// `systemd-analyze verify` on deploy/systemd with ExecStart pointed at the built binary.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "systemd-analyze is not installed"))

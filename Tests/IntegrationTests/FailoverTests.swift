@@ -12,7 +12,7 @@ import Glibc
 /// writes, `pg_ctl promote` of the standby. Host A has the multi-host URL, host B libpq's
 /// keyword/value form. Every wait bounded; every process stopped by PID.
 @Suite(
-    .timeLimit(.minutes(10)), .serialized,
+    .timeLimit(.minutes(20)), .serialized,
     .enabled(if: PostgresCluster.unavailable == nil, "PostgreSQL is not installed (scripts/deps test installs it)"))
 struct FailoverTests {
     /// What one create through nginx answered.

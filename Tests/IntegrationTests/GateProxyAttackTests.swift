@@ -8,7 +8,7 @@ import TokendTesting
 /// ``HeaderEcho``: path confusion (a path checked as `/repo/` but routed as `/dashboard/`),
 /// identity headers a client spells its own way, and the nginx file dropped in beside Debian's
 /// default site.
-@Suite(.timeLimit(.minutes(10)), .enabled(if: HeaderEcho.unavailable == nil, "python3 is not installed (the guarded service is a Python stub)"))
+@Suite(.timeLimit(.minutes(20)), .enabled(if: HeaderEcho.unavailable == nil, "python3 is not installed (the guarded service is a Python stub)"))
 struct GateProxyAttackTests {
     /// A worker with alice, a Developer of acme/web holding a write_repository token (enough for
     /// `/repo/`, not for `/dashboard/`, which needs read_api), and `kind` in front of the echo.

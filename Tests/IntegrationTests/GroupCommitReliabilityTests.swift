@@ -11,7 +11,7 @@ import Glibc
 /// and are answered only once an `fdatasync` covering their lines returned. These tests stop a
 /// worker between the append and the flush, and make the shared flush fail, with several
 /// writers in flight, and check what the clients were told against what the store holds.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct GroupCommitReliabilityTests {
     /// Sends `count` creates from `parallel` clients; returns each answer's status and, for a
     /// 201, the token.

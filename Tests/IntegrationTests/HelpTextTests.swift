@@ -4,7 +4,7 @@ import Testing
 /// Every command's whole `--help`, compared with the reviewed text in `Tests/IntegrationTests/Help/`
 /// (swift-argument-parser's own habit: black-box and in full, so a changed word is a reviewed
 /// change). `scripts/update-help` rewrites the files from the built binary.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct HelpTextTests {
     static let directory = LiveServer.packageRoot + "/Tests/IntegrationTests/Help"
 

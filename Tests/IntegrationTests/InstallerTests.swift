@@ -9,7 +9,7 @@ import Glibc
 /// the release bundle (bin/tokend, deploy/, install.sh) but made from this checkout, so it runs
 /// without the minutes-long release build: install, upgrade, `--uninstall` (keeps the data),
 /// `--uninstall --purge` (removes it).
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct InstallerTests {
     /// A bundle-shaped directory: the debug binary, deploy/ and install.sh.
     static func makeBundle() throws -> String {

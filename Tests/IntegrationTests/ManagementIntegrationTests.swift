@@ -3,7 +3,7 @@ import TokendTesting
 
 /// The users, projects and groups scenarios through a real nginx and worker (TokenAPITests runs
 /// the same ones in-process).
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct ManagementIntegrationTests {
     @Test(arguments: [
         ("lists", ManagementScenarios.listsAreScopedFilteredAndPaginated),

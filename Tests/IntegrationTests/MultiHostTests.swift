@@ -11,7 +11,7 @@ import Glibc
 /// its own: its own data directory, nginx, port and workers; the two share nothing but the
 /// database. Bounded in count and time; every process stopped by PID.
 @Suite(
-    .timeLimit(.minutes(10)), .serialized,
+    .timeLimit(.minutes(20)), .serialized,
     .enabled(if: PostgresCluster.unavailable == nil, "PostgreSQL is not installed (scripts/deps test installs it)"))
 struct MultiHostTests {
     /// Host A on a new database, and host B on the same one.

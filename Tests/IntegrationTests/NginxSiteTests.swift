@@ -21,7 +21,7 @@ private let debianNginxSiteTestRuns: Bool =
 /// own (`unshare --net`: only its loopback exists); the worker is an ordinary process on a unix
 /// socket, which the namespace does not separate.
 @Suite(
-    .timeLimit(.minutes(10)),
+    .timeLimit(.minutes(20)),
     .enabled(if: debianNginxSiteTestRuns, "needs root, unshare, nsenter, ip, openssl and Debian's nginx default site"))
 struct NginxSiteTests {
     static let debianDefaultSite = "/etc/nginx/sites-available/default"

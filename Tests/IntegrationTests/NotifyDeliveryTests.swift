@@ -5,7 +5,7 @@ import Testing
 /// What one `tokend notify` delivery may do, through the real binary, curl and a receiver on
 /// loopback: exactly one request whatever the hook's URL holds, a secret that does not follow
 /// a URL change, and time bounds on each delivery and on the whole run.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct NotifyDeliveryTests {
     /// A project with an access token expiring in 5 days (due for the seven-day notice) and one
     /// hook per URL, in order, each with the secret `s3cret`; the hooks' ids.

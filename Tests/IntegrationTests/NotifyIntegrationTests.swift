@@ -9,7 +9,7 @@ import Glibc
 /// `tokend notify` against a webhook receiver on loopback (a small Python server that checks
 /// `X-Gitlab-Token`): one notice per token, interval and hook, with the clock from `--now`;
 /// a receiver that is down, or refuses the token, is retried with backoff and then given up on.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct NotifyIntegrationTests {
     /// A day from today (UTC) as `YYYY-MM-DD`, and a time on it as ISO 8601.
     static func day(_ offset: Int) -> String {

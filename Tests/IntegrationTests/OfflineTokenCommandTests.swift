@@ -5,7 +5,7 @@ import Testing
 /// `tokend token list` and `tokend token revoke`, the offline answer to a leaked token, run
 /// against the store of a live deployment: what they print, what they never print, and that
 /// the workers behind nginx see a revocation on their next request.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct OfflineTokenCommandTests {
     /// The list's rows after its header, split into columns.
     static func rows(_ output: String) -> [[String]] {

@@ -7,7 +7,7 @@ import TokenRecords
 /// A worker's load of the replica (a binary `COPY` of each table, decoded in place): a fresh
 /// opening of the store holds exactly what was written, values at the edges of their types
 /// included, and a cell that no record can hold is an error naming its column, never a trap.
-@Suite(.timeLimit(.minutes(10)), .enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
+@Suite(.timeLimit(.minutes(20)), .enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
 struct PostgresLoadTests {
     /// A digest of its own for each index.
     static func digest(_ index: Int) -> TokenDigest {

@@ -7,7 +7,7 @@ import TokenCore
 /// Group commit on PostgreSQL: the concurrent writes of one process go to the database in one
 /// call of `tokend.write` (counted by the store, never timed), each answered after the commit
 /// that holds it, and a write that fails its own checks fails alone.
-@Suite(.timeLimit(.minutes(10)), .enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
+@Suite(.timeLimit(.minutes(20)), .enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
 struct PostgresWriteBatchTests {
     struct Refused: Error, Equatable {}
 

@@ -9,7 +9,7 @@ import Glibc
 /// (`TOKEND_BIN`): it serves through its nginx and prints a working administrator token; a
 /// second run on a busy port fails loudly before it starts anything; Ctrl-C revokes the run's
 /// token, and a run revokes what earlier runs left active.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct QuickStartTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx"), "needs nginx"))
     func makeRunServesRefusesABusyPortAndRevokesItsToken() throws {

@@ -10,7 +10,7 @@ import Glibc
 /// `TOKEND_DIST_TARBALL` names a tarball (`make test` builds one and sets it): a
 /// release build takes minutes.
 @Suite(
-    .timeLimit(.minutes(10)),
+    .timeLimit(.minutes(20)),
     .enabled(
         if: !(ProcessInfo.processInfo.environment["TOKEND_DIST_TARBALL"] ?? "").isEmpty,
         "TOKEND_DIST_TARBALL is not set (make test builds the bundle unless TOKEND_SKIP_DIST=1)"))

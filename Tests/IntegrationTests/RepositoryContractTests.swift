@@ -13,7 +13,7 @@ import TokendTesting
 /// leaves no trace, ids included; audit events are committed with their change and never
 /// without it; a request's token is checked again and its use recorded inside the write, and a
 /// reuse's revocations stick although the write refuses; concurrent writers lose nothing.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct RepositoryContractTests {
     enum Kind: String, CaseIterable, CustomStringConvertible {
         case inMemory, jsonEager, jsonOnDemand, postgres

@@ -4,7 +4,7 @@ import Testing
 
 /// Project and group access tokens, projects, groups and members through a real nginx and
 /// worker: every caller role on every endpoint, numeric and `%2F` path ids (spec §4.12, §6).
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct ResourceTokenIntegrationTests {
     /// Group `acme` (Owner: owner) holding private project `acme/web` with a Maintainer and a
     /// Developer, made partly with the CLI (offline bootstrap) and partly through nginx.

@@ -6,7 +6,7 @@ import TokendTesting
 /// The security review's findings where the transport matters, through a real nginx and worker
 /// (and the binary as a plain CGI program): bot takeover, sudo to oneself, e-mail privacy,
 /// the client's `Host`, header injection in raw CGI, and the admin recovery path.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct SecurityIntegrationTests {
     @Test(arguments: [
         ("bot takeover", SecurityScenarios.anotherProjectsBotCannotBeTakenOver),

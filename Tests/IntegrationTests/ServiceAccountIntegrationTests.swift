@@ -6,7 +6,7 @@ import Testing
 /// instance account are created, their tokens made, used with curl, rotated and revoked; the
 /// accounts and their tokens survive a restart (a fresh load of the store), and the audit log
 /// names each step.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct ServiceAccountIntegrationTests {
     @Test(arguments: Backend.allCases)
     func accountAndTokenLifeCycle(backend: Backend) throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Settings precedence through the real binary: flag > TOKEND_* variable > config file > default.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct SettingsIntegrationTests {
     @Test func configFileEnvironmentAndFlagsInOrder() throws {
         let server = try LiveServer(workers: 0)

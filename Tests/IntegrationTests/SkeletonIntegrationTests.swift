@@ -4,7 +4,7 @@ import Testing
 
 /// The walking skeleton through a real nginx and a real worker: authentication, the self
 /// endpoints, errors, headers, and the store holding no token in clear.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct SkeletonIntegrationTests {
     @Test func createdTokenAuthenticatesThroughNginx() throws {
         let server = try LiveServer()

@@ -11,7 +11,7 @@ import Glibc
 /// listens and answers 503 with `Retry-After` and GitLab's body, with readiness saying why,
 /// then serves once the store opens, without a restart. One CGI request that cannot reach its
 /// store writes a complete 503 response on either backend.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct StoreNotReadyTests {
     /// What a worker answers while its store cannot be opened: tokend's own 503 (not nginx's,
     /// which has no `Retry-After`), readiness failed with the reason, liveness up, the gate

@@ -10,7 +10,7 @@ import Glibc
 /// first; `init` run by a user who may not create the directory says how to create it; and the
 /// by-hand install from the README works step by step. Needs root (to create files for, and run
 /// as, other users).
-@Suite(.timeLimit(.minutes(10)), .enabled(if: getuid() == 0, "needs root to run commands as other users"))
+@Suite(.timeLimit(.minutes(20)), .enabled(if: getuid() == 0, "needs root to run commands as other users"))
 struct StoreOwnershipTests {
     /// A private directory that other users may traverse (but not list).
     static func traversableDirectory() throws -> String {

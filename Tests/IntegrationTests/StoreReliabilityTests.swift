@@ -8,7 +8,7 @@ import Glibc
 
 /// The store's reliability tests (shared/store.md R5–R16) that run against real worker
 /// processes and the real CLI. Each is bounded in count and time and cleans up after itself.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct StoreReliabilityTests {
     func tokenCount(_ server: LiveServer) throws -> Int {
         let check = try server.tokend(["store", "check", "--data", server.data])

@@ -12,7 +12,7 @@ import Glibc
 /// kept aside, the tokens revoked or rotated since listed exactly, and with --revoke-again
 /// revoked again (the worker answers 401 for them). On PostgreSQL, the README's path through
 /// `store export` and `store import`.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct StoreRestoreTests {
     /// A store with a backup, and what happened after it.
     struct Scenario {

@@ -6,7 +6,7 @@ import Testing
 /// PostgreSQL and back keeps every record and digest (the three exports are byte for byte the
 /// same, with the same counts and checksum), and its tokens and webhooks keep working on each.
 @Suite(
-    .timeLimit(.minutes(10)),
+    .timeLimit(.minutes(20)),
     .enabled(if: PostgresCluster.unavailable == nil, "PostgreSQL is not installed (scripts/deps test installs it)"))
 struct StoreTransferTests {
     @Test func jsonToPostgresToJSONKeepsEveryRecordAndDigest() throws {

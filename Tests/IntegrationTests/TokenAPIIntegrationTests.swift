@@ -5,7 +5,7 @@ import Testing
 /// Every token and user endpoint through a real nginx and worker: admin / owner / other user,
 /// filters, sort, pagination headers and GitLab's errors (spec §4.1–4.11, §5, §7); each on the
 /// JSON store and on PostgreSQL.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct TokenAPIIntegrationTests {
     struct World {
         let server: LiveServer

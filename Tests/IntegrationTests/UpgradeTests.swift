@@ -8,7 +8,7 @@ import Testing
 /// `make` script from the old release's binary) hold the store and the values of the tokens it
 /// issued. Afterwards every token answers as it did, the store and its audit chain check out,
 /// and this release writes on top.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct UpgradeTests {
     /// The release the fixtures come from: the last before migrations 4 to 7 (service accounts,
     /// passwords and sessions, deploy tokens, project settings and user profiles).

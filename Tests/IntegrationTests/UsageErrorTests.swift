@@ -3,7 +3,7 @@ import Testing
 /// Mistyped commands and options are named with the nearest valid spelling and the command's
 /// own help, instead of argument-parser's readings (`tokend tokne list` as arguments of `serve`,
 /// `--scope` as `--scopes` missing). Exit status 64, as for every usage error.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct UsageErrorTests {
     @Test(arguments: [
         (["tokne", "list"], "Error: unknown command 'tokne'; did you mean 'token'?", "See 'tokend --help' for the commands."),

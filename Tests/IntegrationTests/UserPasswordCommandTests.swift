@@ -6,7 +6,7 @@ import TokenStore
 
 /// `tokend user password`: the new password from standard input (never the command line),
 /// GitLab's length rules, a bcrypt hash in the store that verifies, and its audit line.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct UserPasswordCommandTests {
     @Test func setsAPasswordFromStandardInput() throws {
         let server = try LiveServer()

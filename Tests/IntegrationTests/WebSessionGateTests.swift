@@ -8,7 +8,7 @@ import TokenStore
 /// `TOKEND_GATE_SESSIONS` the gate admits the session's cookie on every worker, and blocking the
 /// user with the offline CLI ends it everywhere at once. (The sign-in pages and the 401 →
 /// sign-in redirect through nginx and Caddy are the pages' tests.)
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct WebSessionGateTests {
     @Test(arguments: Backend.available)
     func theGateAdmitsASessionUntilTheUserIsBlocked(backend: Backend) throws {

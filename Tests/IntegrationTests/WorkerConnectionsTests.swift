@@ -5,7 +5,7 @@ import Testing
 /// first requests wait for no connect and what it holds does not change with its load; the
 /// README's `max_connections` arithmetic counts on it.
 @Suite(
-    .timeLimit(.minutes(10)),
+    .timeLimit(.minutes(20)),
     .disabled(if: PostgresCluster.unavailable != nil, "\(PostgresCluster.unavailable ?? "")"))
 struct WorkerConnectionsTests {
     @Test func aWorkerHoldsAConnectionPerThreadFromItsStart() throws {

@@ -11,7 +11,7 @@ import TokenCore
 /// stopped, it wakes its idle accept threads and joins them, and returns. libfcgi's shutdown
 /// flag is for the whole process, so this is the only test that starts a FastCGI server.
 struct FastCGIShutdownTests {
-    @Test(.timeLimit(.minutes(10))) func answersThenStopsAndJoinsItsAcceptThreads() throws {
+    @Test(.timeLimit(.minutes(20))) func answersThenStopsAndJoinsItsAcceptThreads() throws {
         let path = "/tmp/tokend-transport-\(getpid()).sock"
         unlink(path)
         defer { unlink(path) }

@@ -14,7 +14,7 @@ import TokenCore
 /// process, without signals or sleeps: an hour-long period never elapses in these tests, so
 /// everything they see was written by the shutdown.
 struct ServiceTests {
-    @Test(.timeLimit(.minutes(10))) func stoppingTheFlushersWritesTheLastBatchAndJoinsTheirThreads() throws {
+    @Test(.timeLimit(.minutes(20))) func stoppingTheFlushersWritesTheLastBatchAndJoinsTheirThreads() throws {
         let written = Mutex<[AuditEvent]>([])
         let failures = FailedAuthenticationLog { events in written.withLock { $0 += events } }
         let application = Application(dependencies: APIDependencies(
