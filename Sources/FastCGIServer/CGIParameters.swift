@@ -6,9 +6,11 @@ public import TokenAPI
 
 /// The `NAME=value` parameters of one CGI or FastCGI request, and the ``APIRequest`` they make.
 ///
-/// One pass over the parameters keeps only what the API reads: the `HTTP_*` headers and a
-/// dozen CGI variables (no dictionary of every parameter per request). The path comes from the
-/// raw `REQUEST_URI` (so `%2F` survives). The first of duplicates wins, as `FCGX_GetParam` does.
+/// One pass over the parameters keeps only what the API reads: the `HTTP_*` headers, copied
+/// as bytes into one buffer (``CGIHeaders``: a header becomes a String only when a handler
+/// reads it), and a dozen CGI variables (no dictionary of every parameter per request). The
+/// path comes from the raw `REQUEST_URI` (so `%2F` survives). The first of duplicates wins, as
+/// `FCGX_GetParam` does.
 public struct CGIParameters: Sendable {
     /// The CGI variables the API reads, by name.
     enum Variable: String, CaseIterable {
@@ -21,7 +23,7 @@ public struct CGIParameters: Sendable {
 
     private var values: [String?] = Array(repeating: nil, count: Variable.allCases.count)
     /// `HTTP_*` parameters, name without the prefix (`PRIVATE_TOKEN`), in arrival order.
-    private var headers: [(name: Substring, value: String)] = []
+    private var headers = CGIHeaders()
 
     public init() {}
 
@@ -38,8 +40,9 @@ public struct CGIParameters: Sendable {
             let name = UnsafeBufferPointer(start: start, count: nameLength)
             // `HTTP_`, byte by byte (the generic starts(with:) was 2% of a request).
             if nameLength >= 5, start[0] == 0x48, start[1] == 0x54, start[2] == 0x54, start[3] == 0x50, start[4] == 0x5F {
-                let header = Substring(decoding: UnsafeBufferPointer(rebasing: name[5...]), as: UTF8.self)
-                if !headers.contains(where: { $0.name == header }) { headers.append((header, String(cString: equals + 1))) }
+                equals.withMemoryRebound(to: UInt8.self, capacity: 1) { value in
+                    headers.append(name: UnsafeBufferPointer(rebasing: name[5...]), value: UnsafeBufferPointer(start: value + 1, count: strlen(equals + 1)))
+                }
             } else if let index = Self.variableIndex(name), values[index] == nil {
                 values[index] = String(cString: equals + 1)
             }
@@ -58,8 +61,7 @@ public struct CGIParameters: Sendable {
 
     private mutating func add(name: Substring, value: String) {
         if name.hasPrefix("HTTP_") {
-            let header = name.dropFirst(5)
-            if !headers.contains(where: { $0.name == header }) { headers.append((header, value)) }
+            headers.append(name: name.dropFirst(5), value: value)
         } else if let variable = Variable(rawValue: String(name)) {
             let index = Variable.allCases.firstIndex(of: variable)!
             if values[index] == nil { values[index] = value }
@@ -67,12 +69,6 @@ public struct CGIParameters: Sendable {
     }
 
     subscript(_ variable: Variable) -> String? { values[Variable.allCases.firstIndex(of: variable)!] }
-
-    /// A parameter by its CGI name (`REQUEST_METHOD`, `HTTP_HOST`), for logs and tests.
-    public func value(named name: String) -> String? {
-        if name.hasPrefix("HTTP_") { return headers.first { $0.name == name.dropFirst(5) }?.value }
-        return Variable(rawValue: name).flatMap { self[$0] }
-    }
 
     public var contentLength: Int { self[.contentLength].flatMap { Int($0) } ?? 0 }
 
@@ -87,21 +83,15 @@ public struct CGIParameters: Sendable {
     /// ``request(body:)`` with ``target`` already worked out.
     func request(body: [UInt8], target: String) -> Result<APIRequest, HTTPError> {
         guard let method else { return .failure(.malformed) }
-        var fields = HTTPFields()
-        for (name, value) in headers {
-            guard let fieldName = HTTPField.Name(Self.headerName(fromCGI: name)) else { continue }
-            guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
-            fields.append(HTTPField(name: fieldName, value: value))
-        }
-        if let type = self[.contentType], !type.isEmpty {
-            guard !type.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { return .failure(.malformed) }
-            fields[.contentType] = type
-        }
+        var headers = self.headers
+        if let type = self[.contentType], !type.isEmpty { headers.contentType = type }
+        guard headers.valuesAreFaithful else { return .failure(.malformed) }
         // A request target is visible ASCII; HTTPRequest would turn anything else into spaces.
         guard !target.utf8.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
+        let isHTTPS = isHTTPS
         var request = APIRequest(
-            method: method, target: target, headerFields: fields, body: body, remoteAddress: self[.remoteAddress],
-            serverOrigin: serverOrigin)
+            method: method, target: target, headers: RequestHeaders(cgi: headers), body: body, remoteAddress: self[.remoteAddress],
+            server: ServerOrigin(name: self[.serverName], port: self[.serverPort], isHTTPS: isHTTPS))
         request.isHTTPS = isHTTPS
         // A user name is visible text; anything with control bytes is no one.
         request.remoteUser = self[.remoteUser].flatMap { user in
@@ -140,38 +130,9 @@ public struct CGIParameters: Sendable {
         return String(Substring(rest))
     }
 
-    /// Maps a CGI/FastCGI parameter name (`PRIVATE_TOKEN`, after `HTTP_`) to a header name
-    /// (`private-token`).
-    static func headerName(fromCGI name: Substring) -> String {
-        let utf8 = name.utf8
-        // Written in place (a mapped array, then a String of it, was 4% of a request).
-        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
-            for (index, byte) in utf8.enumerated() {
-                switch byte {
-                case UInt8(ascii: "_"): buffer[index] = UInt8(ascii: "-")
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[index] = byte + 32
-                default: buffer[index] = byte
-                }
-            }
-            return utf8.count
-        }
-    }
-
-    /// `scheme://host[:port]` of this server as the web server is configured: `SERVER_NAME`
-    /// and `SERVER_PORT` (nginx's `server_name`, Apache's `ServerName`), never the client's
-    /// `Host` header, which anyone can set. GitLab builds links and bot e-mail addresses from
-    /// its configured host the same way. A name that is not a plain host name or address
-    /// (nginx's catch-all `_`, or anything with other characters) becomes `localhost`.
-    var serverOrigin: String {
-        let scheme = isHTTPS ? "https" : "http"
-        var origin = scheme + "://" + Self.hostName(self[.serverName] ?? "")
-        if let port = self[.serverPort], let number = UInt16(port),
-            !(scheme == "http" && number == 80), !(scheme == "https" && number == 443)
-        {
-            origin += ":" + String(number)
-        }
-        return origin
-    }
+    /// `scheme://host[:port]` of this server as the web server is configured
+    /// (``ServerOrigin``).
+    var serverOrigin: String { ServerOrigin(name: self[.serverName], port: self[.serverPort], isHTTPS: isHTTPS).origin }
 
     /// The request came over HTTPS: `REQUEST_SCHEME` when the server sets it, else `HTTPS`
     /// (`on`, or any value but `off`; unset is plain HTTP).
@@ -181,30 +142,6 @@ public struct CGIParameters: Sendable {
         return self[.https].map { !$0.isEmpty && $0.lowercased() != "off" } ?? false
     }
 
-    /// `name` when it is a DNS name or an IPv4 address, `[name]` for an IPv6 address, else
-    /// `localhost`.
-    static func hostName(_ name: String) -> String {
-        let bytes = name.utf8
-        guard !bytes.isEmpty, bytes.count <= 253 else { return "localhost" }
-        let isDNS = bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
-                return true
-            default: return false
-            }
-        }
-        if isDNS, bytes.first != UInt8(ascii: "-"), bytes.first != UInt8(ascii: ".") { return name }
-        let isIPv6 = bytes.contains(UInt8(ascii: ":")) && bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ":"), UInt8(ascii: "."):
-                return true
-            default: return false
-            }
-        }
-        return isIPv6 ? "[" + name + "]" : "localhost"
-    }
 }
 
 extension CGIParameters {

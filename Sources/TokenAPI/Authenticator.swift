@@ -17,7 +17,7 @@ struct Authenticator {
             return nil
         }
         func header(_ name: HTTPField.Name) -> String? {
-            guard let value = request.head.headerFields[name], !value.isEmpty else { return nil }
+            guard let value = request.headers[name], !value.isEmpty else { return nil }
             return value
         }
         if let token = param("private_token") ?? header(.privateToken) { return token }
@@ -87,7 +87,7 @@ struct Authenticator {
     func resolveSudo(_ credential: Credential, request: APIRequest, parameters: Parameters) throws -> User? {
         var requested: String?
         if case .string(let s) = parameters["sudo"], !s.isEmpty { requested = s }
-        if requested == nil, let header = request.head.headerFields[.sudo], !header.isEmpty { requested = header }
+        if requested == nil, let header = request.headers[.sudo], !header.isEmpty { requested = header }
         guard let requested else { return nil }
         guard credential.hasAdminPowers(settings: dependencies.settings) else { throw HTTPError.forbidden("Must be admin to use sudo") }
         guard credential.token.scopes.contains(.sudo) else { throw HTTPError.insufficientScope([.sudo]) }

@@ -72,7 +72,7 @@ enum ImpersonationTokenEndpoints {
     @Sendable static func revoke(_ context: AuthenticatedContext) throws -> APIResponse {
         try context.requireAdmin()
         let issuer = context.issuer
-        let since = context.request.head.headerFields[.ifUnmodifiedSince].flatMap(HTTPDate.parse)
+        let since = context.request.headers[.ifUnmodifiedSince].flatMap(HTTPDate.parse)
         try context.write { state in
             let token = try impersonationToken(context, in: state)
             if let since, token.updatedAt.millisecondsSinceEpoch / 1000 > since.millisecondsSinceEpoch / 1000 {

@@ -34,7 +34,7 @@ extension AuthGate {
     /// shipped nginx file sets it from `$request_uri`); a value that is not a path of this origin
     /// is left out, as the sign-in page would refuse it anyway.
     static func signInLocation(for request: APIRequest) -> String {
-        guard let asked = request.head.headerFields[GateHeaders.forwardedURI], let target = RedirectTarget.sameOrigin(asked) else {
+        guard let asked = request.headers[GateHeaders.forwardedURI], let target = RedirectTarget.sameOrigin(asked) else {
             return SignInPage.path
         }
         return SignInPage.path + "?redirect_to=" + PercentEncoding.encodeQueryComponent(target)

@@ -55,7 +55,7 @@ struct AuthGate {
                 throw HTTPError.methodNotAllowed(allow: [.get, .head])
             }
             try RequestParsing.checkWellFormed(request)
-            guard !GateHeaders.carriesIdentityHeader(request.head.headerFields) else {
+            guard !GateHeaders.carriesIdentityHeader(request.headers) else {
                 logger.warning("gate: refused a request that carries its own X-Tokend-* header")
                 throw GateHeaders.refusal
             }

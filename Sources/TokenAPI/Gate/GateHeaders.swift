@@ -28,13 +28,7 @@ struct GateHeaders {
     /// folds `X_Tokend_User_Id` into the same variable as `X-Tokend-User-Id`, and a name nobody
     /// set (`X-Tokend-Admin`) would still look like the gate's to a service that trusts the
     /// prefix. Reads at most the first nine bytes of each name.
-    static func carriesIdentityHeader(_ fields: HTTPFields) -> Bool {
-        fields.contains { field in
-            let name = field.name.canonicalName.utf8
-            return name.count > reservedPrefix.count
-                && zip(name, reservedPrefix).allSatisfy { byte, expected in (byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : byte) == expected }
-        }
-    }
+    static func carriesIdentityHeader(_ headers: RequestHeaders) -> Bool { headers.containsName(longerThan: reservedPrefix) }
 
     /// `x-tokend-`, the prefix every identity header has and no client may send.
     private static let reservedPrefix = Array("x-tokend-".utf8)

@@ -31,9 +31,9 @@ struct GateRequest {
         requirement.membership = try Self.membership(in: request.rawQuery)
         (token, basic) = Self.credentials(of: request)
         if let token, token.hasPrefix(DeployToken.prefix), basic, Authenticator.presentedToken(request, parameters: Parameters()) == nil {
-            let username = request.head.headerFields[.authorization].flatMap(BasicCredentials.init(authorization:))?.user
+            let username = request.headers[.authorization].flatMap(BasicCredentials.init(authorization:))?.user
             (self.token, deployToken) = (nil, (token, username ?? ""))
-        } else if token == nil, let value = request.head.headerFields[Self.deployTokenHeader], !value.isEmpty {
+        } else if token == nil, let value = request.headers[Self.deployTokenHeader], !value.isEmpty {
             deployToken = (value, nil)
         }
     }
@@ -83,7 +83,7 @@ struct GateRequest {
     /// The token by the API's header precedence (`PRIVATE-TOKEN`, then `Bearer`), then the
     /// password of `Authorization: Basic`. Query parameters are never read.
     static func credentials(of request: APIRequest) -> (token: String?, basic: Bool) {
-        let authorization = request.head.headerFields[.authorization]
+        let authorization = request.headers[.authorization]
         let basic = authorization.map(BasicCredentials.isBasic) ?? false
         if let token = Authenticator.presentedToken(request, parameters: Parameters()) { return (token, basic) }
         guard basic, let authorization, let credentials = BasicCredentials(authorization: authorization),

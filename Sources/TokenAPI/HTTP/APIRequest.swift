@@ -1,23 +1,42 @@
 public import HTTPTypes
 
-/// One HTTP request as a transport hands it over: a swift-http-types head, the body bytes
-/// copied out of the transport's buffers, and what the web server says about the connection.
+/// One HTTP request as a transport hands it over: the method, the raw target, the header
+/// fields (read by name: ``RequestHeaders``), the body bytes copied out of the transport's
+/// buffers, and what the web server says about the connection.
 ///
 /// The transport has already refused what cannot be represented faithfully (a method that is
-/// not a token, a header value with CR, LF or NUL): ``HTTPFields`` would quietly turn such
-/// bytes into spaces.
+/// not a token, a header value with CR, LF or NUL, a target with control bytes): ``HTTPFields``
+/// would quietly turn such bytes into spaces.
 public struct APIRequest: Sendable {
-    /// Method, raw target (`head.path`, still percent-encoded, so `group%2Fproject` arrives
-    /// intact) and header fields.
+    public var method: HTTPRequest.Method
+    /// The header fields, looked up by name.
+    public var headers: RequestHeaders
+    /// Method, raw target (still percent-encoded, so `group%2Fproject` arrives intact) and
+    /// header fields as a swift-http-types head, made when asked for (nothing on a request's
+    /// path asks: it reads ``method``, ``target`` and ``headers``).
     public var head: HTTPRequest {
-        didSet { (target, rawPath, rawQuery) = Self.split(head) }
+        get { HTTPRequest(method: method, scheme: nil, authority: nil, path: target, headerFields: headers.fields) }
+        set {
+            method = newValue.method
+            headers = RequestHeaders(newValue.headerFields)
+            (target, rawPath, rawQuery) = Self.split(newValue.path ?? "/")
+        }
     }
     public var body: [UInt8]
     /// The client address (`REMOTE_ADDR`).
     public var remoteAddress: String?
     /// `scheme://host[:port]` of this server as the web server is configured (never the
     /// client's `Host`); used for links and bot e-mail addresses when no external URL is set.
-    public var serverOrigin: String?
+    public var serverOrigin: String? {
+        get {
+            switch origin {
+            case .given(let origin): origin
+            case .server(let server): server.origin
+            }
+        }
+        set { origin = .given(newValue) }
+    }
+    private var origin: Origin
     /// The id the transport gave this request (`X-Request-Id`), for the audit log.
     public var requestID: String?
     /// The request reached the web server over HTTPS (CGI `HTTPS=on`, or `REQUEST_SCHEME=https`):
@@ -27,15 +46,19 @@ public struct APIRequest: Sendable {
     /// web server's sign-in reads it, and only when the operator turned it on.
     public var remoteUser: String?
 
+    /// Where ``serverOrigin`` comes from: set as a whole, or worked out from the web server's
+    /// name and port when first read (most requests never read it).
+    private enum Origin: Sendable {
+        case given(String?)
+        case server(ServerOrigin)
+    }
+
     public init(
         head: HTTPRequest, body: [UInt8] = [], remoteAddress: String? = nil, serverOrigin: String? = nil, requestID: String? = nil
     ) {
-        self.head = head
-        (target, rawPath, rawQuery) = Self.split(head)
-        self.body = body
-        self.remoteAddress = remoteAddress
-        self.serverOrigin = serverOrigin
-        self.requestID = requestID
+        self.init(
+            method: head.method, target: head.path ?? "/", headers: RequestHeaders(head.headerFields), body: body,
+            remoteAddress: remoteAddress, origin: .given(serverOrigin), requestID: requestID)
     }
 
     public init(
@@ -47,7 +70,26 @@ public struct APIRequest: Sendable {
             body: body, remoteAddress: remoteAddress, serverOrigin: serverOrigin, requestID: requestID)
     }
 
-    public var method: HTTPRequest.Method { head.method }
+    /// A transport's request: `target` is visible ASCII (what ``HTTPRequest`` would carry
+    /// unchanged), `headers` the web server's, `server` the origin it is configured with.
+    public init(
+        method: HTTPRequest.Method, target: String, headers: RequestHeaders, body: [UInt8], remoteAddress: String?, server: ServerOrigin
+    ) {
+        self.init(method: method, target: target, headers: headers, body: body, remoteAddress: remoteAddress, origin: .server(server), requestID: nil)
+    }
+
+    private init(
+        method: HTTPRequest.Method, target: String, headers: RequestHeaders, body: [UInt8], remoteAddress: String?, origin: Origin,
+        requestID: String?
+    ) {
+        self.method = method
+        self.headers = headers
+        (self.target, rawPath, rawQuery) = Self.split(target)
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.origin = origin
+        self.requestID = requestID
+    }
 
     /// The raw request target, path and query.
     public private(set) var target: String
@@ -58,8 +100,7 @@ public struct APIRequest: Sendable {
 
     /// Target, path and query, worked out once per request: several steps of the request
     /// path read them.
-    private static func split(_ head: HTTPRequest) -> (target: String, path: Substring, query: Substring) {
-        let target = head.path ?? "/"
+    private static func split(_ target: String) -> (target: String, path: Substring, query: Substring) {
         guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, target[...], "") }
         return (target, target[..<q], target[target.utf8.index(after: q)...])
     }

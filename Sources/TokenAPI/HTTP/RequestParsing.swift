@@ -47,7 +47,7 @@ enum RequestParsing {
         try parameters.addForm(request.rawQuery)
         guard !request.body.isEmpty else { return parameters }
         guard request.body.count <= limit else { throw .payloadTooLarge }
-        let type = (request.head.headerFields[.contentType] ?? "").lowercased()
+        let type = (request.headers[.contentType] ?? "").lowercased()
         if type.hasPrefix("application/json") || type.hasSuffix("+json") {
             let value: JSONValue
             do {

@@ -11,11 +11,11 @@ enum FormGuard {
 
     /// Refuses a form whose origin is another site's; `expectedOrigin` is `scheme://host[:port]`.
     static func checkOrigin(_ request: APIRequest, expectedOrigin: String) throws(HTTPError) {
-        if let origin = request.head.headerFields[.origin] {
+        if let origin = request.headers[.origin] {
             guard origin.lowercased() == expectedOrigin.lowercased() else { throw refused }
             return
         }
-        guard let referer = request.head.headerFields[.referer],
+        guard let referer = request.headers[.referer],
             referer.lowercased() == expectedOrigin.lowercased() || referer.lowercased().hasPrefix(expectedOrigin.lowercased() + "/")
         else { throw refused }
     }

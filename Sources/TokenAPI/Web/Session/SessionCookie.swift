@@ -23,8 +23,7 @@ public enum SessionCookie {
     /// shape of a ``WebSessionSecret`` id. One pass over at most ``maximumHeaderBytes`` bytes.
     static func id(named cookieName: String, in request: APIRequest) -> Substring? {
         var budget = maximumHeaderBytes
-        for field in request.head.headerFields where field.name == .cookie {
-            let value = field.value
+        for value in request.headers[values: .cookie] {
             guard budget > 0 else { return nil }
             let bounded = value.utf8.count > budget ? String(decoding: value.utf8.prefix(budget), as: UTF8.self)[...] : value[...]
             budget -= bounded.utf8.count

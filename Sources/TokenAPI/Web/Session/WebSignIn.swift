@@ -124,7 +124,7 @@ public enum WebSignIn {
     }
 
     static func client(of request: APIRequest) -> SignInService.Client {
-        SignInService.Client(address: request.remoteAddress, userAgent: request.head.headerFields[.userAgent], requestID: request.requestID)
+        SignInService.Client(address: request.remoteAddress, userAgent: request.headers[.userAgent], requestID: request.requestID)
     }
 
     static func startCookie(_ id: String, _ request: APIRequest, _ dependencies: APIDependencies) -> String {

@@ -22,7 +22,7 @@ public struct WebSignInConfiguration: Sendable {
     func trustedUsername(in request: APIRequest) -> String? {
         guard let source = webServerSignIn else { return nil }
         if source == "REMOTE_USER" { return request.remoteUser }
-        guard let name = HTTPField.Name(source), let value = request.head.headerFields[name] else { return nil }
+        guard let name = HTTPField.Name(source), let value = request.headers[name] else { return nil }
         let trimmed = value.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
         return trimmed.isEmpty || trimmed.count > SignInService.maximumLoginLength ? nil : String(trimmed)
     }
