@@ -87,7 +87,7 @@ public struct CGIParameters: Sendable {
         if let type = self[.contentType], !type.isEmpty { headers.contentType = type }
         guard headers.valuesAreFaithful else { return .failure(.malformed) }
         // A request target is visible ASCII; HTTPRequest would turn anything else into spaces.
-        guard !target.utf8.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
+        guard !ByteScan.contains(target, where: { $0 < 0x21 || $0 >= 0x7F }) else { return .failure(.malformed) }
         let isHTTPS = isHTTPS
         var request = APIRequest(
             method: method, target: target, headers: RequestHeaders(cgi: headers), body: body, remoteAddress: self[.remoteAddress],

@@ -56,7 +56,7 @@ public struct Application: Sendable {
 
     /// ``readsBody(target:)`` with the default router.
     public static func readsBody(target: String, router: Router = defaultRouter) -> Bool {
-        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+        let path = ByteScan.firstIndex(of: UInt8(ascii: "?"), in: target).map { target[..<$0] } ?? target[...]
         return router.systemRoute(for: path)?.readsBody ?? true
     }
 

@@ -101,7 +101,7 @@ public struct APIRequest: Sendable {
     /// Target, path and query, worked out once per request: several steps of the request
     /// path read them.
     private static func split(_ target: String) -> (target: String, path: Substring, query: Substring) {
-        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, target[...], "") }
+        guard let q = ByteScan.firstIndex(of: UInt8(ascii: "?"), in: target) else { return (target, target[...], "") }
         return (target, target[..<q], target[target.utf8.index(after: q)...])
     }
 }

@@ -5,7 +5,7 @@ enum PercentEncoding {
     /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`); nil on a malformed escape
     /// or bytes that are not UTF-8.
     static func decode(_ text: Substring, plusAsSpace: Bool = false) -> String? {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
+        guard ByteScan.contains(text, where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
         }
         var out: [UInt8] = []

@@ -10,7 +10,7 @@ enum RequestParsing {
     static func checkWellFormed(_ request: APIRequest) throws(HTTPError) {
         let target = request.target.utf8
         guard target.count <= RequestLimits.target else { throw .uriTooLong }
-        guard !target.contains(where: { $0 < 0x21 || $0 == 0x7F }) else { throw .malformed }
+        guard !ByteScan.contains(request.target, where: { $0 < 0x21 || $0 == 0x7F }) else { throw .malformed }
     }
 
     /// The decoded segments below `/api/v4/`, or nil when the path is not under it or has an
@@ -34,7 +34,7 @@ enum RequestParsing {
                 if isLast { break }
                 return nil
             }
-            guard let decoded = PercentEncoding.decode(Substring(part)), !decoded.utf8.contains(0) else { throw .malformed }
+            guard let decoded = PercentEncoding.decode(Substring(part)), !ByteScan.contains(decoded, where: { $0 == 0 }) else { throw .malformed }
             segments.append(decoded)
         }
         return segments
