@@ -22,7 +22,8 @@ public struct Parameters: Sendable {
     public init(_ values: [String: ParameterValue] = [:]) { self.values = values }
 
     public subscript(name: String) -> ParameterValue? {
-        get { values[name] }
+        // An empty dictionary still hashes the name (most requests have no parameters).
+        get { values.isEmpty ? nil : values[name] }
         set { values[name] = newValue }
     }
 

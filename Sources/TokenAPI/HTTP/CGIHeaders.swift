@@ -31,7 +31,10 @@ public struct CGIHeaders: Sendable {
 
     /// Adds the entry `name` (a CGI name without `HTTP_`) with `value`, both copied.
     public mutating func append(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        if bytes.isEmpty { bytes.reserveCapacity(1024) }
+        if entries.isEmpty {
+            bytes.reserveCapacity(1024)
+            entries.reserveCapacity(16)
+        }
         entries.append(Entry(start: bytes.count, nameCount: name.count, valueCount: value.count))
         bytes.append(contentsOf: name)
         bytes.append(contentsOf: value)

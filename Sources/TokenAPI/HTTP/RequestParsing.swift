@@ -16,25 +16,24 @@ enum RequestParsing {
     /// The decoded segments below `/api/v4/`, or nil when the path is not under it or has an
     /// empty segment. A segment that decodes to invalid UTF-8 or a NUL is malformed (400).
     static func apiSegments(of rawPath: Substring) throws(HTTPError) -> [String]? {
-        let prefix = "/api/v4".utf8
-        let path = rawPath.utf8
-        guard path.starts(with: prefix) else { return nil }
-        var rest = path.dropFirst(prefix.count)
-        guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { return nil }
-        if !rest.isEmpty { rest = rest.dropFirst() }
+        // Scanned as bytes (ByteScan): the generic UTF8View scans were half of this function.
+        guard ByteScan.hasPrefix(rawPath, "/api/v4") else { return nil }
+        var rest = Substring(rawPath.utf8.dropFirst(7))
+        guard rest.isEmpty || rest.utf8.first == UInt8(ascii: "/") else { return nil }
+        if !rest.isEmpty { rest = Substring(rest.utf8.dropFirst()) }
         var segments: [String] = []
         segments.reserveCapacity(6)
         while !rest.isEmpty {
-            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            let end = ByteScan.firstOffset(of: UInt8(ascii: "/"), in: rest).map { rest.utf8.index(rest.utf8.startIndex, offsetBy: $0) } ?? rest.endIndex
             let part = rest[..<end]
             let isLast = end == rest.endIndex
-            rest = isLast ? rest[end...] : rest[rest.index(after: end)...]
+            rest = isLast ? rest[end...] : rest[rest.utf8.index(after: end)...]
             if part.isEmpty {
                 // A trailing slash is ignored; an empty segment inside the path names nothing.
                 if isLast { break }
                 return nil
             }
-            guard let decoded = PercentEncoding.decode(Substring(part)), !ByteScan.contains(decoded, where: { $0 == 0 }) else { throw .malformed }
+            guard let decoded = PercentEncoding.decode(part), !ByteScan.contains(decoded, where: { $0 == 0 }) else { throw .malformed }
             segments.append(decoded)
         }
         return segments
