@@ -65,7 +65,17 @@ struct CGIHeadersTests {
             #expect(headers[name] == expected[name], "\(name)")
             #expect(headers[values: name] == expected[values: name], "\(name)")
         }
-        #expect(headers.containsName(longerThan: Array("x-tokend-".utf8)) == RequestHeaders(expected).containsName(longerThan: Array("x-tokend-".utf8)))
+        for prefix in ["x-tokend-", "content-", "private-"] {
+            #expect(headers.containsName(longerThan: Array(prefix.utf8)) == RequestHeaders(expected).containsName(longerThan: Array(prefix.utf8)))
+        }
+    }
+
+    /// Many copies of one header: the first counts, and looking it up stays linear.
+    @Test func duplicatesKeepTheFirst() throws {
+        let pairs = (0..<5_000).map { ("HTTP_PRIVATE_TOKEN", "t\($0)") } + [("HTTP_private_token", "other")]
+        let headers = try Self.request(pairs).headers
+        #expect(headers[.privateToken] == Self.reference(pairs)[.privateToken])
+        #expect(headers[values: .privateToken] == ["t0", "other"])
     }
 
     @Test func identityHeadersAreFoundInTheCGIBytes() throws {

@@ -62,8 +62,19 @@ public struct CGIHeaders: Sendable {
     func forEachValue(named name: HTTPField.Name, _ body: (String) -> Void) {
         if name == .contentType, let contentType { return body(HTTPField(name: name, value: contentType).value) }
         var wanted = name.canonicalName
+        // A match is a duplicate when an earlier match has its very bytes: compared with the
+        // matches kept (one spelling from any web server, which uppercases: `first` alone, and
+        // no allocation), not with every earlier entry, so a thousand copies stay linear.
+        var first: Int?
+        var others: [Int] = []
         wanted.withUTF8 { wanted in
-            for index in entries.indices where entries[index].nameCount == wanted.count && nameMatches(index, wanted) && isFirstOfName(index) {
+            for index in entries.indices where entries[index].nameCount == wanted.count && nameMatches(index, wanted) {
+                if let first {
+                    guard !sameName(first, index), !others.contains(where: { sameName($0, index) }) else { continue }
+                    others.append(index)
+                } else {
+                    first = index
+                }
                 body(HTTPField(name: name, value: valueString(index)).value)
             }
         }
@@ -118,10 +129,12 @@ public struct CGIHeaders: Sendable {
     public var valuesAreFaithful: Bool {
         if let contentType, contentType.utf8.contains(where: Self.isLineBreakOrNUL) { return false }
         for index in entries.indices where bytes[entries[index].valueStart..<entries[index].end].contains(where: Self.isLineBreakOrNUL) {
-            if isFirstOfName(index), fieldName(index) != nil { return false }
+            if fieldName(index) != nil, isFirstOfName(index) { return false }
         }
         return true
     }
+
+    private static let contentTypeName = Array("content-type".utf8)
 
     private static func isLineBreakOrNUL(_ byte: UInt8) -> Bool { byte == 0x0D || byte == 0x0A || byte == 0 }
 
@@ -129,7 +142,8 @@ public struct CGIHeaders: Sendable {
     /// starts with it (`prefix` lowercase, with `-`). Reads at most `prefix.count` bytes of
     /// each name, and looks further only at a name that matches.
     func containsName(longerThan prefix: [UInt8]) -> Bool {
-        prefix.withUnsafeBufferPointer { prefix in
+        if contentType != nil, Self.contentTypeName.count > prefix.count, Self.contentTypeName.starts(with: prefix) { return true }
+        return prefix.withUnsafeBufferPointer { prefix in
             entries.indices.contains { index in
                 entries[index].nameCount > prefix.count && nameMatches(index, prefix) && isFirstOfName(index) && fieldName(index) != nil
             }
