@@ -80,7 +80,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             try connection.script(
                 "SET client_min_messages = warning; SET standard_conforming_strings = on; "
                     + "SET lock_timeout = '\(unsafeSQL: String(PostgresStore.lockTimeoutMilliseconds))ms'; "
-                    + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'",
+                    + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'; "
+                    + "SET tokend.write_retry = 'ready'",
                 timeoutMilliseconds: 5_000)
         }
     }
@@ -166,6 +167,15 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     func rollback(_ connection: PostgresConnection) {
         guard connection.inTransaction else { return }
         _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
+    }
+
+    /// Lets go of the write lock a lost attempt kept for its retry (`tokend.write_retry`
+    /// 'held') when no retry follows: the batch's writes all failed their checks, or the
+    /// batch failed.
+    func releaseRetryLock(_ connection: PostgresConnection) throws(PostgresError) {
+        try connection.script(
+            "SELECT pg_advisory_unlock_all(), set_config('tokend.write_retry', 'ready', false)",
+            timeoutMilliseconds: queryTimeoutMilliseconds)
     }
 
     // MARK: Following the log
