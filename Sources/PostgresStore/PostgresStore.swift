@@ -24,7 +24,8 @@ import TokenRecords
 ///   write runs on it first and sends everything in one round trip: `tokend.write` (a function
 ///   of the schema, its statements planned once per connection) takes the lock, checks that
 ///   the log has not moved, appends and updates the tables. If another write committed
-///   meanwhile, nothing is written and the missed entries come back; the write runs again.
+///   meanwhile, nothing is written and the missed entries come back with the lock kept for
+///   this connection's next call: the write runs again on them, and that call cannot lose.
 ///   A write that changes nothing touches no database at all.
 /// - The database down or silent: every wait is bounded (connect 3 s, lock 2 s, answers 5 s)
 ///   and both reads and writes fail with ``RepositoryError/Kind/unavailable`` (503, nothing
