@@ -61,7 +61,12 @@ extension PostgresStore {
                 state.rollbackBatch()
                 inBatch = false
                 keptLock = true
-                try apply(answer, since: since, on: connection, into: &state)
+                // A reload (the log pruned past the replica, a bulk write) takes long: not
+                // under the lock. The next attempt is optimistic again.
+                try apply(answer, since: since, on: connection, into: &state) {
+                    try releaseRetryLock(connection)
+                    keptLock = false
+                }
             }
             if keptLock { try releaseRetryLock(connection) }
         } catch {

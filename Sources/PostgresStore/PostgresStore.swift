@@ -223,8 +223,11 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     /// Applies a ``changesSince(_:)`` answer, asked for the entries after `since`, to the
     /// replica (held exclusively; it may have moved past `since` meanwhile); reloads the tables
     /// when the log does not continue (entries pruned, a bulk write's reload marker, a store
-    /// initialised anew).
-    func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection, into target: inout StoreState) throws {
+    /// initialised anew), after `beforeReload`.
+    func apply(
+        _ result: PostgresResult, since: Int, on connection: PostgresConnection, into target: inout StoreState,
+        beforeReload: () throws -> Void = {}
+    ) throws {
         guard result.rowCount > 0 else {
             throw PostgresError(
                 .corrupt, operation: "read", location: location.description,
@@ -233,6 +236,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         let (lastColumn, seqColumn, changeColumn) = (try result.column("last_seq"), try result.column("seq"), try result.column("change"))
         let instanceSeq = try result.decode(Int.self, 0, lastColumn)
         if instanceSeq < since || result.rowCount > 10_000 {
+            try beforeReload()
             try reload(on: connection, into: &target)
             return
         }
@@ -242,6 +246,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             guard seq > lastSeq else { continue }
             let text = try result.decode(String.self, row, changeColumn)
             guard seq == lastSeq + 1, text != Self.reloadMarker else {
+                try beforeReload()
                 try reload(on: connection, into: &target)
                 return
             }
