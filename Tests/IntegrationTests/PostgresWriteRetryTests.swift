@@ -27,10 +27,9 @@ struct PostgresWriteRetryTests {
         return (a, b, String(url.split(separator: "/").last ?? ""))
     }
 
-    @Test func theRetryOfALostAttemptHoldsTheLockUntilItCommits() throws {
-        let (a, b, database) = try Self.twoHosts()
-        _ = try a.write { state in PostgresWriteBatchTests.addUser("on-a", in: &state) }
-        let callsBefore = b.writeCalls
+    /// Writes user "on-b" through `b`: how many times the write's body ran, and whether another
+    /// session could take the lock while it ran the second time (the retry).
+    static func writeOnB(_ b: PostgresStore, database: String) throws -> (runs: Int, freeDuringRetry: Bool?) {
         var runs = 0
         var freeDuringRetry: Bool?
         _ = try b.write { state in
@@ -38,6 +37,14 @@ struct PostgresWriteRetryTests {
             if runs == 2 { freeDuringRetry = try Self.lockIsFree(database: database) }
             return PostgresWriteBatchTests.addUser("on-b", in: &state)
         }
+        return (runs, freeDuringRetry)
+    }
+
+    @Test func theRetryOfALostAttemptHoldsTheLockUntilItCommits() throws {
+        let (a, b, database) = try Self.twoHosts()
+        _ = try a.write { state in PostgresWriteBatchTests.addUser("on-a", in: &state) }
+        let callsBefore = b.writeCalls
+        let (runs, freeDuringRetry) = try Self.writeOnB(b, database: database)
         #expect(runs == 2, "b's replica was behind: its first attempt lost")
         #expect(b.writeCalls - callsBefore == 2)
         #expect(freeDuringRetry == false, "the lost attempt kept the lock for the retry")
@@ -54,13 +61,7 @@ struct PostgresWriteRetryTests {
         _ = try PostgresCluster.shared().psql(
             #"BEGIN; INSERT INTO tokend.changes (seq, change) SELECT last_seq + 1, '{"kind":"reload"}' FROM tokend.instance; "#
                 + "UPDATE tokend.instance SET last_seq = last_seq + 1; COMMIT", database: database)
-        var runs = 0
-        var freeDuringRetry: Bool?
-        _ = try b.write { state in
-            runs += 1
-            if runs == 2 { freeDuringRetry = try Self.lockIsFree(database: database) }
-            return PostgresWriteBatchTests.addUser("on-b", in: &state)
-        }
+        let (runs, freeDuringRetry) = try Self.writeOnB(b, database: database)
         #expect(runs == 2)
         #expect(freeDuringRetry == true, "the lock was let go before the reload")
         let names = try PostgresStore(location: a.location).read { Set($0.allUsers().map(\.username)) }
