@@ -72,7 +72,12 @@ extension PostgresStore {
         } catch {
             if inBatch { state.rollbackBatch() }
             rollback(connection)
-            if keptLock { _ = try? releaseRetryLock(connection) }
+            // Whether or not an answer said so: a call that failed after the function took its
+            // session hold (its transaction aborted, so `tokend.write_retry` went back to
+            // 'ready' while the hold, not transactional, stayed) must not leave the lock held
+            // by this connection, which would stop every host's writes. (A broken connection
+            // is dropped, and its holds end with it.)
+            if !connection.isBroken { _ = try? releaseRetryLock(connection) }
             throw error
         }
         throw RepositoryError(.busy, "other writes kept committing first (\(Self.maximumAttempts) attempts)")
