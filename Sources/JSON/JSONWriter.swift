@@ -33,6 +33,10 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A value this writer (or another) already wrote as JSON, copied as it is: the same bytes
+    /// in several documents without writing them again. Only ever a writer's output, never input.
+    public mutating func encoded(_ json: [UInt8]) { separate(); bytes.append(contentsOf: json); needsComma = true }
+
     /// A number already formatted as JSON (`1.5`), written as it is.
     public mutating func raw(_ number: String) { separate(); bytes.append(contentsOf: number.utf8); needsComma = true }
 
