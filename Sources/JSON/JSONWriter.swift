@@ -12,6 +12,14 @@ public struct JSONWriter: Sendable {
     public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
     public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
 
+    /// Writes a key already quoted with its colon (`"name":`, from a table built once, as
+    /// ``key(_:)`` would write it) before a value inside an object.
+    public mutating func key(quoted: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: quoted)
+        needsComma = false
+    }
+
     /// Writes `"name":` before a value inside an object.
     public mutating func key(_ name: String) {
         separate()
@@ -21,8 +29,8 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
-    public mutating func int(_ value: Int) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
-    public mutating func int64(_ value: Int64) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
+    public mutating func int(_ value: Int) { separate(); appendDecimal(Int64(value)); needsComma = true }
+    public mutating func int64(_ value: Int64) { separate(); appendDecimal(value); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8); needsComma = true }
     /// Constant JSON text written as it is, the next value following it without a comma:
@@ -36,6 +44,9 @@ public struct JSONWriter: Sendable {
     /// A value this writer (or another) already wrote as JSON, copied as it is: the same bytes
     /// in several documents without writing them again. Only ever a writer's output, never input.
     public mutating func encoded(_ json: [UInt8]) { separate(); bytes.append(contentsOf: json); needsComma = true }
+
+    /// Ends a line of JSON Lines: a newline, and the next value starts a new document.
+    public mutating func endLine() { bytes.append(0x0A); needsComma = false }
 
     /// A number already formatted as JSON (`1.5`), written as it is.
     public mutating func raw(_ number: String) { separate(); bytes.append(contentsOf: number.utf8); needsComma = true }
@@ -73,6 +84,18 @@ public struct JSONWriter: Sendable {
             }
             endObject()
         }
+    }
+
+    /// The decimal digits of `value` (as `String(value)` spells them), without a string between.
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     private mutating func separate() {

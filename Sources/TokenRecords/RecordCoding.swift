@@ -52,12 +52,16 @@ package enum RecordCoding {
     /// A snapshot line: `{"kind":"user","record":{…}}`. Snapshots hold records, not deletions.
     package static func snapshotLine(_ change: StoreChange) -> [UInt8] {
         var w = JSONWriter()
+        appendSnapshotLine(change, to: &w)
+        return w.bytes
+    }
+
+    /// Appends ``snapshotLine(_:)``'s bytes to `w` (a whole snapshot in one buffer).
+    package static func appendSnapshotLine(_ change: StoreChange, to w: inout JSONWriter) {
         w.beginObject()
         writeChange(change, journal: false, into: &w)
         w.endObject()
-        var bytes = w.bytes
-        bytes.append(0x0A)
-        return bytes
+        w.endLine()
     }
 
     /// The `id`/`kind`/`op`/`record` fields of a change, in sorted key order; `op` only in the journal.
