@@ -29,6 +29,52 @@ struct WebTablePageTests {
         #expect(TablePage(requested: "2", total: 0).count == 1)
     }
 
+    @Test func aListPagesByItsOwnSizeAndItsLinksKeepItsFilters() {
+        #expect(TablePage(requested: "2", total: 45, rowsPerPage: 20).rows(Array(0..<45)) == Array(20..<40)[...])
+        #expect(TablePage(requested: "3", total: 45, rowsPerPage: 20).offset == 40)
+        #expect(TablePage(requested: nil, total: 45, rowsPerPage: 20).count == 3)
+        var pager = HTML.empty
+        TablePage(requested: "2", total: 45, rowsPerPage: 20).writeNavigation(
+            path: "/admin/credentials", parameter: "page", label: "Pages",
+            filters: [(name: "owner", value: "a b&c<"), (name: "state", value: nil), (name: "type", value: "")], into: &pager)
+        let links = String(decoding: pager.utf8, as: UTF8.self)
+        #expect(links.contains("<a rel=\"prev\" href=\"/admin/credentials?owner=a%20b%26c%3C&amp;page=1\">Previous</a>"), "\(links)")
+        #expect(links.contains("<a rel=\"next\" href=\"/admin/credentials?owner=a%20b%26c%3C&amp;page=3\">Next</a>"), "a filter without a value is left out")
+        var none = HTML.empty
+        TablePage(requested: nil, total: 20, rowsPerPage: 20).writeNavigation(path: "/x", parameter: "page", label: "Pages", into: &none)
+        #expect(none.utf8.isEmpty, "one page: no pager")
+    }
+
+    @Test func theCredentialsInventoryShowsTwentyTokensAPageAsGitLabsDoes() throws {
+        let client = TestClient()
+        let alice = try client.createUser("alice")
+        let bob = try client.createUser("bob")
+        for index in 0..<25 { _ = try client.createToken(for: alice, name: "alice \(index)") }
+        for index in 0..<3 { _ = try client.createToken(for: alice, name: "old \(index)", revoked: true) }
+        for index in 0..<30 { _ = try client.createToken(for: bob, name: "bob \(index)") }
+        let root = try WebPageTests.signIn(client, as: "root")
+        let rowsOf = { (body: String) in Self.occurrences(of: "<tr><td>", in: body) }
+
+        let all = root.get("/admin/credentials")
+        #expect(all.status == 200)
+        #expect(rowsOf(all.body) == 20)
+        #expect(all.body.contains(">bob 29<") && !all.body.contains(">bob 9<"), "newest first")
+        #expect(all.body.contains("<a rel=\"next\" href=\"/admin/credentials?page=2\">Next</a>"))
+
+        let path = "/admin/credentials?owner=alice&state=active"
+        let first = root.get(path)
+        #expect(rowsOf(first.body) == 20 && first.body.contains("25 tokens."), "\(first.body)")
+        #expect(!first.body.contains(">bob ") && !first.body.contains(">old "))
+        #expect(first.body.contains("<a rel=\"next\" href=\"/admin/credentials?owner=alice&amp;state=active&amp;page=2\">Next</a>"))
+        let second = root.get(path + "&page=2")
+        #expect(rowsOf(second.body) == 5 && second.body.contains(">alice 0<"))
+        #expect(second.body.contains("<a rel=\"prev\" href=\"/admin/credentials?owner=alice&amp;state=active&amp;page=1\">Previous</a>"))
+        #expect(second.body.contains("Page 2 of 2") && !second.body.contains("rel=\"next\""))
+        let past = root.get(path + "&page=7")
+        #expect(past.status == 200 && rowsOf(past.body) == 0 && past.body.contains("25 tokens, none on this page."))
+        #expect(root.get("/admin/credentials?owner=nobody").body.contains("0 tokens."))
+    }
+
     @Test func thePersonalTokensPageShowsAHundredRowsATableAndCountsThemAll() throws {
         let client = TestClient()
         let alice = try client.createUser("alice")

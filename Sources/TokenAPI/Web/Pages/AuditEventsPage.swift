@@ -16,7 +16,7 @@ enum AuditEventsPage {
         let kind = context.field("entity_type").flatMap(AuditEntity.Kind.init(rawValue:))
         let after = context.field("created_after").flatMap { CivilDate(iso8601: $0) }
         let before = context.field("created_before").flatMap { CivilDate(iso8601: $0) }
-        let page = max(1, min(10_000, context.field("page").flatMap(Int.init) ?? 1))
+        let number = TablePage.number(context.field(TablePage.Requested.active.description))
         let span = Int64(AuditQuery.maximumWindowDays) * Timestamp.millisecondsPerDay
         let end = before.map { $0.adding(days: 1).startOfDay } ?? now
         var start = after?.startOfDay ?? end.adding(milliseconds: -span)
@@ -26,11 +26,11 @@ enum AuditEventsPage {
             notice = Layout.alert("notice", "A search covers at most \(AuditQuery.maximumWindowDays) days: showing the \(AuditQuery.maximumWindowDays) days up to the end date.")
         }
         var rows: [HTML] = []
-        var total = 0
+        var page = TablePage(number: number, total: 0, rowsPerPage: pageSize)
         if let log = context.dependencies.auditLog {
             let result = try log.auditEvents(AuditQuery(
-                createdAfter: start, createdBefore: end, entityKind: kind, offset: (page - 1) * pageSize, limit: pageSize))
-            total = result.total
+                createdAfter: start, createdBefore: end, entityKind: kind, offset: page.offset, limit: pageSize))
+            page = TablePage(number: number, total: result.total, rowsPerPage: pageSize)
             rows = result.events.map { stored -> HTML in
                 let event = stored.event
                 return """
@@ -44,18 +44,18 @@ enum AuditEventsPage {
         let kinds = ([("", "Any entity")] + AuditEntity.Kind.allCases.map { ($0.rawValue, $0.rawValue) }).map { option -> HTML in
             "<option value=\"\(option.0)\"\(option.0 == (kind?.rawValue ?? "") ? HTML(raw: " selected") : HTML.empty)>\(option.1)</option>"
         }
-        let query = "entity_type=\(PercentEncoding.encodeQueryComponent(kind?.rawValue ?? ""))&created_after=\(start.date.iso8601)&created_before=\(end.date.iso8601)"
-        let next: HTML? = page * pageSize < total ? "<a href=\"\(path)?\(query)&page=\(page + 1)\">Next page</a>" : nil
-        let previous: HTML? = page > 1 ? "<a href=\"\(path)?\(query)&page=\(page - 1)\">Previous page</a>" : nil
+        var pager = HTML.empty
+        page.writeNavigation(
+            path: path, parameter: TablePage.Requested.active, label: "Pages of audit events",
+            filters: [(name: "entity_type", value: kind?.rawValue), (name: "created_after", value: start.date.iso8601), (name: "created_before", value: end.date.iso8601)], into: &pager)
         let content: HTML = """
             <h1>Audit events</h1>\(notice)
             <form class="filters" method="get" action="\(path)"><div><label for="entity_type">Entity</label><select id="entity_type" name="entity_type">\(kinds)</select></div>\
             <div><label for="created_after">From</label><input type="date" id="created_after" name="created_after" value="\(start.date.iso8601)"></div>\
             <div><label for="created_before">To</label><input type="date" id="created_before" name="created_before" value="\(end.date.iso8601)"></div>\
             <div><button type="submit">Filter</button></div></form>
-            <section class="card"><h2>Events (\(total))</h2><div class="table-wrap"><table><thead><tr><th scope="col">Time</th><th scope="col">Event</th>\
-            <th scope="col">Author</th><th scope="col">Entity</th><th scope="col">Target</th><th scope="col">IP address</th></tr></thead><tbody>\(rows)</tbody></table></div>\
-            <div class="card-body actions">\(previous)\(next)</div></section>
+            <section class="card"><h2>Events (\(page.total))</h2><div class="table-wrap"><table><thead><tr><th scope="col">Time</th><th scope="col">Event</th>\
+            <th scope="col">Author</th><th scope="col">Entity</th><th scope="col">Target</th><th scope="col">IP address</th></tr></thead><tbody>\(rows)</tbody></table></div>\(pager)</section>
             """
         return PageResponse.html(.ok, Layout.page(title: "Audit events", current: path, viewer: viewer, content: content))
     }
