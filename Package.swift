@@ -41,7 +41,7 @@ let package = Package(
         // The audit log's line format and HMAC chain, shared by every store backend and `tokend audit`.
         .target(
             name: "TokenAudit",
-            dependencies: ["TokenCore", "JSON", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TokenCore", "JSON"],
             swiftSettings: swiftSettings
         ),
         // The records' one declaration of their fields (``RecordSchema``), and what it drives

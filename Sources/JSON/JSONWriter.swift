@@ -12,6 +12,14 @@ public struct JSONWriter: Sendable {
     public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
     public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
 
+    /// Writes a key already quoted with its colon (`"name":`, from a table built once, as
+    /// ``key(_:)`` would write it) before a value inside an object.
+    public mutating func key(quoted: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: quoted)
+        needsComma = false
+    }
+
     /// Writes `"name":` before a value inside an object.
     public mutating func key(_ name: String) {
         separate()
@@ -21,8 +29,8 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
-    public mutating func int(_ value: Int) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
-    public mutating func int64(_ value: Int64) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
+    public mutating func int(_ value: Int) { separate(); appendDecimal(Int64(value)); needsComma = true }
+    public mutating func int64(_ value: Int64) { separate(); appendDecimal(value); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8); needsComma = true }
     /// Constant JSON text written as it is, the next value following it without a comma:
@@ -32,6 +40,13 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         needsComma = false
     }
+
+    /// A value this writer (or another) already wrote as JSON, copied as it is: the same bytes
+    /// in several documents without writing them again. Only ever a writer's output, never input.
+    public mutating func encoded(_ json: [UInt8]) { separate(); bytes.append(contentsOf: json); needsComma = true }
+
+    /// Ends a line of JSON Lines: a newline, and the next value starts a new document.
+    public mutating func endLine() { bytes.append(0x0A); needsComma = false }
 
     /// A number already formatted as JSON (`1.5`), written as it is.
     public mutating func raw(_ number: String) { separate(); bytes.append(contentsOf: number.utf8); needsComma = true }
@@ -68,6 +83,26 @@ public struct JSONWriter: Sendable {
                 self.value(fields[name]!)
             }
             endObject()
+        }
+    }
+
+    /// The decimal digits of `value` (as `String(value)` spells them), without a string between:
+    /// formatted from the end of a buffer on the stack, appended in one copy.
+    private mutating func appendDecimal(_ value: Int64) {
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a sign and 19 digits fit
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 

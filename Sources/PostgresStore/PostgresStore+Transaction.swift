@@ -15,13 +15,17 @@ extension PostgresStore {
     /// own error, and the others go on. The replica keeps what the committed ones did undoable
     /// as one (``StoreState/beginBatch()``). Under the write lock the function checks that the
     /// log still ends where the replica does; if so it appends and updates the tables. If
-    /// another host wrote first, it changes nothing and answers the entries missed: the whole
-    /// batch rolls back, they are applied and every write runs again. The third attempt takes
-    /// the lock first (`BEGIN`, the lock, the catch-up under it), so it cannot lose. A call that
+    /// another host wrote first, it changes nothing and answers the entries missed, keeping the
+    /// lock for this connection's next call (``WriteFunction``): the whole batch rolls back,
+    /// they are applied and every write runs again, and that attempt cannot lose. (The third
+    /// attempt, against a function that kept no lock, takes the lock first: `BEGIN`, the lock,
+    /// the catch-up under it.) A kept lock no retry uses is let go at once. A call that
     /// fails (the database down, the connection lost during `COMMIT`) fails every write of the
     /// batch, which the replica undoes; the next catch-up applies whatever did commit.
     func execute(_ batch: [QueuedWrite], on connection: PostgresConnection) throws {
         var inBatch = false
+        // A lost attempt kept the write lock for the retry (`tokend.write_retry`).
+        var keptLock = false
         do {
             for attempt in 0..<Self.maximumAttempts {
                 if attempt == Self.maximumAttempts - 1 {
@@ -39,6 +43,7 @@ extension PostgresStore {
                     state.endBatch()
                     inBatch = false
                     if connection.inTransaction { try connection.script("COMMIT", timeoutMilliseconds: queryTimeoutMilliseconds) }
+                    if keptLock { try releaseRetryLock(connection) }
                     return
                 }
                 let call = try writeCall(changes, since: since, state: state)
@@ -55,11 +60,24 @@ extension PostgresStore {
                 }
                 state.rollbackBatch()
                 inBatch = false
-                try apply(answer, since: since, on: connection, into: &state)
+                keptLock = true
+                // A reload (the log pruned past the replica, a bulk write) takes long: not
+                // under the lock. The next attempt is optimistic again.
+                try apply(answer, since: since, on: connection, into: &state) {
+                    try releaseRetryLock(connection)
+                    keptLock = false
+                }
             }
+            if keptLock { try releaseRetryLock(connection) }
         } catch {
             if inBatch { state.rollbackBatch() }
             rollback(connection)
+            // Whether or not an answer said so: a call that failed after the function took its
+            // session hold (its transaction aborted, so `tokend.write_retry` went back to
+            // 'ready' while the hold, not transactional, stayed) must not leave the lock held
+            // by this connection, which would stop every host's writes. (A broken connection
+            // is dropped, and its holds end with it.)
+            if !connection.isBroken { _ = try? releaseRetryLock(connection) }
             throw error
         }
         throw RepositoryError(.busy, "other writes kept committing first (\(Self.maximumAttempts) attempts)")

@@ -24,7 +24,8 @@ import TokenRecords
 ///   write runs on it first and sends everything in one round trip: `tokend.write` (a function
 ///   of the schema, its statements planned once per connection) takes the lock, checks that
 ///   the log has not moved, appends and updates the tables. If another write committed
-///   meanwhile, nothing is written and the missed entries come back; the write runs again.
+///   meanwhile, nothing is written and the missed entries come back with the lock kept for
+///   this connection's next call: the write runs again on them, and that call cannot lose.
 ///   A write that changes nothing touches no database at all.
 /// - The database down or silent: every wait is bounded (connect 3 s, lock 2 s, answers 5 s)
 ///   and both reads and writes fail with ``RepositoryError/Kind/unavailable`` (503, nothing
@@ -80,7 +81,8 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             try connection.script(
                 "SET client_min_messages = warning; SET standard_conforming_strings = on; "
                     + "SET lock_timeout = '\(unsafeSQL: String(PostgresStore.lockTimeoutMilliseconds))ms'; "
-                    + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'",
+                    + "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '30s'; "
+                    + "SET tokend.write_retry = 'ready'",
                 timeoutMilliseconds: 5_000)
         }
     }
@@ -168,6 +170,15 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         _ = try? connection.script("ROLLBACK", timeoutMilliseconds: queryTimeoutMilliseconds)
     }
 
+    /// Lets go of the write lock a lost attempt kept for its retry (`tokend.write_retry`
+    /// 'held') when no retry follows: the batch's writes all failed their checks, or the
+    /// batch failed.
+    func releaseRetryLock(_ connection: PostgresConnection) throws(PostgresError) {
+        try connection.script(
+            "SELECT pg_advisory_unlock_all(), set_config('tokend.write_retry', 'ready', false)",
+            timeoutMilliseconds: queryTimeoutMilliseconds)
+    }
+
     // MARK: Following the log
 
     /// Applies the log entries committed since the last one applied.
@@ -212,8 +223,11 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
     /// Applies a ``changesSince(_:)`` answer, asked for the entries after `since`, to the
     /// replica (held exclusively; it may have moved past `since` meanwhile); reloads the tables
     /// when the log does not continue (entries pruned, a bulk write's reload marker, a store
-    /// initialised anew).
-    func apply(_ result: PostgresResult, since: Int, on connection: PostgresConnection, into target: inout StoreState) throws {
+    /// initialised anew), after `beforeReload`.
+    func apply(
+        _ result: PostgresResult, since: Int, on connection: PostgresConnection, into target: inout StoreState,
+        beforeReload: () throws -> Void = {}
+    ) throws {
         guard result.rowCount > 0 else {
             throw PostgresError(
                 .corrupt, operation: "read", location: location.description,
@@ -222,6 +236,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
         let (lastColumn, seqColumn, changeColumn) = (try result.column("last_seq"), try result.column("seq"), try result.column("change"))
         let instanceSeq = try result.decode(Int.self, 0, lastColumn)
         if instanceSeq < since || result.rowCount > 10_000 {
+            try beforeReload()
             try reload(on: connection, into: &target)
             return
         }
@@ -231,6 +246,7 @@ public final class PostgresStore: TokenRepository, @unchecked Sendable {
             guard seq > lastSeq else { continue }
             let text = try result.decode(String.self, row, changeColumn)
             guard seq == lastSeq + 1, text != Self.reloadMarker else {
+                try beforeReload()
                 try reload(on: connection, into: &target)
                 return
             }

@@ -11,7 +11,9 @@ import TokenRecords
 /// JSON store's journal writes them, minus seq) after it, brings the tables up to date with
 /// each, sets the next ids, and returns no row. If another write committed first it changes
 /// nothing and returns the instance's sequence with the entries after `since`, as tokend's
-/// catch-up query does. Its statements are planned once per connection, which is most of what
+/// catch-up query does; a worker that set `tokend.write_retry` to 'ready' on its connection then
+/// keeps the write lock (a session hold, 'held') until its next call, its retry, which the lock
+/// lets no other write overtake. Its statements are planned once per connection, which is most of what
 /// a write costs the server; what most writes are (the log, new tokens, audit rows) is one
 /// statement for the whole batch, each table one insert and each entry parsed once, and the
 /// other changes follow one by one in the log's order.
@@ -30,15 +32,30 @@ enum WriteFunction {
             family bigint;
         BEGIN
             PERFORM pg_advisory_xact_lock(128021892001380);
+            -- The retry after a lost attempt: this session kept the lock (below). Its session hold
+            -- goes now; the transaction's own hold keeps the lock until its commit is flushed.
+            IF current_setting('tokend.write_retry', true) = 'held' THEN
+                PERFORM pg_advisory_unlock(128021892001380);
+                PERFORM set_config('tokend.write_retry', 'ready', false);
+            END IF;
             UPDATE tokend.instance i SET last_seq = since + cardinality(entries), next_user_id = ids[1], next_token_id = ids[2],
                 next_group_id = ids[3], next_project_id = ids[4], next_hook_id = ids[5],
                 -- A worker of the release before deploy tokens sends five ids: keep the sixth.
                 next_deploy_token_id = coalesce(ids[6], i.next_deploy_token_id)
             WHERE i.last_seq = since;
             IF NOT FOUND THEN
+                -- A worker that asked for it (`tokend.write_retry` 'ready') keeps the lock, as a
+                -- session hold, for its retry on the entries missed, which then cannot lose again.
+                IF current_setting('tokend.write_retry', true) = 'ready' THEN
+                    PERFORM pg_advisory_lock(128021892001380);
+                    PERFORM set_config('tokend.write_retry', 'held', false);
+                END IF;
                 SELECT i.last_seq INTO current FROM tokend.instance i;
+                -- Bounded on both sides, so that the plan a connection keeps is an index scan
+                -- whatever the table's size was when it was made.
                 RETURN QUERY SELECT current, m.seq, m.change FROM (SELECT 1) one LEFT JOIN LATERAL
-                    (SELECT ch.seq, ch.change FROM tokend.changes ch WHERE ch.seq > since ORDER BY ch.seq LIMIT 10001) m ON true
+                    (SELECT ch.seq, ch.change FROM tokend.changes ch WHERE ch.seq > since AND ch.seq <= current
+                     ORDER BY ch.seq LIMIT 10001) m ON true
                     ORDER BY m.seq;
                 RETURN;
             END IF;

@@ -1,4 +1,3 @@
-import Crypto
 import JSON
 public import TokenCore
 
@@ -19,15 +18,19 @@ public enum AuditChain {
 
     /// The MAC key, `audit.key` beside the store secret.
     public struct Key: Sendable {
-        nonisolated(unsafe) private let keyed: HMAC<SHA256>
+        private let keyed: KeyedSHA256
 
-        public init(bytes: [UInt8]) { keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes)) }
+        public init(bytes: [UInt8]) { keyed = KeyedSHA256(key: bytes) }
 
         /// Lowercase hex HMAC-SHA256 of `bytes`.
-        public func mac<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-            var hmac = keyed
-            hmac.update(data: Array(bytes))
-            return Hex.encode(Array(hmac.finalize()))
+        public func mac(_ bytes: some Sequence<UInt8>) -> String {
+            if let mac = bytes.withContiguousStorageIfAvailable({ mac(UnsafeRawBufferPointer($0)) }) { return mac }
+            return Array(bytes).withUnsafeBytes { mac($0) }
+        }
+
+        /// Lowercase hex HMAC-SHA256 of the bytes in `buffer`.
+        public func mac(_ buffer: UnsafeRawBufferPointer) -> String {
+            keyed.code(of: buffer) { Hex.encode($0) }
         }
     }
 
@@ -50,16 +53,24 @@ public enum AuditChain {
 
     /// The line for `event` after `previous`, with its newline, and the link it makes.
     public static func line(_ event: AuditEvent, journalSeq: Int, after previous: Link, key: Key) -> (bytes: [UInt8], link: Link) {
-        var w = JSONWriter(capacity: 512)
+        line(eventJSON: AuditEventCoding.bytes(event), journalSeq: journalSeq, after: previous, key: key)
+    }
+
+    /// The line for an event already written as JSON (``AuditEventCoding/bytes(_:)``): the
+    /// same bytes, when the caller has them anyway (the journal line holds the same JSON).
+    public static func line(eventJSON: [UInt8], journalSeq: Int, after previous: Link, key: Key) -> (bytes: [UInt8], link: Link) {
+        var w = JSONWriter(capacity: eventJSON.count + 256)
         w.beginObject()
         w.field("seq", previous.seq + 1)
         w.field("jseq", journalSeq)
         w.key("event")
-        AuditEventCoding.write(event, into: &w)
+        w.encoded(eventJSON)
         w.field("prev", previous.mac)
         var bytes = w.bytes
         let mac = key.mac(bytes)
-        bytes += Array(#","mac":""#.utf8) + Array(mac.utf8) + Array("\"}\n".utf8)
+        bytes.append(contentsOf: #","mac":""#.utf8)
+        bytes.append(contentsOf: mac.utf8)
+        bytes.append(contentsOf: "\"}\n".utf8)
         return (bytes, Link(seq: previous.seq + 1, mac: mac, journalSeq: journalSeq))
     }
 

@@ -14,7 +14,14 @@ package import TokenCore
 /// the chain are fine, and any that are not are reported too.
 package enum AuditJournalSeal {
     package static func seal(_ event: AuditEvent, seq: Int, key: AuditChain.Key) -> String {
-        key.mac(Array("tokend journal audit \(seq) ".utf8) + AuditEventCoding.bytes(event))
+        seal(eventJSON: AuditEventCoding.bytes(event), seq: seq, key: key)
+    }
+
+    /// The seal of an event already written as JSON (``AuditEventCoding/bytes(_:)``).
+    package static func seal(eventJSON: [UInt8], seq: Int, key: AuditChain.Key) -> String {
+        var signed = Array("tokend journal audit \(seq) ".utf8)
+        signed.append(contentsOf: eventJSON)
+        return key.mac(signed)
     }
 
     /// Whether the journal line `value` (already decoded to `event`, number `seq`) carries the

@@ -15,10 +15,28 @@ package enum RecordCoding {
     /// `{"kind":"token","op":"put","record":{…},"seq":N}` plus a newline. An audit event also
     /// carries its `seal` under `auditKey` (``AuditJournalSeal``), in sorted key order before `seq`.
     package static func journalLine(_ change: StoreChange, seq: Int, auditKey: AuditChain.Key? = nil) -> [UInt8] {
+        if case .audit(let event) = change { return auditJournalLine(eventJSON: AuditEventCoding.bytes(event), seq: seq, auditKey: auditKey) }
         var w = JSONWriter()
         w.beginObject()
         writeChange(change, journal: true, into: &w)
-        if case .audit(let event) = change, let auditKey { w.field("seal", AuditJournalSeal.seal(event, seq: seq, key: auditKey)) }
+        w.field("seq", seq)
+        w.endObject()
+        var bytes = w.bytes
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// The journal line of an audit event already written as JSON (``AuditEventCoding/bytes(_:)``),
+    /// byte for byte ``journalLine(_:seq:auditKey:)``'s: the writer that also chains the event
+    /// writes its JSON once for the line, the seal and the chained line.
+    package static func auditJournalLine(eventJSON: [UInt8], seq: Int, auditKey: AuditChain.Key?) -> [UInt8] {
+        var w = JSONWriter(capacity: eventJSON.count + 160)
+        w.beginObject()
+        w.field("kind", "audit")
+        w.field("op", "put")
+        w.key("record")
+        w.encoded(eventJSON)
+        if let auditKey { w.field("seal", AuditJournalSeal.seal(eventJSON: eventJSON, seq: seq, key: auditKey)) }
         w.field("seq", seq)
         w.endObject()
         var bytes = w.bytes
@@ -34,12 +52,16 @@ package enum RecordCoding {
     /// A snapshot line: `{"kind":"user","record":{…}}`. Snapshots hold records, not deletions.
     package static func snapshotLine(_ change: StoreChange) -> [UInt8] {
         var w = JSONWriter()
+        appendSnapshotLine(change, to: &w)
+        return w.bytes
+    }
+
+    /// Appends ``snapshotLine(_:)``'s bytes to `w` (a whole snapshot in one buffer).
+    package static func appendSnapshotLine(_ change: StoreChange, to w: inout JSONWriter) {
         w.beginObject()
         writeChange(change, journal: false, into: &w)
         w.endObject()
-        var bytes = w.bytes
-        bytes.append(0x0A)
-        return bytes
+        w.endLine()
     }
 
     /// The `id`/`kind`/`op`/`record` fields of a change, in sorted key order; `op` only in the journal.
@@ -108,10 +130,8 @@ package enum RecordCoding {
             RecordSchema.deployToken.write(token, into: &w)
         case .deleteDeployToken(let id):
             deletion("deploy_token", id.rawValue)
-        case .audit(let event):
-            precondition(journal, "audit events live in the journal and the audit files, not in snapshots")
-            header("audit", "put")
-            AuditEventCoding.write(event, into: &w)
+        case .audit:
+            preconditionFailure("audit events live in the journal and the audit files, not in snapshots: auditJournalLine writes them")
         }
     }
 

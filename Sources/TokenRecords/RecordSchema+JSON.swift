@@ -9,11 +9,13 @@ extension RecordSchema {
         w.beginObject()
         var index = fields.startIndex
         while index < fields.endIndex {
-            let field = fields[index]
-            guard let parent = field.parent else {
-                let value = field.get(record)
-                if (field.kind != .children || value != .null) && (field.omittedWhen == nil || value != field.omittedWhen) {
-                    w.key(field.key)
+            // Fields read in place (a compaction writes every record: no copy of each field).
+            guard let parent = fields[index].parent else {
+                let value = fields[index].get(record)
+                if (fields[index].kind != .children || value != .null)
+                    && (fields[index].omittedWhen == nil || value != fields[index].omittedWhen)
+                {
+                    w.key(quoted: quotedKeys[index])
                     write(value, into: &w)
                 }
                 index += 1
@@ -46,7 +48,10 @@ extension RecordSchema {
         case .date(let date): w.string(date.iso8601)
         case .digest(let digest): w.string(digest.hex)
         case .texts(let texts): write(texts, into: &w)
-        case .scopes(let scopes): write(scopes.map(\.rawValue), into: &w)
+        case .scopes(let scopes):
+            w.beginArray()
+            for scope in scopes { w.string(scope.rawValue) }
+            w.endArray()
         case .json(let json): w.value(json)
         }
     }

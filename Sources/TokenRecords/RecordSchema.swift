@@ -28,6 +28,8 @@ package struct RecordSchema<Record: Sendable>: Sendable {
     /// Each field's key as the fast decoder meets it after a comma (`,"key":`); it skips the
     /// comma for the first key of the object.
     package let keyBytes: [[UInt8]]
+    /// Each field's key as the writer writes it (`"key":`), quoted once here instead of per record.
+    package let quotedKeys: [[UInt8]]
     /// The fields that are columns of ``table`` (all but child lists, which are tables).
     package let columnFields: [RecordField<Record>]
     /// True when the fast decoder can read the record: no nested objects, no child lists.
@@ -40,6 +42,11 @@ package struct RecordSchema<Record: Sendable>: Sendable {
         self.prototype = prototype
         self.fields = fields
         keyBytes = fields.map { Array(",\"\($0.key)\":".utf8) }
+        quotedKeys = fields.map { field in
+            var w = JSONWriter(capacity: field.key.utf8.count + 4)
+            w.key(field.key)
+            return w.bytes
+        }
         isFlat = fields.allSatisfy { $0.parent == nil && $0.kind != .children }
         columnFields = fields.filter { $0.kind != .children }
     }

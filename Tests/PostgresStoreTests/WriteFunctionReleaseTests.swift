@@ -16,6 +16,7 @@ struct WriteFunctionReleaseTests {
         7: "3c74451757aee0b5",
         8: "12bd86a36ec4ab45",
         9: "d0ab19a61c554eeb",
+        10: "b034d55487c87c52",
     ]
 
     @Test func theWriteFunctionChangesOnlyWithAMigration() {

@@ -37,6 +37,9 @@ struct TimeTests {
         #expect(CivilDate(iso8601: "2024-1-01") == nil)
         #expect(CivilDate(daysSinceEpoch: 0).iso8601 == "1970-01-01")
         #expect(CivilDate(daysSinceEpoch: -1).iso8601 == "1969-12-31")
+        // Four-digit years padded, one past them spelled whole (written once; read back never).
+        #expect(CivilDate(daysSinceEpoch: CivilDate(iso8601: "0099-03-01")!.daysSinceEpoch).iso8601 == "0099-03-01")
+        #expect(CivilDate(iso8601: "9999-12-31")!.adding(days: 1).iso8601 == "10000-01-01")
         #expect(Timestamp(millisecondsSinceEpoch: -1).date.iso8601 == "1969-12-31")
     }
 }

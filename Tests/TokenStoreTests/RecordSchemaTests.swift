@@ -37,6 +37,30 @@ struct RecordSchemaTests {
         #expect(try decode(.user, #"{"admin":true,"bot":false,"created_at":1750000000000,"email":"a@x","id":1,"name":"Alice","state":"blocked","username":"alice"}"#) == alice)
     }
 
+    /// A token's line in a snapshot and in the journal (the one a create appends): the bytes
+    /// earlier releases wrote, field for field.
+    @Test func tokensKeepTheirBytes() throws {
+        let digest = TokenDigest(hexUTF8: Array("bc73809814ca1d8a6f182d27a6e67c878fb66a90b91cae4bfce2f0d229bcff30".utf8))!
+        let made = Timestamp(millisecondsSinceEpoch: 1_796_631_428_495)
+        let fresh = AccessToken(
+            id: TokenID(100_501), userID: UserID(3), name: "bench", scopes: ["api"], expiresAt: CivilDate(iso8601: "2027-12-07"),
+            createdAt: made, digest: digest)
+        #expect(String(decoding: RecordCoding.journalLine(.putToken(fresh), seq: 101_007), as: UTF8.self)
+            == #"{"kind":"token","op":"put","record":{"created_at":1796631428495,"description":null,"digest":"bc73809814ca1d8a6f182d27a6e67c878fb66a90b91cae4bfce2f0d229bcff30","expires_at":"2027-12-07","id":100501,"impersonation":false,"last_used_at":null,"last_used_ips":[],"name":"bench","previous_id":null,"revoked":false,"scopes":["api"],"updated_at":1796631428495,"user_id":3},"seq":101007}"# + "\n")
+        var used = fresh
+        used.description = "ci \"deploy\"\n"
+        used.expiresAt = nil
+        used.lastUsedAt = Timestamp(millisecondsSinceEpoch: 1_796_631_500_000)
+        used.lastUsedIPs = ["192.0.2.1", "2001:db8::1"]
+        used.previousTokenID = TokenID(7)
+        used.revoked = true
+        used.impersonation = true
+        used.scopes = ["api", "read_user"]
+        #expect(String(decoding: RecordCoding.snapshotLine(.putToken(used)), as: UTF8.self)
+            == #"{"kind":"token","record":{"created_at":1796631428495,"description":"ci \"deploy\"\n","digest":"bc73809814ca1d8a6f182d27a6e67c878fb66a90b91cae4bfce2f0d229bcff30","expires_at":null,"id":100501,"impersonation":true,"last_used_at":1796631500000,"last_used_ips":["192.0.2.1","2001:db8::1"],"name":"bench","previous_id":7,"revoked":true,"scopes":["api","read_user"],"updated_at":1796631428495,"user_id":3}}"# + "\n")
+        #expect(try decode(.token, json(.token, used)) == used)
+    }
+
     @Test func serviceAccountsAreANestedObjectLeftOutForOthers() throws {
         let instance = User(id: UserID(8), username: "sa", name: "SA", email: "sa@x", isServiceAccount: true, createdAt: created)
         let group = User(id: UserID(9), username: "g", name: "G", email: "g@x", provisionedBy: .group(GroupID(3)), createdAt: created)

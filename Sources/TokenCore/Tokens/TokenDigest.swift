@@ -80,14 +80,18 @@ public struct TokenDigest: Hashable, Sendable {
 
     /// 64 lowercase hex characters, as the store files hold it.
     public var hex: String {
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for word in [words.0, words.1, words.2, words.3] {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                out.append(Self.hexDigits[Int((word >> UInt64(shift)) & 0xF)])
+        String(unsafeUninitializedCapacity: 64) { out in
+            Self.hexDigits.withUnsafeBufferPointer { digits in
+                func put(_ word: UInt64, at start: Int) {
+                    for nibble in 0..<16 { out[start + nibble] = digits[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)] }
+                }
+                put(words.0, at: 0)
+                put(words.1, at: 16)
+                put(words.2, at: 32)
+                put(words.3, at: 48)
             }
+            return 64
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The first 64 bits: uniform (an HMAC output), so a hash table may use them as they are.

@@ -4,29 +4,14 @@ import Crypto
 ///
 /// Tokens are stored only as HMAC-SHA256(secret, token); a stolen store file yields no token.
 public struct TokenSecret: Sendable {
-    /// SHA-256 already fed `key ⊕ ipad` and `key ⊕ opad` (RFC 2104): each digest copies the two
-    /// states (values) and hashes only the token. Built on swift-crypto's `SHA256` through
-    /// `update(bufferPointer:)`, so no generic `DataProtocol` path runs per request; measured,
-    /// keying and that path were most of a digest's instructions. Equal to swift-crypto's
-    /// `HMAC<SHA256>` for every key and message (TokenDigestTests).
-    // SHA256 is a value type holding only its state; swift-crypto 3 does not declare it
-    // Sendable. These two are never mutated after init (digests work on copies).
-    nonisolated(unsafe) private let inner: SHA256
-    nonisolated(unsafe) private let outer: SHA256
+    /// HMAC-SHA256 under the secret, keyed once (``KeyedSHA256``): a digest hashes only the token.
+    private let keyed: KeyedSHA256
     /// The secret itself, for `derivedKey(purpose:)`.
     private let secretBytes: [UInt8]
 
     public init(bytes: [UInt8]) {
-        let blockSize = SHA256.blockByteCount
-        var key = bytes.count > blockSize ? Array(SHA256.hash(data: bytes)) : bytes
-        key += [UInt8](repeating: 0, count: blockSize - key.count)
-        var inner = SHA256()
-        var outer = SHA256()
-        inner.update(data: key.map { $0 ^ 0x36 })
-        outer.update(data: key.map { $0 ^ 0x5C })
-        self.inner = inner
-        self.outer = outer
-        self.secretBytes = bytes
+        keyed = KeyedSHA256(key: bytes)
+        secretBytes = bytes
     }
 
     /// 32 fresh random bytes for a new instance.
@@ -36,12 +21,8 @@ public struct TokenSecret: Sendable {
 
     /// The keyed digest of a plaintext token, as stored and looked up.
     public func digest(of token: String) -> TokenDigest {
-        var inner = self.inner
         var token = token
-        token.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        var outer = self.outer
-        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return TokenDigest(bytes: outer.finalize())
+        return token.withUTF8 { utf8 in keyed.code(of: UnsafeRawBufferPointer(utf8)) { TokenDigest(memory: $0)! } }
     }
 
     /// A key for another purpose, derived from the secret (HKDF-SHA256 with `purpose` as info),

@@ -17,8 +17,10 @@ public enum Hex {
         }
     }
 
-    /// Two lowercase digits per byte.
+    /// Two lowercase digits per byte. Bytes in contiguous memory (an array, a digest) are
+    /// read in one loop over the buffer, not through the generic iterator a byte at a time.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        if let encoded = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) { return encoded }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
@@ -26,6 +28,17 @@ public enum Hex {
             out.append(lowercaseDigits[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Two lowercase digits per byte of `bytes`.
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = lowercaseDigits[Int(byte >> 4)]
+                out[2 * index + 1] = lowercaseDigits[Int(byte & 0xF)]
+            }
+            return bytes.count * 2
+        }
     }
 
     /// The bytes of an even number of hex digits (either case); nil for anything else.

@@ -184,6 +184,24 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
     public var iso8601: String {
+        // Written as 10 bytes at once: a compaction writes one per token that expires.
+        if (0...9999).contains(year), (1...12).contains(month), (1...31).contains(day) {
+            return String(unsafeUninitializedCapacity: 10) { buffer in
+                func put(_ value: Int, at index: Int, width: Int) {
+                    var rest = value
+                    for position in stride(from: index + width - 1, through: index, by: -1) {
+                        buffer[position] = UInt8(48 + rest % 10)
+                        rest /= 10
+                    }
+                }
+                put(year, at: 0, width: 4)
+                buffer[4] = UInt8(ascii: "-")
+                put(month, at: 5, width: 2)
+                buffer[7] = UInt8(ascii: "-")
+                put(day, at: 8, width: 2)
+                return 10
+            }
+        }
         var out = ""
         out.reserveCapacity(10)
         appendPadded(&out, year, width: 4)

@@ -121,7 +121,10 @@ final class AuditWriter {
         try FileIO.fdatasync(fd, path: path)
     }
 
+    /// The link the line makes: read from its frame when its MAC checks (the common case, a
+    /// line another worker just appended), else from a full parse.
     private func link(of line: ArraySlice<UInt8>, path: String) throws(StoreError) -> AuditChain.Link {
+        if let link = AuditChain.link(ofLine: line, key: key) { return link }
         do {
             let parsed = try AuditChain.parse(line)
             return AuditChain.Link(seq: parsed.seq, mac: parsed.mac, journalSeq: parsed.journalSeq)
@@ -134,8 +137,22 @@ final class AuditWriter {
 
     // MARK: Appending
 
+    /// An event to chain: the journal line that carried it, and its JSON
+    /// (``AuditEventCoding/bytes(_:)``, which the journal line holds too).
+    struct Entry {
+        var journalSeq: Int
+        var event: AuditEvent
+        var json: [UInt8]
+
+        init(journalSeq: Int, event: AuditEvent, json: [UInt8]? = nil) {
+            self.journalSeq = journalSeq
+            self.event = event
+            self.json = json ?? AuditEventCoding.bytes(event)
+        }
+    }
+
     /// Appends one line per event, in order, in one write (rotating first when due).
-    func append(_ entries: [(journalSeq: Int, event: AuditEvent)]) throws(StoreError) {
+    func append(_ entries: [Entry]) throws(StoreError) {
         guard let first = entries.first else { return }
         if size > 0, size >= policy.maximumFileBytes || (policy.rotateDaily && firstDay.map { $0 != first.event.time.date } ?? false) {
             try rotate(now: first.event.time)
@@ -143,7 +160,7 @@ final class AuditWriter {
         var bytes: [UInt8] = []
         var link = tail
         for entry in entries {
-            let line = AuditChain.line(entry.event, journalSeq: entry.journalSeq, after: link, key: key)
+            let line = AuditChain.line(eventJSON: entry.json, journalSeq: entry.journalSeq, after: link, key: key)
             bytes += line.bytes
             link = line.link
         }

@@ -14,15 +14,12 @@ import TokenRecords
 /// writer, at start-up, by `tokend audit verify`, and always before a compaction drops a
 /// journal (``prepareAuditForCompaction()``).
 extension JSONFileStore {
-    /// Call under both locks, right after the journal lines holding `changes` (from sequence
-    /// number `firstSeq` on) were appended. Failure is logged, not thrown: the events wait in
-    /// the journal. The audit files are caught up first only when another process may have
-    /// appended (`othersWrote`): otherwise this process's view of them is exact.
-    func chainAuditEvents(of changes: [StoreChange], firstSeq: Int, othersWrote: Bool) {
-        var entries: [(journalSeq: Int, event: AuditEvent)] = []
-        for (index, change) in changes.enumerated() {
-            if case .audit(let event) = change { entries.append((firstSeq + index, event)) }
-        }
+    /// Call under both locks, right after the journal lines holding `entries` (the first
+    /// journal line of the append numbered `firstSeq`) were appended. Failure is logged, not
+    /// thrown: the events wait in the journal. The audit files are caught up first only when
+    /// another process may have appended (`othersWrote`): otherwise this process's view of them
+    /// is exact.
+    func chainAuditEvents(_ entries: [AuditWriter.Entry], firstSeq: Int, othersWrote: Bool) {
         guard !entries.isEmpty, let writer = auditWriter else { return }
         do {
             if othersWrote || !writer.isOpen { try writer.catchUp() }
@@ -47,7 +44,7 @@ extension JSONFileStore {
         guard lastAuditJournalSeq > writer.tail.journalSeq else { return }
         let path = layout.journal(generation: generation)
         let bytes = try FileIO.pread(journalFD, offset: 0, count: journalOffset, path: path)
-        var entries: [(journalSeq: Int, event: AuditEvent)] = []
+        var entries: [AuditWriter.Entry] = []
         var unsealed: [Int] = []
         var start = 0
         var line = 0
@@ -64,7 +61,7 @@ extension JSONFileStore {
                     unsealed.append(seq)
                     continue
                 }
-                entries.append((seq, event))
+                entries.append(AuditWriter.Entry(journalSeq: seq, event: event))
             } catch {
                 throw .corrupt(path, line: line, offset: start, "\(error)")
             }

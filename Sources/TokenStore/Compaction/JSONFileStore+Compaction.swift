@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JSON
 import Logging
 import TokenAudit
 import TokenCore
@@ -164,20 +165,24 @@ extension JSONFileStore {
     /// first), projects, memberships, tokens, webhooks, expiry notices, web sessions, deploy tokens.
     static func snapshotBytes(of state: StoreState, generation: Int, lastSeq: Int, auditTail: AuditChain.Link? = nil) -> [UInt8] {
         let tail = auditTail.flatMap { $0.seq > 0 ? $0 : nil }
-        var bytes = RecordCoding.headerLine(
+        let header = RecordCoding.headerLine(
             .init(
                 generation: generation, lastSeq: lastSeq, nextUserID: state.nextUserID, nextTokenID: state.nextTokenID,
                 nextGroupID: state.nextGroupID, nextProjectID: state.nextProjectID, nextHookID: state.nextHookID,
                 nextDeployTokenID: state.nextDeployTokenID, auditSeq: tail?.seq, auditMAC: tail?.mac))
-        for user in state.allUsers() { bytes += RecordCoding.snapshotLine(.putUser(user)) }
-        for group in state.resources.allGroups() { bytes += RecordCoding.snapshotLine(.putGroup(group)) }
-        for project in state.resources.allProjects() { bytes += RecordCoding.snapshotLine(.putProject(project)) }
-        for membership in state.resources.allMemberships() { bytes += RecordCoding.snapshotLine(.putMembership(membership)) }
-        for token in state.allTokens() { bytes += RecordCoding.snapshotLine(.putToken(token)) }
-        for hook in state.webhooks.allHooks() { bytes += RecordCoding.snapshotLine(.putHook(hook)) }
-        for notice in state.webhooks.allNotices() { bytes += RecordCoding.snapshotLine(.putNotice(notice)) }
-        for session in state.webSessions.all() { bytes += RecordCoding.snapshotLine(.putWebSession(session)) }
-        for token in state.deployTokens.all() { bytes += RecordCoding.snapshotLine(.putDeployToken(token)) }
-        return bytes
+        // One buffer for every line (about 350 bytes a token): no line of its own to allocate and copy.
+        var w = JSONWriter(capacity: header.count + 400 * (state.tokens.count + state.users.count) + (64 << 10))
+        w.encoded(Array(header.dropLast()))  // the header line without its newline
+        w.endLine()
+        for user in state.allUsers() { RecordCoding.appendSnapshotLine(.putUser(user), to: &w) }
+        for group in state.resources.allGroups() { RecordCoding.appendSnapshotLine(.putGroup(group), to: &w) }
+        for project in state.resources.allProjects() { RecordCoding.appendSnapshotLine(.putProject(project), to: &w) }
+        for membership in state.resources.allMemberships() { RecordCoding.appendSnapshotLine(.putMembership(membership), to: &w) }
+        for token in state.allTokens() { RecordCoding.appendSnapshotLine(.putToken(token), to: &w) }
+        for hook in state.webhooks.allHooks() { RecordCoding.appendSnapshotLine(.putHook(hook), to: &w) }
+        for notice in state.webhooks.allNotices() { RecordCoding.appendSnapshotLine(.putNotice(notice), to: &w) }
+        for session in state.webSessions.all() { RecordCoding.appendSnapshotLine(.putWebSession(session), to: &w) }
+        for token in state.deployTokens.all() { RecordCoding.appendSnapshotLine(.putDeployToken(token), to: &w) }
+        return w.bytes
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import TokenAudit
 public import TokenCore
 import TokenRecords
 
@@ -95,28 +96,36 @@ extension JSONFileStore {
         func persist(_ state: inout StoreState) throws -> PersistOutcome {
             store.drainAuditSpill(into: &state)
             let changes = state.pendingChanges
-            let (firstSeq, ticket) = try store.append(changes)
+            let (firstSeq, ticket, events) = try store.append(changes)
             self.ticket = ticket
             appended = true
-            store.chainAuditEvents(of: changes, firstSeq: firstSeq, othersWrote: othersWrote)
+            store.chainAuditEvents(events, firstSeq: firstSeq, othersWrote: othersWrote)
             return .persisted
         }
     }
 
     /// Appends the changes as journal lines in one write; on failure undoes the partial append
-    /// (the transaction rolls back the state). Returns the first change's sequence number and
-    /// the ticket to wait on for the flush. Without shared counters (no other process could
-    /// share a flush) it syncs here, under the lock, as before group commit.
-    fileprivate func append(_ changes: [StoreChange]) throws -> (firstSeq: Int, ticket: GroupCommit.Ticket?) {
+    /// (the transaction rolls back the state). Returns the first change's sequence number, the
+    /// ticket to wait on for the flush, and the audit events to chain (each event's JSON written
+    /// once, for its journal line, its seal and its chained line). Without shared counters (no
+    /// other process could share a flush) it syncs here, under the lock, as before group commit.
+    fileprivate func append(_ changes: [StoreChange]) throws -> (firstSeq: Int, ticket: GroupCommit.Ticket?, events: [AuditWriter.Entry]) {
         var bytes: [UInt8] = []
         var seq = lastSeq
         var auditBytes = 0
+        var events: [AuditWriter.Entry] = []
         let auditKey = auditWriter?.key
         for change in changes {
             seq += 1
-            let line = RecordCoding.journalLine(change, seq: seq, auditKey: auditKey)
-            if case .audit = change { auditBytes += line.count }
-            bytes += line
+            if case .audit(let event) = change {
+                let json = AuditEventCoding.bytes(event)
+                let line = RecordCoding.auditJournalLine(eventJSON: json, seq: seq, auditKey: auditKey)
+                auditBytes += line.count
+                bytes += line
+                events.append(AuditWriter.Entry(journalSeq: seq, event: event, json: json))
+            } else {
+                bytes += RecordCoding.journalLine(change, seq: seq, auditKey: auditKey)
+            }
         }
         let path = layout.journal(generation: generation)
         do throws(StoreError) {
@@ -152,7 +161,7 @@ extension JSONFileStore {
         auditJournalBytes += auditBytes
         let first = lastSeq + 1
         lastSeq = seq
-        return (first, ticket)
+        return (first, ticket, events)
     }
 
     /// Syncs the journal a ticket names (a ``GroupCommit`` flusher calls this with no lock
