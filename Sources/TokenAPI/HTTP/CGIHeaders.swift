@@ -62,16 +62,17 @@ public struct CGIHeaders: Sendable {
     func forEachValue(named name: HTTPField.Name, _ body: (String) -> Void) {
         if name == .contentType, let contentType { return body(HTTPField(name: name, value: contentType).value) }
         var wanted = name.canonicalName
-        // A match is a duplicate when an earlier match has its very bytes: compared with the
-        // matches kept (one spelling from any web server, which uppercases: `first` alone, and
-        // no allocation), not with every earlier entry, so a thousand copies stay linear.
+        // A match is a duplicate when an earlier match has its very bytes. Web servers send one
+        // spelling (uppercase): `first` alone answers, with no allocation; the spellings of
+        // other matches go in a set, so any number of spellings and copies stay linear.
         var first: Int?
-        var others: [Int] = []
+        var spellings: Set<ArraySlice<UInt8>> = []
         wanted.withUTF8 { wanted in
             for index in entries.indices where entries[index].nameCount == wanted.count && nameMatches(index, wanted) {
                 if let first {
-                    guard !sameName(first, index), !others.contains(where: { sameName($0, index) }) else { continue }
-                    others.append(index)
+                    if sameName(first, index) { continue }
+                    if spellings.isEmpty { spellings.insert(cgiName(first)) }
+                    guard spellings.insert(cgiName(index)).inserted else { continue }
                 } else {
                     first = index
                 }
@@ -95,8 +96,18 @@ public struct CGIHeaders: Sendable {
         return a.nameCount == b.nameCount && bytes[a.start..<a.valueStart].elementsEqual(bytes[b.start..<b.valueStart])
     }
 
-    /// Whether entry `index` is the first of its CGI name.
-    private func isFirstOfName(_ index: Int) -> Bool { !(0..<index).contains { sameName($0, index) } }
+    /// Entry `index`'s CGI name, as received.
+    private func cgiName(_ index: Int) -> ArraySlice<UInt8> { bytes[entries[index].start..<entries[index].valueStart] }
+
+    /// The entries that are the first of their CGI name (the others are no header), in one
+    /// hashed pass: asked only when a rare case needs it, and linear in the entries however
+    /// many share a name.
+    private func firstOfEachName() -> Set<Int> {
+        var seen = Set<ArraySlice<UInt8>>(minimumCapacity: entries.count)
+        var firsts = Set<Int>(minimumCapacity: entries.count)
+        for index in entries.indices where seen.insert(cgiName(index)).inserted { firsts.insert(index) }
+        return firsts
+    }
 
     /// A CGI name's byte as it is in the header name: `_` is `-`, letters lowercase.
     @inline(__always)
@@ -128,8 +139,10 @@ public struct CGIHeaders: Sendable {
     /// pass over the values; only an entry with such a byte is looked at further.
     public var valuesAreFaithful: Bool {
         if let contentType, contentType.utf8.contains(where: Self.isLineBreakOrNUL) { return false }
+        var firsts: Set<Int>?
         for index in entries.indices where bytes[entries[index].valueStart..<entries[index].end].contains(where: Self.isLineBreakOrNUL) {
-            if fieldName(index) != nil, isFirstOfName(index) { return false }
+            if firsts == nil { firsts = firstOfEachName() }
+            if fieldName(index) != nil, firsts!.contains(index) { return false }
         }
         return true
     }
@@ -144,9 +157,12 @@ public struct CGIHeaders: Sendable {
     func containsName(longerThan prefix: [UInt8]) -> Bool {
         if contentType != nil, Self.contentTypeName.count > prefix.count, Self.contentTypeName.starts(with: prefix) { return true }
         return prefix.withUnsafeBufferPointer { prefix in
-            entries.indices.contains { index in
-                entries[index].nameCount > prefix.count && nameMatches(index, prefix) && isFirstOfName(index) && fieldName(index) != nil
+            var firsts: Set<Int>?
+            for index in entries.indices where entries[index].nameCount > prefix.count && nameMatches(index, prefix) {
+                if firsts == nil { firsts = firstOfEachName() }
+                if firsts!.contains(index), fieldName(index) != nil { return true }
             }
+            return false
         }
     }
 
@@ -154,7 +170,8 @@ public struct CGIHeaders: Sendable {
     /// them all (a caller of ``APIRequest/head``). Assumes ``valuesAreFaithful``.
     var fields: HTTPFields {
         var fields = HTTPFields()
-        for index in entries.indices where isFirstOfName(index) {
+        let firsts = firstOfEachName()
+        for index in entries.indices where firsts.contains(index) {
             guard let name = fieldName(index) else { continue }
             fields.append(HTTPField(name: name, value: valueString(index)))
         }
